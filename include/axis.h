@@ -1,0 +1,38 @@
+/*
+ * axis.h - "nice" tick values and unit-aware tick labels. Pure functions.
+ */
+#ifndef AXIS_H
+#define AXIS_H
+
+#include <stddef.h>
+
+#define AXIS_MAX_TICKS 16
+
+struct axis {
+    double lo, hi;                 /* data range after widening to whole steps */
+    double step;                   /* 1, 2 or 5 times a power of ten (of the unit) */
+    size_t nticks;
+    double ticks[AXIS_MAX_TICKS];  /* lo, lo+step, ... <= hi */
+};
+
+/*
+ * Choose ticks for [lo, hi] with at most max_ticks (2..AXIS_MAX_TICKS) ticks,
+ * widening the range to whole steps. lo == hi gives a small range around it;
+ * non-finite input gives [0, 1].
+ */
+void axis_nice(struct axis *a, double lo, double hi, size_t max_ticks);
+
+/*
+ * Label a time tick in seconds using the unit that fits step: "µs", "ms",
+ * "s", or "min" (e.g. "250 ms", "1.5 s", "-10 µs"). Writes at most n bytes
+ * of dst (always NUL-terminated). Returns dst.
+ */
+char *axis_fmt_time(char *dst, size_t n, double seconds, double step);
+
+/* Label a byte count tick: "0 B", "512 B", "1.5 kB", "2 MB" (1 kB = 1000 B). */
+char *axis_fmt_bytes(char *dst, size_t n, double bytes, double step);
+
+/* Label a count tick: "950", "1.2k", "3M". */
+char *axis_fmt_count(char *dst, size_t n, double count, double step);
+
+#endif

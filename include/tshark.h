@@ -1,0 +1,85 @@
+/*
+ * tshark.h - the tshark runner: builds the argv, runs tshark through child.c,
+ * streams its stdout into tsjson.c, and maps its failures to a struct err.
+ *
+ * The command is always
+ *   tshark -n -r FILE -T json -e frame.number -e frame.time_relative -e frame.len
+ *          [-Y FILTER]
+ * with TZ set (tshark otherwise stat()s /etc/localtime per packet) and,
+ * when no filter is given and a frame-only profile was prepared, with
+ * WIRESHARK_CONFIG_DIR pointing at it (every protocol but frame disabled:
+ * same times and lengths, several times faster).
+ */
+#ifndef TSHARK_H
+#define TSHARK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+#include "tsjson.h"
+
+struct tshark {
+    char path[MAX_PATH_BYTES];        /* absolute path of the tshark binary */
+    char version[128];                /* "4.0.17", from tshark --version */
+    char profile_dir[MAX_PATH_BYTES]; /* frame-only WIRESHARK_CONFIG_DIR; "" if none */
+    int timeout_s;                    /* wall clock per run */
+    uint64_t max_packets;             /* 0: no limit */
+    uint64_t rlimit_as_bytes;         /* 0: none */
+};
+
+/*
+ * Resolve prog (a path, or a name searched in PATH) to an absolute path, run
+ * `tshark --version` and keep its version. -1 with err (500, "cannot run
+ * tshark 'X': ...") when it is missing or does not answer like tshark.
+ * Called once at start, before threads.
+ */
+int tshark_init(struct tshark *ts, const char *prog, int timeout_s, struct err *err);
+
+/*
+ * Write a frame-only profile under dir (created 0700 if missing): a
+ * disabled_protos file listing every protocol of `tshark -G protocols` but
+ * frame. On success ts->profile_dir is set. -1 with err otherwise (the caller
+ * may go on without it: results are the same, only slower).
+ */
+int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err);
+
+/*
+ * Check a display filter without reading a capture. 0 when tshark accepts
+ * it; -1 with err 400 and tshark's own message otherwise.
+ */
+int tshark_check_filter(const struct tshark *ts, const char *filter, struct err *err);
+
+/* What one run saw besides the packets. */
+struct tshark_result {
+    uint64_t packets;   /* packets handed to the callback */
+    int damaged;        /* tshark failed after printing packets: they are real */
+    int stopped;        /* stopped early: packet limit or timeout with packets read */
+    int exit_status;    /* tshark's status as a shell reports it */
+    char reason[ERR_MSG_MAX]; /* tshark's one-line reason when damaged/stopped, else "" */
+};
+
+struct tshark_job {
+    const char *capture; /* borrowed: path of the capture file (never shown to clients) */
+    const char *filter;  /* borrowed: display filter, NULL or "" for none */
+    int cancel_fd;       /* borrowed: client socket to watch, -1 for none */
+};
+
+/*
+ * Run tshark on job->capture and call cb for every packet. 0 on success,
+ * including a damaged capture whose frames were read (res->damaged, reason
+ * set) and an early stop (res->stopped). -1 with err otherwise:
+ *   422 tshark could not read the file (its own reason, one line, without the
+ *       "Running as user" warning);
+ *   400 the filter was rejected;
+ *   502 tshark died by a signal, or wrote output that is not its JSON;
+ *   504 the timeout passed before any packet;
+ *   499 the client went away (cancel_fd);
+ *   500 it could not be started.
+ * No child is left running or unreaped on any path.
+ */
+int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb cb,
+               void *ctx, struct tshark_result *res, struct err *err);
+
+#endif
