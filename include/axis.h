@@ -9,10 +9,10 @@
 #define AXIS_MAX_TICKS 16
 
 struct axis {
-    double lo, hi;                 /* data range after widening to whole steps */
-    double step;                   /* 1, 2 or 5 times a power of ten (of the unit) */
+    double lo, hi; /* data range after widening to whole steps */
+    double step;   /* 1, 2 or 5 times a power of ten (of the unit) */
     size_t nticks;
-    double ticks[AXIS_MAX_TICKS];  /* lo, lo+step, ... <= hi */
+    double ticks[AXIS_MAX_TICKS]; /* lo, lo+step, ... <= hi */
 };
 
 /*

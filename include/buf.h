@@ -12,13 +12,14 @@
 #include <stddef.h>
 
 struct buf {
-    char *data;  /* owned */
-    size_t len;  /* bytes used, not counting the NUL */
-    size_t cap;  /* bytes allocated */
-    size_t max;  /* hard cap of len */
+    char *data; /* owned */
+    size_t len; /* bytes used, not counting the NUL */
+    size_t cap; /* bytes allocated */
+    size_t max; /* hard cap of len */
 };
 
-#define BUF_INIT(maxbytes) {NULL, 0, 0, (maxbytes)}
+#define BUF_INIT(maxbytes)                                                               \
+    { NULL, 0, 0, (maxbytes) }
 
 /* Reset to empty with a new cap. Contents must have been released. */
 void buf_init(struct buf *b, size_t max);

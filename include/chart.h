@@ -30,54 +30,54 @@ struct point {
 
 /* One decimated column: [origin + i*width, origin + (i+1)*width). */
 struct column {
-    uint64_t count;      /* 0: empty column, the points below are unset */
+    uint64_t count; /* 0: empty column, the points below are unset */
     uint64_t bytes;
-    struct point first;  /* first in capture order */
-    struct point last;   /* last in capture order */
-    struct point min;    /* smallest len (first such in capture order) */
-    struct point max;    /* largest len (first such in capture order) */
+    struct point first; /* first in capture order */
+    struct point last;  /* last in capture order */
+    struct point min;   /* smallest len (first such in capture order) */
+    struct point max;   /* largest len (first such in capture order) */
 };
 
 struct series {
-    char name[64];                 /* legend text (escaped by renderers) */
-    char filter[MAX_FIELD_BYTES];  /* display filter, "" for all packets */
-    char color[16];                /* "#rrggbb" */
+    char name[64];                /* legend text (escaped by renderers) */
+    char filter[MAX_FIELD_BYTES]; /* display filter, "" for all packets */
+    char color[16];               /* "#rrggbb" */
 
     /* statistics over every packet of the series */
-    uint64_t packets;     /* all packets, with or without time */
-    uint64_t timed;       /* packets with a time (the ones plotted) */
-    uint64_t no_time;     /* packets without frame.time_relative */
-    uint64_t zero_len;    /* packets with frame.len 0 */
-    uint64_t bytes;       /* sum of frame.len (saturating) */
-    int64_t t_min_ns, t_max_ns;   /* over timed packets; valid if timed > 0 */
-    uint64_t len_min, len_max;    /* over all packets; valid if packets > 0 */
+    uint64_t packets;           /* all packets, with or without time */
+    uint64_t timed;             /* packets with a time (the ones plotted) */
+    uint64_t no_time;           /* packets without frame.time_relative */
+    uint64_t zero_len;          /* packets with frame.len 0 */
+    uint64_t bytes;             /* sum of frame.len (saturating) */
+    int64_t t_min_ns, t_max_ns; /* over timed packets; valid if timed > 0 */
+    uint64_t len_min, len_max;  /* over all packets; valid if packets > 0 */
 
     /* exact mode: every packet in capture order, t_ns = INT64_MIN when no time */
-    struct point *pts;    /* owned */
+    struct point *pts; /* owned */
     size_t npts, cap;
 
     /* decimated mode (decimated != 0): pts is freed, only timed packets count */
     int decimated;
-    struct column *cols;  /* owned; ncols == MAX_COLUMNS entries */
+    struct column *cols; /* owned; ncols == MAX_COLUMNS entries */
     size_t ncols;
-    int64_t origin_ns;    /* start of column 0, a multiple of width_ns */
-    int64_t width_ns;     /* a power of two, >= 1 */
+    int64_t origin_ns; /* start of column 0, a multiple of width_ns */
+    int64_t width_ns;  /* a power of two, >= 1 */
 };
 
 enum chart_kind { CHART_SIZE = 0 };
 
 struct chart {
     enum chart_kind kind;
-    int width_px, height_px;      /* SVG size */
-    size_t max_points;            /* exact mode up to this many packets per series */
-    char title[128];              /* "Packet sizes" */
+    int width_px, height_px; /* SVG size */
+    size_t max_points;       /* exact mode up to this many packets per series */
+    char title[128];         /* "Packet sizes" */
     char subject[MAX_FILENAME_BYTES + 1]; /* file name shown (client's, escaped later) */
 
     struct series series[MAX_SERIES];
     size_t nseries;
 
-    uint64_t packets;             /* packets tshark delivered (all series' source) */
-    int stopped;                  /* tshark stopped early; see warnings */
+    uint64_t packets; /* packets tshark delivered (all series' source) */
+    int stopped;      /* tshark stopped early; see warnings */
     char warnings[MAX_WARNINGS][WARNING_BYTES];
     size_t nwarnings;
 };
@@ -103,7 +103,8 @@ int chart_add(struct chart *c, size_t si, const struct pkt *p, struct err *err);
  * A warning equal to one already there is not added twice; past MAX_WARNINGS
  * they are dropped.
  */
-void chart_warn(struct chart *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void chart_warn(struct chart *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * After the last packet: add the warnings the data calls for (frames without

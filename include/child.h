@@ -26,31 +26,37 @@ struct child_spec {
                                 unless it holds no '/') */
     const char *const *envp; /* borrowed; NULL: inherit our environment */
     int stdin_fd;            /* borrowed; -1: /dev/null */
-    int64_t deadline_ms;     /* mono_now_ms() time at which the child is killed; 0: none */
-    int cancel_fd;           /* borrowed; -1: none. POLLHUP/POLLRDHUP/POLLERR on it
-                                (a client socket that closed) kills the child */
-    uint64_t rlimit_as_bytes;   /* 0: unchanged. RLIMIT_AS of the child */
-    uint64_t rlimit_cpu_s;      /* 0: unchanged. RLIMIT_CPU of the child */
+    int64_t deadline_ms; /* mono_now_ms() time at which the child is killed; 0: none */
+    int cancel_fd;       /* borrowed; -1: none. POLLHUP/POLLRDHUP/POLLERR on it
+                            (a client socket that closed) kills the child */
+    uint64_t rlimit_as_bytes;    /* 0: unchanged. RLIMIT_AS of the child */
+    uint64_t rlimit_cpu_s;       /* 0: unchanged. RLIMIT_CPU of the child */
     uint64_t rlimit_fsize_bytes; /* 0: unchanged; else RLIMIT_FSIZE */
-    uint64_t rlimit_nofile;     /* 0: unchanged; else RLIMIT_NOFILE */
+    uint64_t rlimit_nofile;      /* 0: unchanged; else RLIMIT_NOFILE */
 };
 
-#define CHILD_SPEC_INIT {NULL, NULL, -1, 0, -1, 0, 0, 0, 0}
+#define CHILD_SPEC_INIT                                                                  \
+    { NULL, NULL, -1, 0, -1, 0, 0, 0, 0 }
 
 struct child {
-    pid_t pid;             /* -1 when not running / reaped */
-    int out_fd;            /* read end of the child's stdout, -1 when closed */
-    int err_fd;            /* read end of the child's stderr, -1 when closed */
-    int cancel_fd;         /* borrowed copy of spec.cancel_fd */
+    pid_t pid;     /* -1 when not running / reaped */
+    int out_fd;    /* read end of the child's stdout, -1 when closed */
+    int err_fd;    /* read end of the child's stderr, -1 when closed */
+    int cancel_fd; /* borrowed copy of spec.cancel_fd */
     int64_t deadline_ms;
-    int timed_out;         /* set when the deadline killed it */
-    int cancelled;         /* set when cancel_fd killed it */
-    int status;            /* after child_finish: exit code, or 128+signal */
+    int timed_out; /* set when the deadline killed it */
+    int cancelled; /* set when cancel_fd killed it */
+    int status;    /* after child_finish: exit code, or 128+signal */
     size_t tail_len;
     char tail[MAX_STDERR_TAIL_BYTES + 1]; /* last bytes of stderr, NUL-terminated */
 };
 
-#define CHILD_INIT {-1, -1, -1, -1, 0, 0, 0, -1, 0, {0}}
+#define CHILD_INIT                                                                       \
+    {                                                                                    \
+        -1, -1, -1, -1, 0, 0, 0, -1, 0, {                                                \
+            0                                                                            \
+        }                                                                                \
+    }
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t mono_now_ms(void);

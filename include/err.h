@@ -15,7 +15,12 @@ struct err {
     char msg[ERR_MSG_MAX]; /* one line, no trailing full stop */
 };
 
-#define ERR_INIT {0, {0}}
+#define ERR_INIT                                                                         \
+    {                                                                                    \
+        0, {                                                                             \
+            0                                                                            \
+        }                                                                                \
+    }
 
 /*
  * Record status and a printf-style message in err (which may be NULL; then

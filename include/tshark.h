@@ -53,17 +53,19 @@ int tshark_check_filter(const struct tshark *ts, const char *filter, struct err 
 
 /* What one run saw besides the packets. */
 struct tshark_result {
-    uint64_t packets;   /* packets handed to the callback */
-    int damaged;        /* tshark failed after printing packets: they are real */
-    int stopped;        /* stopped early: packet limit or timeout with packets read */
-    int exit_status;    /* tshark's status as a shell reports it */
+    uint64_t packets; /* packets handed to the callback */
+    int damaged;      /* tshark failed after printing packets: they are real */
+    int stopped;      /* stopped early: packet limit or timeout with packets read */
+    int exit_status;  /* tshark's status as a shell reports it */
     char reason[ERR_MSG_MAX]; /* tshark's one-line reason when damaged/stopped, else "" */
 };
 
 struct tshark_job {
     const char *capture; /* borrowed: path of the capture file (never shown to clients) */
-    const char *filter;  /* borrowed: display filter, NULL or "" for none */
-    int cancel_fd;       /* borrowed: client socket to watch, -1 for none */
+    const char *display_name; /* borrowed: how the file is named in messages
+                                 ("upload.pcap"); replaces capture in tshark's text */
+    const char *filter;       /* borrowed: display filter, NULL or "" for none */
+    int cancel_fd;            /* borrowed: client socket to watch, -1 for none */
 };
 
 /*

@@ -18,11 +18,11 @@
 
 /* One packet, as tshark reported it. */
 struct pkt {
-    uint64_t number;  /* frame.number (1-based); 0 when tshark gave none */
-    int64_t t_ns;     /* frame.time_relative in nanoseconds (may be negative) */
-    uint64_t len;     /* frame.len in bytes */
-    int has_time;     /* 0: frame.time_relative was absent or empty */
-    int has_len;      /* 0: frame.len was absent or empty */
+    uint64_t number; /* frame.number (1-based); 0 when tshark gave none */
+    int64_t t_ns;    /* frame.time_relative in nanoseconds (may be negative) */
+    uint64_t len;    /* frame.len in bytes */
+    int has_time;    /* 0: frame.time_relative was absent or empty */
+    int has_len;     /* 0: frame.len was absent or empty */
 };
 
 /*
@@ -33,8 +33,8 @@ struct pkt {
 typedef int (*tsjson_cb)(void *ctx, const struct pkt *p, struct err *err);
 
 struct tsjson {
-    int state;        /* scanner state: before '[', between elements, in one, done */
-    int depth;        /* object/array nesting inside the current element */
+    int state; /* scanner state: before '[', between elements, in one, done */
+    int depth; /* object/array nesting inside the current element */
     int in_string;
     int escaped;
     uint64_t elements; /* packets delivered so far */

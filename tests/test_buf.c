@@ -42,7 +42,8 @@ static void test_detach(void) {
     free(p);
 }
 
-static int esc_eq(int (*fn)(struct buf *, const char *), const char *in, const char *want) {
+static int esc_eq(int (*fn)(struct buf *, const char *), const char *in,
+                  const char *want) {
     struct buf b = BUF_INIT(4096);
     int ok = fn(&b, in) == 0 && b.data != NULL && strcmp(b.data, want) == 0;
 
@@ -61,7 +62,11 @@ static void test_escape(void) {
     CHECK(esc_eq(esc_xml, "a\x80z", "a\xEF\xBF\xBDz"));
     CHECK(esc_eq(esc_xml, "\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"));
     CHECK(esc_eq(esc_xml, "\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"));
-    CHECK(esc_eq(esc_xml, "a\x01" "b", "a\xEF\xBF\xBD" "b"));
+    CHECK(esc_eq(esc_xml,
+                 "a\x01"
+                 "b",
+                 "a\xEF\xBF\xBD"
+                 "b"));
     CHECK(esc_eq(esc_json, "a\"b\\c\nd</x>", "\"a\\\"b\\\\c\\nd\\u003c/x>\""));
     CHECK(esc_eq(esc_csv, "plain.pcap", "plain.pcap"));
     CHECK(esc_eq(esc_csv, "a,b\"c", "\"a,b\"\"c\""));

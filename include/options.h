@@ -1,0 +1,55 @@
+/*
+ * options.h - command line and PCAPCHART_* environment into struct options.
+ *
+ *   pcapchart [serve] [--port N] [--bind ADDR] [--tmpdir DIR] [--tshark PATH]
+ *             [--www DIR] [--max-upload BYTES] [--timeout SECONDS] [--jobs N]
+ *             [--max-packets N] [--verbose]
+ *   pcapchart chart FILE [--format svg|json|csv] [--width W] [--height H]
+ *             [--max-points N] [--tshark PATH] [--timeout SECONDS]
+ *   pcapchart healthcheck [--port N] [--bind ADDR]
+ *   pcapchart --help | --version
+ *
+ * Every server flag can also come from the environment: --max-upload from
+ * PCAPCHART_MAX_UPLOAD, and so on (upper case, '-' as '_'). Flags win.
+ */
+#ifndef OPTIONS_H
+#define OPTIONS_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+#include "pipeline.h"
+
+enum command { CMD_SERVE = 0, CMD_CHART, CMD_HEALTHCHECK, CMD_HELP, CMD_VERSION };
+
+struct options {
+    enum command cmd;
+    int port;
+    char bind[64];
+    char tmpdir[MAX_PATH_BYTES];
+    char tshark[MAX_PATH_BYTES];
+    char www[MAX_PATH_BYTES];
+    uint64_t max_upload_bytes;
+    int timeout_s;
+    int jobs;             /* concurrent tshark runs; resolved to >= 1 */
+    uint64_t max_packets; /* 0: none */
+    int verbose;
+    /* chart subcommand */
+    const char *file; /* borrowed from argv */
+    enum out_format format;
+    int width, height;
+    size_t max_points;
+};
+
+/* The usage text printed by --help. Static string. */
+const char *options_usage(void);
+
+/*
+ * Fill o from defaults, then the environment (envp may be NULL for none),
+ * then argv. 0, or -1 with err.msg saying which flag or value is wrong.
+ */
+int options_parse(struct options *o, int argc, char *const argv[], char *const envp[],
+                  struct err *err);
+
+#endif
