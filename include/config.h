@@ -27,6 +27,8 @@
 #define READ_CHUNK_BYTES (64 * 1024)    /* one read() from tshark's stdout */
 #define TSHARK_CHECK_TIMEOUT_MS 30000   /* `tshark --version` / -G at start */
 #define MAX_PATH_BYTES 4096
+#define PROFILE_MIN_CAPTURE_BYTES                                                        \
+    (4 * 1024 * 1024) /* CLI: frame-only profile from here */
 
 /* chart model */
 #define MAX_SERIES 8

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# tests/run_all.sh - install what is missing, build, and run every test:
+#   1. clang-format check of src/ include/ tests/
+#   2. plain build (warnings as errors) + ctest (unit and end-to-end)
+#   3. ASan+UBSan build + the same ctest
+#   4. the container test (podman builds docker/Dockerfile and runs it)
+# Captures are read from ../shared/captures beside the repository
+# (CAPTURES_DIR overrides). Skip step 4 with PCAPCHART_SKIP_CONTAINER=1.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+jobs="$(nproc 2>/dev/null || echo 2)"
+export CAPTURES_DIR="${CAPTURES_DIR:-$repo/../shared/captures}"
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "dependencies"
+bash .ci/deps
+
+step "clang-format"
+bad=$(clang-format --dry-run -Werror src/*.c include/*.h tests/*.c 2>&1 | grep -c 'error:' || true)
+if [ "$bad" != 0 ]; then
+  clang-format --dry-run -Werror src/*.c include/*.h tests/*.c 2>&1 | head -20
+  echo "clang-format: $bad places to fix (run clang-format -i)" >&2
+  exit 1
+fi
+echo "clean"
+
+for variant in plain asan; do
+  step "build and test: $variant"
+  dir="build-ci-$variant"
+  flags=(-DWERROR=ON -DCAPTURES_DIR="$CAPTURES_DIR")
+  [ "$variant" = asan ] && flags+=(-DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
+  cmake -S . -B "$dir" "${flags[@]}" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs")
+done
+
+if [ "${PCAPCHART_SKIP_CONTAINER:-0}" != 1 ] && [ -f tests/container/test_image.sh ]; then
+  step "container"
+  bash tests/container/test_image.sh
+fi
+step "all tests passed"
