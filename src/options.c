@@ -170,6 +170,20 @@ static int is_flag(const char *name) {
     return strcmp(name, "verbose") == 0;
 }
 
+static const char *const known_options[] = {
+    "port", "bind",        "tmpdir",  "tshark", "www",   "max-upload", "timeout",
+    "jobs", "max-packets", "verbose", "format", "width", "height",     "max-points",
+};
+
+static int is_known(const char *name) {
+    size_t i;
+
+    for (i = 0; i < sizeof(known_options) / sizeof(known_options[0]); i++)
+        if (strcmp(name, known_options[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static const char *const env_options[] = {
     "port",       "bind",    "tmpdir", "tshark",      "www",
     "max-upload", "timeout", "jobs",   "max-packets", "verbose",
@@ -285,6 +299,8 @@ int options_parse(struct options *o, int argc, char *const argv[], char *const e
             namebuf[eq - name] = '\0';
             name = namebuf;
             val = eq + 1;
+        } else if (!is_known(name)) {
+            return err_set(err, 2, "unknown option '%s'", arg);
         } else if (!is_flag(name)) {
             if (i + 1 >= argc)
                 return err_set(err, 2, "option --%s needs a value", name);
