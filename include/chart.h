@@ -21,7 +21,11 @@
 #include "err.h"
 #include "tsjson.h"
 
-/* One packet kept in a series: time (ns, relative), length, frame number. */
+/*
+ * One packet kept in a series: time (ns, relative), length, frame number
+ * (tshark's frame.number; the packet's 1-based place in the series when
+ * tshark gave none). Capture order between columns is told by the number.
+ */
 struct point {
     int64_t t_ns;
     uint64_t len;
@@ -76,7 +80,8 @@ struct chart {
     struct series series[MAX_SERIES];
     size_t nseries;
 
-    uint64_t packets; /* packets tshark delivered (all series' source) */
+    uint64_t packets; /* packets tshark delivered (all series' source); chart_finish
+                         sets it to the largest series count when it is still 0 */
     int stopped;      /* tshark stopped early; see warnings */
     char warnings[MAX_WARNINGS][WARNING_BYTES];
     size_t nwarnings;
@@ -84,8 +89,10 @@ struct chart {
 
 /*
  * Initialise an empty chart of kind CHART_SIZE with one series "Size" of
- * every packet, the given size (clamped to MIN/MAX_*_PX) and max_points
- * (0: DEFAULT_MAX_POINTS; clamped to MAX_POINTS_LIMIT).
+ * every packet, the given size (clamped to MIN/MAX_*_PX; <= 0: DEFAULT_*_PX)
+ * and max_points (0: DEFAULT_MAX_POINTS; clamped to MAX_POINTS_LIMIT).
+ * All MAX_SERIES series are ready for use ("Series N", a palette colour):
+ * a caller adds one by setting its name/filter and raising nseries.
  */
 void chart_init(struct chart *c, int width_px, int height_px, size_t max_points);
 
@@ -93,7 +100,8 @@ void chart_init(struct chart *c, int width_px, int height_px, size_t max_points)
 void chart_release(struct chart *c);
 
 /*
- * Add one packet to series si. 0, or -1 with err (500) when memory runs out.
+ * Add one packet (p borrowed) to series si. 0, or -1 with err (500) when
+ * memory runs out or si >= nseries.
  * Never fails on odd values: no time, zero or huge length, negative time.
  */
 int chart_add(struct chart *c, size_t si, const struct pkt *p, struct err *err);
@@ -113,7 +121,11 @@ void chart_warn(struct chart *c, const char *fmt, ...)
  */
 void chart_finish(struct chart *c);
 
-/* Time range to plot (ns) over all series: [min(0, t_min), t_max]; 0,0 if empty. */
+/*
+ * Time range to plot (ns) over all series: [min(0, t_min), t_max]; 0,0 if
+ * empty. When t_min is over 1e8 s the times are epoch times (tshark prints
+ * them when frame 1 has no time) and the range is [t_min, t_max].
+ */
 void chart_time_range(const struct chart *c, int64_t *lo_ns, int64_t *hi_ns);
 
 /* Largest len over all series (0 if empty). */

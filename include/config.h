@@ -27,6 +27,9 @@
 #define READ_CHUNK_BYTES (64 * 1024)    /* one read() from tshark's stdout */
 #define TSHARK_CHECK_TIMEOUT_MS 30000   /* `tshark --version` / -G at start */
 #define MAX_PATH_BYTES 4096
+#define TSHARK_RLIMIT_NOFILE 256 /* RLIMIT_NOFILE of tshark */
+#define TSHARK_RLIMIT_FSIZE_BYTES                                                        \
+    (16 * 1024 * 1024) /* RLIMIT_FSIZE of tshark, which writes no files */
 #define PROFILE_MIN_CAPTURE_BYTES                                                        \
     (4 * 1024 * 1024) /* CLI: frame-only profile from here */
 

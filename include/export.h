@@ -2,7 +2,7 @@
  * export.h - the chart model as JSON or CSV (same numbers as the SVG).
  *
  * JSON (one object):
- *   {"packets": N, "duration": S, "decimated": false,
+ *   {"packets": N, "duration": S, "decimated": false,   (S null if nothing is timed)
  *    "series": [{"name": "Size", "filter": "", "color": "#rrggbb",
  *                "packets": N, "points": [[t, len], ...]}],
  *    "warnings": ["..."]}

@@ -1,0 +1,968 @@
+/* svg.c - see svg.h */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "axis.h"
+#include "escape.h"
+#include "export.h"
+#include "svg.h"
+#include "banned.h"
+
+#define NO_TIME INT64_MIN
+
+/* layout in px; sizes of the fonts the style below sets */
+#define PAD 16
+#define TITLE_Y 26
+#define SUBTITLE_Y 45
+#define PLOT_TOP 64
+#define LEGEND_ROW 20    /* one legend row under the subtitle, when needed */
+#define LEGEND_GAP 16    /* between legend entries */
+#define RIGHT_PAD 24     /* half a tick label may stand past the plot */
+#define XLABEL_DY 18     /* plot bottom to the x tick labels' baseline */
+#define XTITLE_DY 38     /* plot bottom to the x axis title's baseline */
+#define BOTTOM 48        /* below the plot without warnings */
+#define WARN_LINE 15     /* one warning line */
+#define WARN_LINES_MAX 3 /* warnings drawn; all of them are in <desc> */
+#define MIN_PLOT_H 60    /* warning lines give way to keep this */
+#define TICK_LEN 4
+#define CHAR_W_TICK 6.3  /* estimated advance of an 11px character */
+#define CHAR_W_TEXT 6.9  /* 12px */
+#define CHAR_W_TITLE 8.6 /* 15px bold */
+#define MARGIN_FRAC 0.03 /* data to plot edge, as a share of the data range */
+#define TIP_FRAMES 3     /* frames named in the tooltip of one dot */
+
+#define FONTS "system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
+
+static const char STYLE[] = "<style>"
+                            ".pcc{font-family:" FONTS "}"
+                            ".pcc .bg{fill:#fff}"
+                            ".pcc text{fill:#444}"
+                            ".pcc .ti{font-size:15px;font-weight:600;fill:#111}"
+                            ".pcc .st{font-size:12px;fill:#666}"
+                            ".pcc .lg{font-size:12px;fill:#333}"
+                            ".pcc .tk{font-size:11px;fill:#666}"
+                            ".pcc .at{font-size:12px;fill:#444}"
+                            ".pcc .wn{font-size:11px;fill:#9a4700}"
+                            ".pcc .em{font-size:15px;fill:#888}"
+                            ".pcc .gr{stroke:#ebebeb;fill:none}"
+                            ".pcc .ax{stroke:#9a9a9a;fill:none}"
+                            ".pcc .m{fill:none;stroke-linecap:round}"
+                            ".pcc .tt path:hover{stroke-width:9px}"
+                            "@media (prefers-color-scheme:dark){"
+                            ".pcc .bg{fill:#17191d}"
+                            ".pcc text{fill:#c4c4c4}"
+                            ".pcc .ti{fill:#f0f0f0}"
+                            ".pcc .st,.pcc .tk{fill:#a0a0a0}"
+                            ".pcc .lg{fill:#d8d8d8}"
+                            ".pcc .wn{fill:#f0a050}"
+                            ".pcc .gr{stroke:#2a2e35}"
+                            ".pcc .ax{stroke:#5f6670}"
+                            "}"
+                            "</style>";
+
+struct plot {
+    int w, h;
+    int x0, y0, pw, ph; /* plot area: left, top, width, height */
+    int64_t t0_ns;      /* time shown as 0 (not 0 only for epoch times) */
+    double xlo, xhi;    /* view in seconds since t0_ns */
+    double ylo, yhi;    /* view in bytes */
+    struct axis xa, ya; /* ticks, only those inside the view */
+    int legend_row;     /* legend on its own row under the subtitle */
+    size_t nwarn_lines; /* warnings drawn under the axis title */
+};
+
+/* ---- small text helpers ---- */
+
+static size_t utf8_chars(const char *s) {
+    size_t n = 0;
+
+    for (; *s != '\0'; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/*
+ * Escape s, cut to at most max characters (the last one an ellipsis when
+ * cut). The cut falls between UTF-8 sequences.
+ */
+static int esc_cut(struct buf *b, const char *s, size_t max) {
+    char tmp[1024];
+    size_t i = 0, chars = 0;
+
+    if (utf8_chars(s) <= max)
+        return esc_xml(b, s);
+    while (s[i] != '\0' && i < sizeof(tmp) - 4) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80 && ++chars == max)
+            break;
+        tmp[i] = s[i];
+        i++;
+    }
+    memcpy(tmp + i, "\xE2\x80\xA6", 4); /* U+2026 and the NUL */
+    return esc_xml(b, tmp);
+}
+
+/* v with thousands separators: "3,005,226". */
+static char *fmt_group(char *dst, size_t n, uint64_t v) {
+    char raw[32];
+    size_t len, i, j = 0;
+
+    len = (size_t)snprintf(raw, sizeof(raw), "%" PRIu64, v);
+    for (i = 0; i < len && j + 2 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            dst[j++] = ',';
+        dst[j++] = raw[i];
+    }
+    dst[j] = '\0';
+    return dst;
+}
+
+/* ns as seconds with 6 to 9 decimals: 9, less the trailing zeros past the sixth. */
+static char *fmt_tip_seconds(char *dst, size_t n, int64_t ns) {
+    char *dot;
+    size_t len;
+
+    export_fmt_seconds(dst, n, ns);
+    if ((dot = strchr(dst, '.')) == NULL)
+        return dst;
+    len = strlen(dst);
+    while (len > (size_t)(dot - dst) + 7 && dst[len - 1] == '0')
+        dst[--len] = '\0';
+    return dst;
+}
+
+/* ns as seconds cut to dec decimals (0..9). */
+static char *fmt_seconds_dec(char *dst, size_t n, int64_t ns, int dec) {
+    char *dot;
+
+    export_fmt_seconds(dst, n, ns);
+    if ((dot = strchr(dst, '.')) != NULL)
+        dot[dec > 0 ? dec + 1 : 0] = '\0';
+    return dst;
+}
+
+static double ns_to_s(int64_t ns) {
+    return (double)ns / 1e9;
+}
+
+static int valid_color(const char *s) {
+    size_t i;
+
+    if (s[0] != '#' || strlen(s) != 7)
+        return 0;
+    for (i = 1; i < 7; i++)
+        if (strchr("0123456789abcdefABCDEF", s[i]) == NULL)
+            return 0;
+    return 1;
+}
+
+static const char *series_color(const struct series *s) {
+    return valid_color(s->color) ? s->color : "#0072B2";
+}
+
+/* ---- what the chart holds ---- */
+
+static uint64_t total_packets(const struct chart *c) {
+    uint64_t n = 0;
+    size_t i;
+
+    for (i = 0; i < c->nseries; i++)
+        if (c->series[i].packets > n)
+            n = c->series[i].packets;
+    return c->packets > n ? c->packets : n;
+}
+
+static uint64_t total_timed(const struct chart *c) {
+    uint64_t n = 0;
+    size_t i;
+
+    for (i = 0; i < c->nseries; i++)
+        n += c->series[i].timed;
+    return n;
+}
+
+/* t_max - t_min over timed packets of every series, in seconds (0 if none). */
+static double duration_s(const struct chart *c) {
+    int64_t lo = 0, hi = 0;
+    int any = 0;
+    size_t i;
+
+    for (i = 0; i < c->nseries; i++) {
+        const struct series *s = &c->series[i];
+
+        if (s->timed == 0)
+            continue;
+        if (!any || s->t_min_ns < lo)
+            lo = s->t_min_ns;
+        if (!any || s->t_max_ns > hi)
+            hi = s->t_max_ns;
+        any = 1;
+    }
+    return (double)((uint64_t)hi - (uint64_t)lo) / 1e9;
+}
+
+/* ---- layout ---- */
+
+static double xpix(const struct plot *p, double s) {
+    return p->x0 + (s - p->xlo) / (p->xhi - p->xlo) * p->pw;
+}
+
+static double ypix(const struct plot *p, double b) {
+    return p->y0 + p->ph - (b - p->ylo) / (p->yhi - p->ylo) * p->ph;
+}
+
+/* v rounded to a whole pixel in [lo, hi]; clamped first, so lround never overflows. */
+static int clampi(double v, int lo, int hi) {
+    if (!(v > lo)) /* NaN too */
+        return lo;
+    if (v > hi)
+        return hi;
+    return (int)lround(v);
+}
+
+/* Mark coordinates: whole pixels, inside the plot. */
+static int xmark(const struct plot *p, double s) {
+    return clampi(xpix(p, s), p->x0, p->x0 + p->pw);
+}
+
+/* Seconds since t0_ns; ns >= t0_ns whenever t0_ns is not 0. */
+static double rel_s(const struct plot *p, int64_t ns) {
+    return (double)(ns - p->t0_ns) / 1e9;
+}
+
+static int xmark_ns(const struct plot *p, int64_t ns) {
+    return xmark(p, rel_s(p, ns));
+}
+
+static int ymark(const struct plot *p, uint64_t len) {
+    return clampi(ypix(p, (double)len), p->y0, p->y0 + p->ph);
+}
+
+/* Keep the ticks inside [lo, hi] (with a hair of slack). */
+static void ticks_inside(struct axis *a, double lo, double hi) {
+    double slack = (hi - lo) * 1e-9;
+    size_t i, n = 0;
+
+    for (i = 0; i < a->nticks; i++)
+        if (a->ticks[i] >= lo - slack && a->ticks[i] <= hi + slack)
+            a->ticks[n++] = a->ticks[i];
+    a->nticks = n;
+}
+
+/* The view around [lo, hi] and its ticks; time (seconds) or bytes. */
+static void view_axis(struct axis *a, double *vlo, double *vhi, double lo, double hi,
+                      size_t max_ticks, int is_time) {
+    if (hi > lo) {
+        double m = (hi - lo) * MARGIN_FRAC;
+
+        /* ticks for the data; those in the margins stay, the rest go */
+        *vlo = lo - m;
+        *vhi = hi + m;
+        if (is_time)
+            axis_nice_time(a, lo, hi, max_ticks);
+        else
+            axis_nice(a, lo, hi, max_ticks);
+        ticks_inside(a, *vlo, *vhi);
+        return;
+    }
+    /* a single value: the axis widens it to whole steps around it */
+    if (is_time)
+        axis_nice_time(a, lo, hi, max_ticks);
+    else
+        axis_nice(a, lo, hi, max_ticks);
+    *vlo = a->lo;
+    *vhi = a->hi;
+}
+
+static size_t widest_label(const struct axis *a, int is_time) {
+    char label[64];
+    size_t i, w = 0, n;
+
+    for (i = 0; i < a->nticks; i++) {
+        if (is_time)
+            axis_fmt_time(label, sizeof(label), a->ticks[i], a->step);
+        else
+            axis_fmt_bytes(label, sizeof(label), a->ticks[i], a->step);
+        n = utf8_chars(label);
+        if (n > w)
+            w = n;
+    }
+    return w;
+}
+
+/* Width of legend entry i: dot, gap, name (cut to 24 characters). */
+static double legend_entry(const struct chart *c, size_t i) {
+    size_t n = utf8_chars(c->series[i].name);
+
+    return 14 + (double)(n > 24 ? 24 : n) * CHAR_W_TEXT;
+}
+
+static double legend_width(const struct chart *c) {
+    double w = 0;
+    size_t i;
+
+    for (i = 0; i < c->nseries; i++)
+        w += legend_entry(c, i) + (i > 0 ? LEGEND_GAP : 0);
+    return w;
+}
+
+/*
+ * Lay the legend out in rows under the subtitle, wrapping at the right
+ * edge; returns the number of rows. With xs/ys, stores each entry's place.
+ */
+static size_t legend_rows(const struct chart *c, int w, double *xs, double *ys) {
+    double x = PAD, y = PLOT_TOP - 2;
+    size_t i, rows = 1;
+
+    for (i = 0; i < c->nseries; i++) {
+        if (i > 0 && x + legend_entry(c, i) > w - PAD) {
+            x = PAD;
+            y += LEGEND_ROW;
+            rows++;
+        }
+        if (xs != NULL) {
+            xs[i] = x;
+            ys[i] = y;
+        }
+        x += legend_entry(c, i) + LEGEND_GAP;
+    }
+    return rows;
+}
+
+static void layout(const struct chart *c, struct plot *p) {
+    int64_t tlo, thi;
+    double dlo, dhi, ymax, title_w;
+    size_t want, most, labw;
+    int bottom, avail;
+
+    memset(p, 0, sizeof(*p));
+    p->w = c->width_px;
+    p->h = c->height_px;
+
+    /* the legend goes right of the title, or on a row of its own */
+    title_w = (double)utf8_chars(c->title[0] != '\0' ? c->title : "Packet sizes") *
+              CHAR_W_TITLE;
+    p->legend_row = PAD + title_w + 24 + legend_width(c) > p->w - PAD;
+    p->y0 = PLOT_TOP +
+            (p->legend_row ? LEGEND_ROW * (int)legend_rows(c, p->w, NULL, NULL) : 0);
+
+    /* warnings under the axis title, as many as leave the plot its minimum */
+    p->nwarn_lines = c->nwarnings < WARN_LINES_MAX ? c->nwarnings : WARN_LINES_MAX;
+    avail = p->h - p->y0 - BOTTOM - MIN_PLOT_H;
+    while (p->nwarn_lines > 0 && (int)p->nwarn_lines * WARN_LINE > avail)
+        p->nwarn_lines--;
+    bottom = BOTTOM + (int)p->nwarn_lines * WARN_LINE;
+    p->ph = p->h - p->y0 - bottom;
+    if (p->ph < 20)
+        p->ph = 20;
+
+    /* y: bytes from 0 to the largest frame; an empty chart shows 0..1500 B */
+    ymax = total_packets(c) == 0 ? 1500 : (double)chart_len_max(c);
+    if (ymax < 10)
+        ymax = 10;
+    /*
+     * The finest step whose ticks inside the view are at most `most` and 20
+     * px apart. axis_nice counts the ticks of the widened range, so start
+     * above `most` and come down.
+     */
+    most = (size_t)(p->ph / 42 + 1);
+    for (want = AXIS_MAX_TICKS;; want--) {
+        view_axis(&p->ya, &p->ylo, &p->yhi, 0, ymax, want, 0);
+        if (want <= 3 ||
+            (p->ya.nticks <= most && p->ph * p->ya.step / (p->yhi - p->ylo) >= 20))
+            break;
+    }
+    labw = widest_label(&p->ya, 0);
+    p->x0 = PAD + 16 + (int)ceil((double)labw * CHAR_W_TICK) + 10;
+    p->pw = p->w - p->x0 - RIGHT_PAD;
+    if (p->pw < 20)
+        p->pw = 20;
+
+    /* x: time since the first packet; fewer ticks until the labels fit */
+    chart_time_range(c, &tlo, &thi);
+    p->t0_ns = tlo > 0 ? tlo : 0; /* epoch times: count from the earliest */
+    dlo = total_timed(c) > 0 ? rel_s(p, tlo) : 0;
+    dhi = total_timed(c) > 0 ? rel_s(p, thi) : 1;
+    most = (size_t)(p->pw / 80 + 1);
+    for (want = AXIS_MAX_TICKS;; want--) {
+        view_axis(&p->xa, &p->xlo, &p->xhi, dlo, dhi, want, 1);
+        labw = widest_label(&p->xa, 1);
+        if (want <= 3 ||
+            (p->xa.nticks <= most &&
+             p->pw * p->xa.step / (p->xhi - p->xlo) >= (double)labw * CHAR_W_TICK + 14))
+            break;
+    }
+}
+
+/* ---- document parts ---- */
+
+/* Sentences for <desc>: per series counts, sizes and duration, then the warnings. */
+static int put_summary(struct buf *b, const struct chart *c) {
+    char n[32], d[32], lo[32], mean[32], hi[32];
+    size_t i, start = b->len;
+
+    for (i = 0; i < c->nseries; i++) {
+        const struct series *s = &c->series[i];
+
+        if (b->len > start && buf_puts(b, " ") == -1)
+            return -1;
+        if (c->nseries > 1 && (esc_xml(b, s->name) == -1 || buf_puts(b, ": ") == -1))
+            return -1;
+        if (s->packets == 0) {
+            if (buf_puts(b, "no packets.") == -1)
+                return -1;
+            continue;
+        }
+        fmt_group(n, sizeof(n), s->packets);
+        if (buf_printf(b, "%s packet%s", n, s->packets == 1 ? "" : "s") == -1)
+            return -1;
+        if (s->timed > 1) {
+            axis_fmt_time(d, sizeof(d), ns_to_s(s->t_max_ns) - ns_to_s(s->t_min_ns), 0);
+            if (buf_printf(b, " over %s", d) == -1)
+                return -1;
+        }
+        axis_fmt_bytes(lo, sizeof(lo), (double)s->len_min, 0);
+        axis_fmt_bytes(mean, sizeof(mean), (double)s->bytes / (double)s->packets, 0);
+        axis_fmt_bytes(hi, sizeof(hi), (double)s->len_max, 0);
+        if (buf_printf(b, "; frame length min %s, mean %s, max %s.", lo, mean, hi) == -1)
+            return -1;
+        if (s->decimated &&
+            buf_puts(b, " Time is cut into slices, each drawn as a line from its "
+                        "smallest to its largest frame.") == -1)
+            return -1;
+    }
+    for (i = 0; i < c->nwarnings; i++)
+        if (buf_puts(b, i == 0 ? " Warnings: " : "; ") == -1 ||
+            esc_xml(b, c->warnings[i]) == -1 ||
+            (i + 1 == c->nwarnings && buf_puts(b, ".") == -1))
+            return -1;
+    return 0;
+}
+
+static int put_head(struct buf *b, const struct chart *c, const struct plot *p) {
+    const char *title = c->title[0] != '\0' ? c->title : "Packet sizes";
+
+    if (buf_printf(b,
+                   "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"pcc\" "
+                   "viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
+                   "aria-labelledby=\"pcc-title pcc-desc\">\n<title id=\"pcc-title\">",
+                   p->w, p->h, p->w, p->h) == -1 ||
+        esc_xml(b, title) == -1)
+        return -1;
+    if (c->subject[0] != '\0' &&
+        (buf_puts(b, ": ") == -1 || esc_xml(b, c->subject) == -1))
+        return -1;
+    if (buf_puts(b, "</title>\n<desc id=\"pcc-desc\">") == -1 ||
+        put_summary(b, c) == -1 ||
+        buf_printf(b, "</desc>\n%s\n<rect class=\"bg\" width=\"%d\" height=\"%d\"/>\n",
+                   STYLE, p->w, p->h) == -1)
+        return -1;
+
+    /* title, then "file · N packets · duration" */
+    if (buf_printf(b, "<text class=\"ti\" x=\"%d\" y=\"%d\">", PAD, TITLE_Y) == -1 ||
+        esc_cut(b, title, (size_t)((p->w - 2 * PAD) / CHAR_W_TITLE)) == -1 ||
+        buf_printf(b, "</text>\n<text class=\"st\" x=\"%d\" y=\"%d\">", PAD,
+                   SUBTITLE_Y) == -1)
+        return -1;
+    {
+        char n[32], d[32];
+        uint64_t packets = total_packets(c);
+        int sep = 0;
+
+        if (c->subject[0] != '\0') {
+            if (esc_cut(b, c->subject, (size_t)((p->w - 2 * PAD) / CHAR_W_TEXT) / 2) ==
+                -1)
+                return -1;
+            sep = 1;
+        }
+        fmt_group(n, sizeof(n), packets);
+        if (buf_printf(b, "%s%s packet%s", sep ? " \xC2\xB7 " : "", n,
+                       packets == 1 ? "" : "s") == -1)
+            return -1;
+        if (total_timed(c) > 1) {
+            axis_fmt_time(d, sizeof(d), duration_s(c), 0);
+            if (buf_printf(b, " \xC2\xB7 %s", d) == -1)
+                return -1;
+        }
+    }
+    return buf_puts(b, "</text>\n");
+}
+
+static int put_legend(struct buf *b, const struct chart *c, const struct plot *p) {
+    double xs[MAX_SERIES], ys[MAX_SERIES];
+    size_t i;
+
+    if (p->legend_row) {
+        legend_rows(c, p->w, xs, ys);
+    } else {
+        /* one row right of the title */
+        xs[0] = p->w - PAD - legend_width(c);
+        for (i = 0; i < c->nseries; i++) {
+            if (i > 0)
+                xs[i] = xs[i - 1] + legend_entry(c, i - 1) + LEGEND_GAP;
+            ys[i] = TITLE_Y;
+        }
+    }
+    if (buf_puts(b, "<g class=\"lg\">") == -1)
+        return -1;
+    for (i = 0; i < c->nseries && i < MAX_SERIES; i++) {
+        if (buf_printf(b,
+                       "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"4.5\" fill=\"%s\"/>"
+                       "<text x=\"%.2f\" y=\"%.2f\">",
+                       xs[i] + 4.5, ys[i] - 4.0, series_color(&c->series[i]), xs[i] + 14,
+                       ys[i]) == -1 ||
+            esc_cut(b, c->series[i].name, 24) == -1 || buf_puts(b, "</text>") == -1)
+            return -1;
+    }
+    return buf_puts(b, "</g>\n");
+}
+
+static int put_axes(struct buf *b, const struct plot *p) {
+    char label[64];
+    int bottom = p->y0 + p->ph, right = p->x0 + p->pw;
+    double v;
+    size_t i;
+
+    /* grid: one path per direction, lines on half pixels so they stay crisp */
+    if (buf_puts(b, "<path class=\"gr\" d=\"") == -1)
+        return -1;
+    for (i = 0; i < p->xa.nticks; i++) {
+        v = floor(xpix(p, p->xa.ticks[i])) + 0.5;
+        if (buf_printf(b, "M%.1f %dV%d", v, p->y0, bottom) == -1)
+            return -1;
+    }
+    for (i = 0; i < p->ya.nticks; i++) {
+        v = floor(ypix(p, p->ya.ticks[i])) + 0.5;
+        if (buf_printf(b, "M%d %.1fH%d", p->x0, v, right) == -1)
+            return -1;
+    }
+    /* axis lines and outward tick marks */
+    if (buf_printf(b, "\"/>\n<path class=\"ax\" d=\"M%.1f %dV%.1fH%d", p->x0 - 0.5, p->y0,
+                   bottom + 0.5, right) == -1)
+        return -1;
+    for (i = 0; i < p->xa.nticks; i++) {
+        v = floor(xpix(p, p->xa.ticks[i])) + 0.5;
+        if (buf_printf(b, "M%.1f %dv%d", v, bottom, TICK_LEN) == -1)
+            return -1;
+    }
+    for (i = 0; i < p->ya.nticks; i++) {
+        v = floor(ypix(p, p->ya.ticks[i])) + 0.5;
+        if (buf_printf(b, "M%d %.1fh%d", p->x0, v, -TICK_LEN) == -1)
+            return -1;
+    }
+    if (buf_puts(b, "\"/>\n<g class=\"tk\" text-anchor=\"middle\">") == -1)
+        return -1;
+    for (i = 0; i < p->xa.nticks; i++) {
+        axis_fmt_time(label, sizeof(label), p->xa.ticks[i], p->xa.step);
+        if (buf_printf(b, "<text x=\"%.2f\" y=\"%d\">%s</text>", xpix(p, p->xa.ticks[i]),
+                       bottom + XLABEL_DY, label) == -1)
+            return -1;
+    }
+    if (buf_puts(b, "</g>\n<g class=\"tk\" text-anchor=\"end\">") == -1)
+        return -1;
+    for (i = 0; i < p->ya.nticks; i++) {
+        axis_fmt_bytes(label, sizeof(label), p->ya.ticks[i], p->ya.step);
+        if (buf_printf(b, "<text x=\"%d\" y=\"%.2f\">%s</text>", p->x0 - TICK_LEN - 4,
+                       ypix(p, p->ya.ticks[i]) + 4, label) == -1)
+            return -1;
+    }
+    return buf_printf(b,
+                      "</g>\n<g class=\"at\" text-anchor=\"middle\">"
+                      "<text x=\"%.2f\" y=\"%d\">%s</text>"
+                      "<text transform=\"translate(%d %.2f) rotate(-90)\">Frame length"
+                      "</text></g>\n",
+                      p->x0 + p->pw / 2.0, bottom + XTITLE_DY,
+                      p->t0_ns != 0 ? "Time since the earliest timestamp"
+                                    : "Time since first packet",
+                      PAD + 10, p->y0 + p->ph / 2.0);
+}
+
+static int put_warnings(struct buf *b, const struct chart *c, const struct plot *p) {
+    size_t i, max = (size_t)((p->w - 2 * PAD) / CHAR_W_TICK);
+    int y = p->y0 + p->ph + XTITLE_DY + 4;
+
+    if (p->nwarn_lines == 0)
+        return 0;
+    if (buf_puts(b, "<g class=\"wn\">") == -1)
+        return -1;
+    for (i = 0; i < p->nwarn_lines; i++) {
+        if (total_packets(c) == 0 && strcmp(c->warnings[i], "no packets") == 0)
+            continue; /* the plot says it already */
+        y += WARN_LINE;
+        if (buf_printf(b, "<text x=\"%d\" y=\"%d\">\xE2\x9A\xA0 ", PAD, y) == -1)
+            return -1;
+        if (i + 1 == p->nwarn_lines && c->nwarnings > p->nwarn_lines) {
+            if (buf_printf(b, "%zu more warnings (see the description)",
+                           c->nwarnings - i) == -1)
+                return -1;
+        } else if (esc_cut(b, c->warnings[i], max - 2) == -1) {
+            return -1;
+        }
+        if (buf_puts(b, "</text>") == -1)
+            return -1;
+    }
+    return buf_puts(b, "</g>\n");
+}
+
+static int put_empty(struct buf *b, const struct chart *c, const struct plot *p) {
+    const char *msg =
+        total_packets(c) == 0 ? "no packets" : "no packets with a timestamp";
+
+    return buf_printf(b,
+                      "<text class=\"em\" x=\"%.2f\" y=\"%.2f\" "
+                      "text-anchor=\"middle\">%s</text>\n",
+                      p->x0 + p->pw / 2.0, p->y0 + p->ph / 2.0, msg);
+}
+
+/* ---- marks ---- */
+
+/* Dot diameter: smaller as the points get denser. */
+static int dot_size(uint64_t n) {
+    return n <= 300 ? 5 : n <= 3000 ? 4 : 3;
+}
+
+struct keyed {
+    uint32_t key; /* pixel, x-major */
+    uint32_t idx; /* index in pts */
+};
+
+static int cmp_keyed(const void *a, const void *b) {
+    const struct keyed *x = a, *y = b;
+
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static uint32_t pixel_key(const struct plot *p, int x, int y) {
+    return (uint32_t)(x - p->x0) * (uint32_t)(p->ph + 1) + (uint32_t)(y - p->y0);
+}
+
+static int open_group(struct buf *b, const struct series *s, size_t si, int width,
+                      int tips) {
+    return buf_printf(b, "<g class=\"m s%zu%s\" stroke=\"%s\" stroke-width=\"%d\">", si,
+                      tips ? " tt" : "", series_color(s), width);
+}
+
+/* Exact points as dots, one per pixel, each with the frames there as a tooltip. */
+static int dots_tips(struct buf *b, const struct plot *p, const struct series *s,
+                     size_t si, int dot) {
+    struct keyed *k = NULL;
+    size_t i, j, n = 0;
+    char t[32];
+    int rc = -1;
+
+    if (s->npts > 0 && (k = calloc(s->npts, sizeof(*k))) == NULL)
+        goto done;
+    for (i = 0; i < s->npts; i++) {
+        if (s->pts[i].t_ns == NO_TIME)
+            continue;
+        k[n].key = pixel_key(p, xmark_ns(p, s->pts[i].t_ns), ymark(p, s->pts[i].len));
+        k[n++].idx = (uint32_t)i;
+    }
+    qsort(k, n, sizeof(*k), cmp_keyed);
+    if (open_group(b, s, si, dot, 1) == -1)
+        goto done;
+    for (i = 0; i < n; i = j) {
+        const struct point *pt = &s->pts[k[i].idx];
+
+        if (buf_printf(b, "<path d=\"M%d %dh0\"><title>", xmark_ns(p, pt->t_ns),
+                       ymark(p, pt->len)) == -1)
+            goto done;
+        for (j = i; j < n && k[j].key == k[i].key; j++) {
+            pt = &s->pts[k[j].idx];
+            if (j - i == TIP_FRAMES) {
+                size_t more = 0;
+
+                while (j + more < n && k[j + more].key == k[i].key)
+                    more++;
+                if (buf_printf(b, "\nand %zu more", more) == -1)
+                    goto done;
+                j += more;
+                break;
+            }
+            if (buf_printf(b, "%sframe %" PRIu64 ": %s s, %" PRIu64 " B",
+                           j > i ? "\n" : "", pt->number,
+                           fmt_tip_seconds(t, sizeof(t), pt->t_ns), pt->len) == -1)
+                goto done;
+        }
+        if (buf_puts(b, "</title></path>") == -1)
+            goto done;
+    }
+    rc = buf_puts(b, "</g>\n");
+done:
+    free(k);
+    return rc;
+}
+
+/* Exact points as dots in one path, one per pixel. */
+static int dots_plain(struct buf *b, const struct plot *p, const struct series *s,
+                      size_t si, int dot) {
+    size_t nbits = (size_t)(p->pw + 1) * (size_t)(p->ph + 1), i, bit;
+    unsigned char *map = NULL;
+    int rc = -1;
+
+    if ((map = calloc(nbits / 8 + 1, 1)) == NULL)
+        goto done;
+    for (i = 0; i < s->npts; i++) {
+        if (s->pts[i].t_ns == NO_TIME)
+            continue;
+        bit = pixel_key(p, xmark_ns(p, s->pts[i].t_ns), ymark(p, s->pts[i].len));
+        map[bit / 8] |= (unsigned char)(1u << (bit % 8));
+    }
+    if (open_group(b, s, si, dot, 0) == -1 || buf_puts(b, "<path d=\"") == -1)
+        goto done;
+    for (bit = 0; bit < nbits; bit++) {
+        if (map[bit / 8] == 0) {
+            bit |= 7; /* skip the empty byte */
+            continue;
+        }
+        if ((map[bit / 8] & (1u << (bit % 8))) != 0 &&
+            buf_printf(b, "M%d %dh0", p->x0 + (int)(bit / (size_t)(p->ph + 1)),
+                       p->y0 + (int)(bit % (size_t)(p->ph + 1))) == -1)
+            goto done;
+    }
+    rc = buf_puts(b, "\"/></g>\n");
+done:
+    free(map);
+    return rc;
+}
+
+/* One stem from y of lo to y of hi at x (a dot when they meet). */
+static int stem_d(struct buf *b, int x, int ylo, int yhi) {
+    if (ylo == yhi)
+        return buf_printf(b, "M%d %dh0", x, ylo);
+    return buf_printf(b, "M%d %dV%d", x, ylo, yhi);
+}
+
+/* Exact points as one min-max stem per pixel column (too many dots otherwise). */
+static int stems_exact(struct buf *b, const struct plot *p, const struct series *s,
+                       size_t si) {
+    size_t ncol = (size_t)p->pw + 1, i;
+    uint64_t *lo = NULL, *hi = NULL;
+    int rc = -1, x;
+
+    if ((lo = calloc(ncol, sizeof(*lo))) == NULL ||
+        (hi = calloc(ncol, sizeof(*hi))) == NULL)
+        goto done;
+    for (i = 0; i < ncol; i++)
+        lo[i] = UINT64_MAX;
+    for (i = 0; i < s->npts; i++) {
+        const struct point *pt = &s->pts[i];
+
+        if (pt->t_ns == NO_TIME)
+            continue;
+        x = xmark_ns(p, pt->t_ns) - p->x0;
+        if (pt->len < lo[x])
+            lo[x] = pt->len;
+        if (pt->len >= hi[x])
+            hi[x] = pt->len;
+    }
+    if (open_group(b, s, si, 2, 0) == -1 || buf_puts(b, "<path d=\"") == -1)
+        goto done;
+    for (i = 0; i < ncol; i++)
+        if (lo[i] != UINT64_MAX &&
+            stem_d(b, p->x0 + (int)i, ymark(p, lo[i]), ymark(p, hi[i])) == -1)
+            goto done;
+    rc = buf_puts(b, "\"/></g>\n");
+done:
+    free(lo);
+    free(hi);
+    return rc;
+}
+
+/* Columns that fall on one pixel, merged. */
+struct stem {
+    int x;
+    size_t c0, c1; /* first and last column */
+    uint64_t count;
+    struct point min, max;
+};
+
+/* x of column i: its middle, kept within the series' time range. */
+static int column_x(const struct plot *p, const struct series *s, size_t i) {
+    double t = rel_s(p, s->origin_ns) + ((double)i + 0.5) * ns_to_s(s->width_ns);
+
+    if (t < rel_s(p, s->t_min_ns))
+        t = rel_s(p, s->t_min_ns);
+    if (t > rel_s(p, s->t_max_ns))
+        t = rel_s(p, s->t_max_ns);
+    return xmark(p, t);
+}
+
+/* Next stem at or after column *i; 0 when there is none. */
+static int next_stem(const struct plot *p, const struct series *s, size_t *i,
+                     struct stem *st) {
+    const struct column *col;
+
+    while (*i < s->ncols && s->cols[*i].count == 0)
+        (*i)++;
+    if (*i >= s->ncols)
+        return 0;
+    col = &s->cols[*i];
+    st->x = column_x(p, s, *i);
+    st->c0 = st->c1 = *i;
+    st->count = col->count;
+    st->min = col->min;
+    st->max = col->max;
+    for ((*i)++; *i < s->ncols; (*i)++) {
+        col = &s->cols[*i];
+        if (col->count == 0)
+            continue;
+        if (column_x(p, s, *i) != st->x)
+            break;
+        st->c1 = *i;
+        st->count += col->count;
+        if (col->min.len < st->min.len)
+            st->min = col->min;
+        if (col->max.len > st->max.len)
+            st->max = col->max;
+    }
+    return 1;
+}
+
+static size_t count_stems(const struct plot *p, const struct series *s) {
+    struct stem st;
+    size_t i = 0, n = 0;
+
+    while (next_stem(p, s, &i, &st))
+        n++;
+    return n;
+}
+
+static int64_t col_edge(const struct series *s, size_t i) {
+    uint64_t off = (uint64_t)i * (uint64_t)s->width_ns;
+
+    if (off > (uint64_t)INT64_MAX - (uint64_t)s->origin_ns)
+        return INT64_MAX;
+    return (int64_t)((uint64_t)s->origin_ns + off);
+}
+
+static int stem_tip(struct buf *b, const struct series *s, const struct stem *st) {
+    int64_t t0 = col_edge(s, st->c0), t1 = col_edge(s, st->c1 + 1);
+    char a[32], z[32], n[32];
+    int dec;
+
+    if (t0 < s->t_min_ns)
+        t0 = s->t_min_ns;
+    if (t1 > s->t_max_ns)
+        t1 = s->t_max_ns;
+    /* enough decimals to tell the two ends apart */
+    dec = t1 > t0 ? 10 - (int)ceil(log10((double)((uint64_t)t1 - (uint64_t)t0))) : 9;
+    dec = dec < 0 ? 0 : dec > 9 ? 9 : dec;
+    fmt_seconds_dec(a, sizeof(a), t0, dec);
+    fmt_seconds_dec(z, sizeof(z), t1, dec);
+    fmt_group(n, sizeof(n), st->count);
+    return buf_printf(b,
+                      "<title>%s\xE2\x80\x93%s s: %s packet%s\nsmallest %" PRIu64
+                      " B (frame %" PRIu64 "), largest %" PRIu64 " B (frame %" PRIu64
+                      ")</title>",
+                      a, z, n, st->count == 1 ? "" : "s", st->min.len, st->min.number,
+                      st->max.len, st->max.number);
+}
+
+/* Decimated series: one min-max stem per pixel column of columns. */
+static int stems_columns(struct buf *b, const struct plot *p, const struct series *s,
+                         size_t si, int tips) {
+    struct stem st;
+    size_t i = 0;
+
+    if (open_group(b, s, si, 2, tips) == -1 || (!tips && buf_puts(b, "<path d=\"") == -1))
+        return -1;
+    while (next_stem(p, s, &i, &st)) {
+        if (tips && buf_puts(b, "<path d=\"") == -1)
+            return -1;
+        if (stem_d(b, st.x, ymark(p, st.min.len), ymark(p, st.max.len)) == -1)
+            return -1;
+        if (tips && (buf_puts(b, "\">") == -1 || stem_tip(b, s, &st) == -1 ||
+                     buf_puts(b, "</path>") == -1))
+            return -1;
+    }
+    return buf_puts(b, tips ? "</g>\n" : "\"/></g>\n");
+}
+
+/*
+ * Draw every series into b. level 0: tooltips when allowed; 1: no tooltips;
+ * 2: exact series as stems too.
+ */
+static int put_marks(struct buf *b, const struct chart *c, const struct plot *p,
+                     int level, int tips) {
+    uint64_t timed = total_timed(c);
+    size_t si;
+    int dot = dot_size(timed);
+
+    for (si = 0; si < c->nseries; si++) {
+        const struct series *s = &c->series[si];
+        int rc;
+
+        if (s->timed == 0)
+            continue;
+        if (s->decimated)
+            rc = stems_columns(b, p, s, si, level == 0 && tips);
+        else if (level == 2)
+            rc = stems_exact(b, p, s, si);
+        else if (level == 0 && tips)
+            rc = dots_tips(b, p, s, si, dot);
+        else
+            rc = dots_plain(b, p, s, si, dot);
+        if (rc == -1)
+            return -1;
+    }
+    return 0;
+}
+
+int svg_render(const struct chart *c, struct buf *out, struct err *err) {
+    struct buf layer = BUF_INIT(0);
+    size_t start = out->len, marks = 0, si, used;
+    struct plot p;
+    int level;
+
+    layout(c, &p);
+    if (put_head(out, c, &p) == -1 || put_legend(out, c, &p) == -1 ||
+        put_axes(out, &p) == -1 || put_warnings(out, c, &p) == -1)
+        goto fail;
+    if (total_timed(c) == 0) {
+        if (put_empty(out, c, &p) == -1)
+            goto fail;
+    } else {
+        for (si = 0; si < c->nseries; si++) {
+            const struct series *s = &c->series[si];
+
+            marks += s->decimated ? count_stems(&p, s) : (size_t)s->timed;
+        }
+        /*
+         * The marks come last, drawn into their own buf whose cap keeps the
+         * document under SVG_TARGET_BYTES; past it, drop the tooltips, then
+         * draw exact series as stems (bounded by the plot width).
+         */
+        used = out->len - start + 16;
+        for (level = 0; level < 3; level++) {
+            buf_release(&layer);
+            buf_init(&layer, level < 2 && used < SVG_TARGET_BYTES
+                                 ? SVG_TARGET_BYTES - used
+                                 : out->max);
+            if (level == 0 && marks > SVG_TOOLTIP_MAX_POINTS)
+                continue; /* same as level 1 */
+            if (put_marks(&layer, c, &p, level, marks <= SVG_TOOLTIP_MAX_POINTS) == 0)
+                break;
+            if (errno != E2BIG)
+                goto fail;
+        }
+        if (level == 3 || (layer.len > 0 && buf_append(out, layer.data, layer.len) == -1))
+            goto fail;
+    }
+    if (buf_puts(out, "</svg>\n") == -1)
+        goto fail;
+    buf_release(&layer);
+    return 0;
+fail:
+    buf_release(&layer);
+    if (errno == E2BIG)
+        return err_set(err, 500, "chart larger than %d MiB",
+                       (int)(MAX_SVG_BYTES / (1024 * 1024)));
+    return err_set(err, 500, "out of memory for the chart");
+}

@@ -1,0 +1,559 @@
+/*
+ * test_export.c - JSON and CSV export: shape (parsed back with jansson),
+ * exact points, no-time rows, decimated columns, escaping, golden files.
+ *
+ * Golden cases: tests/data/export/<case>/input.txt (the format of
+ * test_svg.c) against expected.json and expected.csv; UPDATE_GOLDEN=1
+ * rewrites them.
+ */
+#include <dirent.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chart.h"
+#include "export.h"
+#include "check.h"
+#include "banned.h"
+
+#define NO_TIME INT64_MIN
+
+/* ---- input cases (same format as test_svg.c) ---- */
+
+static int parse_ns(const char *s, int64_t *ns) {
+    int64_t ip = 0, fp = 0;
+    int neg = 0, d = 0;
+
+    if (*s == '-')
+        neg = 1, s++;
+    if (*s < '0' || *s > '9')
+        return -1;
+    while (*s >= '0' && *s <= '9')
+        ip = ip * 10 + (*s++ - '0');
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            if (d < 9)
+                fp = fp * 10 + (*s - '0'), d++;
+    for (; d < 9; d++)
+        fp *= 10;
+    *ns = (ip * 1000000000 + fp) * (neg ? -1 : 1);
+    return 0;
+}
+
+static void copy(char *dst, size_t n, const char *src) {
+    size_t len = strlen(src);
+
+    if (len >= n)
+        len = n - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+static char *rest(char *line, size_t skip) {
+    char *s = line + skip, *e;
+
+    while (*s == ' ')
+        s++;
+    if ((e = strchr(s, '\n')) != NULL)
+        *e = '\0';
+    return s;
+}
+
+static int load_case(const char *path, struct chart *c) {
+    char line[1024], tb[64];
+    unsigned long long num, len;
+    int w = 0, h = 0, rc = -1;
+    size_t mp = 0, si;
+    FILE *f;
+
+    if ((f = fopen(path, "r")) == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "# size %d %d", &w, &h) == 2)
+            continue;
+        if (sscanf(line, "# max_points %zu", &mp) == 1)
+            continue;
+    }
+    rewind(f);
+    chart_init(c, w, h, mp);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        struct pkt p;
+
+        if (strncmp(line, "# subject ", 10) == 0) {
+            copy(c->subject, sizeof(c->subject), rest(line, 10));
+        } else if (strncmp(line, "# title ", 8) == 0) {
+            copy(c->title, sizeof(c->title), rest(line, 8));
+        } else if (strncmp(line, "# warn ", 7) == 0) {
+            chart_warn(c, "%s", rest(line, 7));
+        } else if (sscanf(line, "# series %zu", &si) == 1 && si < MAX_SERIES) {
+            copy(c->series[si].name, sizeof(c->series[si].name), rest(line, 11));
+            if (si + 1 > c->nseries)
+                c->nseries = si + 1;
+        } else if (sscanf(line, "# filter %zu", &si) == 1 && si < MAX_SERIES) {
+            copy(c->series[si].filter, sizeof(c->series[si].filter), rest(line, 11));
+        } else if (line[0] != '#') {
+            si = 0;
+            if (sscanf(line, "%llu %63s %llu %zu", &num, tb, &len, &si) < 3)
+                continue;
+            memset(&p, 0, sizeof(p));
+            p.number = num;
+            p.len = len;
+            p.has_len = 1;
+            p.has_time = strcmp(tb, "-") != 0;
+            if ((p.has_time && parse_ns(tb, &p.t_ns) == -1) ||
+                chart_add(c, si, &p, NULL) == -1)
+                goto done;
+        }
+    }
+    chart_finish(c);
+    rc = 0;
+done:
+    fclose(f);
+    return rc;
+}
+
+static char *read_all(const char *path, size_t *len) {
+    struct buf b = BUF_INIT(64 * 1024 * 1024);
+    char chunk[4096];
+    size_t n;
+    FILE *f;
+
+    if ((f = fopen(path, "rb")) == NULL)
+        return NULL;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (buf_append(&b, chunk, n) == -1)
+            break;
+    fclose(f);
+    return buf_detach(&b, len);
+}
+
+static int write_all(const char *path, const char *data, size_t len) {
+    FILE *f = fopen(path, "wb");
+    int ok;
+
+    if (f == NULL)
+        return -1;
+    ok = fwrite(data, 1, len, f) == len;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* ---- helpers ---- */
+
+static json_t *to_json(const struct chart *c) {
+    struct buf out = BUF_INIT(MAX_EXPORT_BYTES);
+    struct err err = ERR_INIT;
+    json_error_t jerr;
+    json_t *root = NULL;
+
+    if (export_json(c, &out, &err) == 0) {
+        root = json_loadb(out.data, out.len, 0, &jerr);
+        if (root == NULL)
+            fprintf(stderr, "json: %s at line %d\n", jerr.text, jerr.line);
+    }
+    buf_release(&out);
+    return root;
+}
+
+static char *to_csv(const struct chart *c) {
+    struct buf out = BUF_INIT(MAX_EXPORT_BYTES);
+    struct err err = ERR_INIT;
+
+    if (export_csv(c, &out, &err) == -1) {
+        buf_release(&out);
+        return NULL;
+    }
+    return buf_detach(&out, NULL);
+}
+
+/* The documented shape; returns 1 when root has it. */
+static int shape_ok(const json_t *root, const struct chart *c) {
+    json_t *series, *s, *pts, *pt, *v;
+    size_t i, j;
+
+    if (!json_is_object(root) || !json_is_integer(json_object_get(root, "packets")) ||
+        !json_is_boolean(json_object_get(root, "decimated")) ||
+        !json_is_array(json_object_get(root, "warnings")))
+        return 0;
+    v = json_object_get(root, "duration");
+    if (!json_is_real(v) && !json_is_null(v))
+        return 0;
+    series = json_object_get(root, "series");
+    if (!json_is_array(series) || json_array_size(series) != c->nseries)
+        return 0;
+    if (json_array_size(json_object_get(root, "warnings")) != c->nwarnings)
+        return 0;
+    json_array_foreach(series, i, s) {
+        const struct series *cs = &c->series[i];
+
+        if (!json_is_string(json_object_get(s, "name")) ||
+            strcmp(json_string_value(json_object_get(s, "name")), cs->name) != 0 ||
+            !json_is_string(json_object_get(s, "filter")) ||
+            !json_is_string(json_object_get(s, "color")) ||
+            (uint64_t)json_integer_value(json_object_get(s, "packets")) != cs->packets ||
+            !json_is_integer(json_object_get(s, "bytes")))
+            return 0;
+        if (cs->decimated != (json_object_get(s, "columns") != NULL) ||
+            cs->decimated != (json_object_get(s, "packets_per_point") != NULL))
+            return 0;
+        pts = json_object_get(s, "points");
+        if (!json_is_array(pts))
+            return 0;
+        json_array_foreach(pts, j, pt) {
+            if (!json_is_array(pt) || json_array_size(pt) != 2 ||
+                !(json_is_real(json_array_get(pt, 0)) ||
+                  json_is_null(json_array_get(pt, 0))) ||
+                !json_is_integer(json_array_get(pt, 1)))
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static int fmt_is(int64_t ns, const char *want) {
+    char got[32];
+
+    export_fmt_seconds(got, sizeof(got), ns);
+    if (strcmp(got, want) != 0) {
+        fprintf(stderr, "%lld ns as '%s', want '%s'\n", (long long)ns, got, want);
+        return 0;
+    }
+    return 1;
+}
+
+static struct pkt mkpkt(uint64_t number, int64_t t_ns, uint64_t len) {
+    struct pkt p;
+
+    memset(&p, 0, sizeof(p));
+    p.number = number;
+    p.t_ns = t_ns;
+    p.len = len;
+    p.has_time = t_ns != NO_TIME;
+    p.has_len = 1;
+    return p;
+}
+
+/* ---- tests ---- */
+
+static void test_seconds(void) {
+    CHECK(fmt_is(0, "0.000000000"));
+    CHECK(fmt_is(-11267000, "-0.011267000"));
+    CHECK(fmt_is(30393704000, "30.393704000"));
+    CHECK(fmt_is(1, "0.000000001"));
+    CHECK(fmt_is(-1, "-0.000000001"));
+    CHECK(fmt_is(-1000000000, "-1.000000000"));
+    CHECK(fmt_is(1340954905298858000, "1340954905.298858000"));
+    CHECK(fmt_is(INT64_MAX, "9223372036.854775807"));
+    CHECK(fmt_is(INT64_MIN, "-9223372036.854775808"));
+}
+
+static void test_exact(void) {
+    static const int64_t T[] = {0, 911310000, -11267000, NO_TIME, 3069049923000, 10701};
+    static const uint64_t L[] = {62, 1514, 66, 60, 54, 0};
+    size_t n = sizeof(T) / sizeof(T[0]), i;
+    struct chart c;
+    json_t *root, *pts, *pt;
+    char *csv;
+    int ok = 1;
+
+    chart_init(&c, 0, 0, 0);
+    for (i = 0; i < n; i++) {
+        struct pkt p = mkpkt(i + 1, T[i], L[i]);
+
+        CHECK(chart_add(&c, 0, &p, NULL) == 0);
+    }
+    chart_finish(&c);
+    root = to_json(&c);
+    CHECK(root != NULL && shape_ok(root, &c));
+    CHECK(json_integer_value(json_object_get(root, "packets")) == (json_int_t)n);
+    CHECK(json_is_false(json_object_get(root, "decimated")));
+    CHECK(fabs(json_real_value(json_object_get(root, "duration")) - 3069.061190) < 1e-9);
+    pts = json_object_get(json_array_get(json_object_get(root, "series"), 0), "points");
+    CHECK(json_array_size(pts) == n);
+    for (i = 0; i < n; i++) {
+        pt = json_array_get(pts, i);
+        if (T[i] == NO_TIME)
+            ok &= json_is_null(json_array_get(pt, 0));
+        else
+            ok &=
+                fabs(json_real_value(json_array_get(pt, 0)) - (double)T[i] / 1e9) < 1e-12;
+        ok &= json_integer_value(json_array_get(pt, 1)) == (json_int_t)L[i];
+    }
+    CHECK(ok); /* every packet, in capture order */
+    CHECK(strcmp(json_string_value(json_array_get(json_object_get(root, "warnings"), 0)),
+                 "1 frame has no timestamp and is left out of the time axis") == 0);
+    json_decref(root);
+
+    csv = to_csv(&c);
+    CHECK(csv != NULL && strcmp(csv, "time_relative,len\n"
+                                     "0.000000000,62\n"
+                                     "0.911310000,1514\n"
+                                     "-0.011267000,66\n"
+                                     ",60\n"
+                                     "3069.049923000,54\n"
+                                     "0.000010701,0\n") == 0);
+    free(csv);
+    chart_release(&c);
+
+    /* empty chart: still the documented shape */
+    chart_init(&c, 0, 0, 0);
+    chart_finish(&c);
+    root = to_json(&c);
+    CHECK(root != NULL && shape_ok(root, &c));
+    CHECK(json_is_null(json_object_get(root, "duration")));
+    json_decref(root);
+    csv = to_csv(&c);
+    CHECK(csv != NULL && strcmp(csv, "time_relative,len\n") == 0);
+    free(csv);
+    chart_release(&c);
+}
+
+static uint64_t rng_state;
+
+static uint64_t rng(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* Decimated: every column's min and max packet is among the points. */
+static void test_decimated(void) {
+    const uint64_t n = 200000;
+    struct chart c;
+    json_t *root, *s, *cols, *col, *pts, *pt;
+    size_t i, j, found_min, found_max, missing = 0, ncols = 0;
+    int64_t t = -3000000000LL;
+    char *csv;
+    int ok = 1;
+
+    chart_init(&c, 0, 0, 1000);
+    rng_state = 5;
+    for (i = 0; i < n; i++) {
+        uint64_t r = rng();
+        struct pkt p;
+
+        t += (int64_t)(r % 50000);
+        p = mkpkt(i + 1,
+                  r % 700 == 3   ? NO_TIME
+                  : r % 300 == 1 ? t - 9000000
+                                 : t,
+                  i == n / 2   ? 1
+                  : i == n / 4 ? 65535
+                               : 60 + (r >> 30) % 1455);
+        ok &= chart_add(&c, 0, &p, NULL) == 0;
+    }
+    CHECK(ok);
+    chart_finish(&c);
+    CHECK(c.series[0].decimated);
+    root = to_json(&c);
+    CHECK(root != NULL && shape_ok(root, &c));
+    CHECK(json_is_true(json_object_get(root, "decimated")));
+    s = json_array_get(json_object_get(root, "series"), 0);
+    cols = json_object_get(s, "columns");
+    pts = json_object_get(s, "points");
+    CHECK(json_real_value(json_object_get(s, "packets_per_point")) > 1);
+    json_array_foreach(cols, i, col) {
+        double t0 = json_real_value(json_object_get(col, "t0"));
+        double t1 = json_real_value(json_object_get(col, "t1"));
+        json_int_t lo = json_integer_value(json_object_get(col, "min"));
+        json_int_t hi = json_integer_value(json_object_get(col, "max"));
+
+        found_min = found_max = 0;
+        json_array_foreach(pts, j, pt) {
+            double pt_t = json_real_value(json_array_get(pt, 0));
+            json_int_t len = json_integer_value(json_array_get(pt, 1));
+
+            if (pt_t < t0 - 1e-10 || pt_t >= t1 - 1e-10)
+                continue;
+            found_min |= len == lo;
+            found_max |= len == hi;
+        }
+        missing += !found_min || !found_max;
+        ncols++;
+    }
+    CHECK(ncols > 1000 && missing == 0);
+    /* the columns agree with the model, and the outliers are in */
+    {
+        size_t used = 0;
+        json_int_t count = 0;
+
+        for (i = 0; i < c.series[0].ncols; i++)
+            used += c.series[0].cols[i].count > 0;
+        json_array_foreach(cols, i, col) count +=
+            json_integer_value(json_object_get(col, "count"));
+        CHECK(used == ncols && (uint64_t)count == c.series[0].timed);
+    }
+    found_min = found_max = 0;
+    json_array_foreach(pts, j, pt) {
+        found_min |= json_integer_value(json_array_get(pt, 1)) == 1;
+        found_max |= json_integer_value(json_array_get(pt, 1)) == 65535;
+    }
+    CHECK(found_min && found_max);
+    /* points are in time order */
+    {
+        double prev = -INFINITY;
+        int sorted = 1;
+
+        json_array_foreach(pts, j, pt) {
+            sorted &= json_real_value(json_array_get(pt, 0)) >= prev;
+            prev = json_real_value(json_array_get(pt, 0));
+        }
+        CHECK(sorted);
+    }
+    /* CSV: the same points */
+    csv = to_csv(&c);
+    {
+        size_t lines = 0;
+        const char *q;
+
+        for (q = csv; q != NULL && *q != '\0'; q++)
+            lines += *q == '\n';
+        CHECK(csv != NULL && lines == json_array_size(pts) + 1);
+    }
+    free(csv);
+    json_decref(root);
+    chart_release(&c);
+}
+
+static void test_escaping(void) {
+    struct chart c;
+    struct pkt p = mkpkt(1, 5, 60);
+    json_t *root, *s;
+    char *csv;
+
+    chart_init(&c, 0, 0, 0);
+    c.nseries = 2;
+    copy(c.series[0].name, sizeof(c.series[0].name), "a,\"b\"\n</script>");
+    copy(c.series[1].name, sizeof(c.series[1].name), "=cmd|' /C calc'!A0");
+    copy(c.series[1].filter, sizeof(c.series[1].filter), "ip.src == \"10.0.0.1\"");
+    chart_warn(&c, "tab\there \\ \"q\"");
+    CHECK(chart_add(&c, 0, &p, NULL) == 0 && chart_add(&c, 1, &p, NULL) == 0);
+    chart_finish(&c);
+    root = to_json(&c);
+    CHECK(root != NULL && shape_ok(root, &c));
+    s = json_array_get(json_object_get(root, "series"), 1);
+    CHECK(strcmp(json_string_value(json_object_get(s, "filter")),
+                 "ip.src == \"10.0.0.1\"") == 0);
+    CHECK(strcmp(json_string_value(json_array_get(json_object_get(root, "warnings"), 0)),
+                 "tab\there \\ \"q\"") == 0);
+    json_decref(root);
+    csv = to_csv(&c);
+    CHECK(csv != NULL && strcmp(csv, "series,time_relative,len\n"
+                                     "\"a,\"\"b\"\"\n</script>\",0.000000005,60\n"
+                                     "\"'=cmd|' /C calc'!A0\",0.000000005,60\n") == 0);
+    free(csv);
+    chart_release(&c);
+}
+
+/* 1M exact points: written in a buf, no tree; the cap fails cleanly. */
+static void test_big_and_cap(void) {
+    struct buf out = BUF_INIT(MAX_EXPORT_BYTES);
+    struct err err = ERR_INIT;
+    struct timespec t0, t1;
+    struct chart c;
+    uint64_t i;
+    int ok = 1;
+
+    chart_init(&c, 0, 0, MAX_POINTS_LIMIT);
+    for (i = 0; i < MAX_POINTS_LIMIT; i++) {
+        struct pkt p = mkpkt(i + 1, (int64_t)i * 12345, 60 + i % 1455);
+
+        ok &= chart_add(&c, 0, &p, NULL) == 0;
+    }
+    CHECK(ok && !c.series[0].decimated);
+    chart_finish(&c);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK(export_json(&c, &out, &err) == 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("1M exact points: JSON %zu bytes in %.3f s\n", out.len,
+           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    CHECK(out.len < MAX_EXPORT_BYTES / 2);
+    CHECK(strstr(out.data, "\n[0.012345000,1060]") != NULL);
+    buf_release(&out);
+    buf_init(&out, MAX_EXPORT_BYTES);
+    CHECK(export_csv(&c, &out, &err) == 0);
+    CHECK(strstr(out.data, "\n0.012345000,1060\n") != NULL);
+    buf_release(&out);
+
+    buf_init(&out, 4096);
+    CHECK(export_json(&c, &out, &err) == -1 && err.status == 500);
+    CHECK(export_csv(&c, &out, &err) == -1 && strstr(err.msg, "larger than") != NULL);
+    buf_release(&out);
+    chart_release(&c);
+}
+
+static void test_golden(void) {
+    static const char *const EXT[2] = {"json", "csv"};
+    const char *dir = getenv("TESTS_DIR"), *update = getenv("UPDATE_GOLDEN");
+    char path[4096], exp_path[4096];
+    struct buf out = BUF_INIT(MAX_EXPORT_BYTES);
+    struct err err = ERR_INIT;
+    struct dirent *de;
+    size_t cases = 0, len, k;
+    char *want;
+    DIR *d;
+
+    if (dir == NULL) {
+        printf("TESTS_DIR not set: golden files skipped\n");
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/data/export", dir);
+    CHECK((d = opendir(path)) != NULL);
+    if (d == NULL)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        struct chart c;
+        json_t *root;
+
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/data/export/%s/input.txt", dir, de->d_name);
+        if (load_case(path, &c) == -1) {
+            fprintf(stderr, "cannot load %s\n", path);
+            CHECK(0);
+            chart_release(&c);
+            continue;
+        }
+        cases++;
+        root = to_json(&c);
+        CHECK(root != NULL && shape_ok(root, &c));
+        json_decref(root);
+        for (k = 0; k < 2; k++) {
+            snprintf(exp_path, sizeof(exp_path), "%s/data/export/%s/expected.%s", dir,
+                     de->d_name, EXT[k]);
+            buf_release(&out);
+            buf_init(&out, MAX_EXPORT_BYTES);
+            CHECK((k == 0 ? export_json(&c, &out, &err) : export_csv(&c, &out, &err)) ==
+                  0);
+            if (update != NULL && strcmp(update, "1") == 0) {
+                CHECK(write_all(exp_path, out.data, out.len) == 0);
+                printf("wrote %s\n", exp_path);
+                continue;
+            }
+            want = read_all(exp_path, &len);
+            if (want == NULL || len != out.len || memcmp(want, out.data, len) != 0) {
+                fprintf(stderr, "%s differs (UPDATE_GOLDEN=1 rewrites)\n", exp_path);
+                CHECK(0);
+            }
+            free(want);
+        }
+        chart_release(&c);
+    }
+    closedir(d);
+    CHECK(cases >= 3);
+    buf_release(&out);
+}
+
+int main(void) {
+    test_seconds();
+    test_exact();
+    test_decimated();
+    test_escaping();
+    test_big_and_cap();
+    test_golden();
+    return CHECK_DONE();
+}

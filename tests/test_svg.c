@@ -1,0 +1,524 @@
+/*
+ * test_svg.c - the SVG renderer: structure, escaping, determinism, size
+ * bounds, tooltips, and golden files.
+ *
+ * Golden cases: tests/data/svg/<case>/input.txt is rendered and compared
+ * byte for byte with expected.svg beside it. UPDATE_GOLDEN=1 rewrites the
+ * expected files instead (look at them before committing). input.txt:
+ *   # subject NAME | # title TEXT | # size W H | # max_points N
+ *   # series I NAME | # filter I TEXT | # warn TEXT
+ *   NUMBER TIME LEN [SERIES]      (TIME "-" for a frame without time)
+ */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chart.h"
+#include "svg.h"
+#include "check.h"
+#include "banned.h"
+
+#define NO_TIME INT64_MIN
+
+/* ---- input cases ---- */
+
+static int parse_ns(const char *s, int64_t *ns) {
+    int64_t ip = 0, fp = 0;
+    int neg = 0, d = 0;
+
+    if (*s == '-')
+        neg = 1, s++;
+    if (*s < '0' || *s > '9')
+        return -1;
+    while (*s >= '0' && *s <= '9')
+        ip = ip * 10 + (*s++ - '0');
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            if (d < 9)
+                fp = fp * 10 + (*s - '0'), d++;
+    for (; d < 9; d++)
+        fp *= 10;
+    *ns = (ip * 1000000000 + fp) * (neg ? -1 : 1);
+    return 0;
+}
+
+/* Copy src into dst[n], cut when too long (input files are ours). */
+static void copy(char *dst, size_t n, const char *src) {
+    size_t len = strlen(src);
+
+    if (len >= n)
+        len = n - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+static char *rest(char *line, size_t skip) {
+    char *s = line + skip, *e;
+
+    while (*s == ' ')
+        s++;
+    if ((e = strchr(s, '\n')) != NULL)
+        *e = '\0';
+    return s;
+}
+
+/* Build the chart of an input.txt (see the top of the file). 0 or -1. */
+static int load_case(const char *path, struct chart *c) {
+    char line[1024], tb[64];
+    unsigned long long num, len;
+    int w = 0, h = 0, rc = -1;
+    size_t mp = 0, si;
+    FILE *f;
+
+    if ((f = fopen(path, "r")) == NULL)
+        return -1;
+    /* the size and max_points lines come first: they are chart_init's */
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (sscanf(line, "# size %d %d", &w, &h) == 2)
+            continue;
+        if (sscanf(line, "# max_points %zu", &mp) == 1)
+            continue;
+    }
+    rewind(f);
+    chart_init(c, w, h, mp);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        struct pkt p;
+        int n;
+
+        if (strncmp(line, "# subject ", 10) == 0) {
+            copy(c->subject, sizeof(c->subject), rest(line, 10));
+        } else if (strncmp(line, "# title ", 8) == 0) {
+            copy(c->title, sizeof(c->title), rest(line, 8));
+        } else if (strncmp(line, "# warn ", 7) == 0) {
+            chart_warn(c, "%s", rest(line, 7));
+        } else if (sscanf(line, "# series %zu", &si) == 1 && si < MAX_SERIES) {
+            copy(c->series[si].name, sizeof(c->series[si].name), rest(line, 11));
+            if (si + 1 > c->nseries)
+                c->nseries = si + 1;
+        } else if (sscanf(line, "# filter %zu", &si) == 1 && si < MAX_SERIES) {
+            copy(c->series[si].filter, sizeof(c->series[si].filter), rest(line, 11));
+        } else if (line[0] != '#') {
+            si = 0;
+            n = sscanf(line, "%llu %63s %llu %zu", &num, tb, &len, &si);
+            if (n < 3)
+                continue;
+            memset(&p, 0, sizeof(p));
+            p.number = num;
+            p.len = len;
+            p.has_len = 1;
+            p.has_time = strcmp(tb, "-") != 0;
+            if (p.has_time && parse_ns(tb, &p.t_ns) == -1)
+                goto done;
+            if (chart_add(c, si, &p, NULL) == -1)
+                goto done;
+        }
+    }
+    chart_finish(c);
+    rc = 0;
+done:
+    fclose(f);
+    return rc;
+}
+
+static char *read_all(const char *path, size_t *len) {
+    struct buf b = BUF_INIT(64 * 1024 * 1024);
+    char chunk[4096];
+    size_t n;
+    FILE *f;
+
+    if ((f = fopen(path, "rb")) == NULL)
+        return NULL;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (buf_append(&b, chunk, n) == -1)
+            break;
+    fclose(f);
+    return buf_detach(&b, len);
+}
+
+static int write_all(const char *path, const char *data, size_t len) {
+    FILE *f = fopen(path, "wb");
+    int ok;
+
+    if (f == NULL)
+        return -1;
+    ok = fwrite(data, 1, len, f) == len;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* ---- structure checks ---- */
+
+/*
+ * Tags balance: every <x ...> is closed by </x> in order or is <x .../>;
+ * no '<' or '&' outside tags and entities. Returns 1 when well formed.
+ */
+static int well_formed(const char *s) {
+    char stack[64][16];
+    size_t depth = 0, n;
+    const char *e;
+
+    while (*s != '\0') {
+        if (*s == '&') {
+            if (strncmp(s, "&amp;", 5) && strncmp(s, "&lt;", 4) &&
+                strncmp(s, "&gt;", 4) && strncmp(s, "&quot;", 6) &&
+                strncmp(s, "&#39;", 5))
+                return 0;
+            s++;
+            continue;
+        }
+        if (*s == '>')
+            return 0; /* a stray > is legal XML but never ours */
+        if (*s != '<') {
+            s++;
+            continue;
+        }
+        if ((e = strchr(s, '>')) == NULL)
+            return 0;
+        if (memchr(s + 1, '<', (size_t)(e - s - 1)) != NULL)
+            return 0;
+        if (s[1] == '/') {
+            n = strcspn(s + 2, " >");
+            if (depth == 0 || n >= 16 || strncmp(stack[depth - 1], s + 2, n) != 0 ||
+                stack[depth - 1][n] != '\0')
+                return 0;
+            depth--;
+        } else if (e[-1] != '/') {
+            n = strcspn(s + 1, " >\n");
+            if (depth == 64 || n >= 16)
+                return 0;
+            memcpy(stack[depth], s + 1, n);
+            stack[depth++][n] = '\0';
+        }
+        s = e + 1;
+    }
+    return depth == 0;
+}
+
+static size_t count(const char *s, const char *needle) {
+    size_t n = 0;
+
+    while ((s = strstr(s, needle)) != NULL)
+        n++, s++;
+    return n;
+}
+
+static int render(const struct chart *c, struct buf *out) {
+    struct err err = ERR_INIT;
+
+    buf_release(out);
+    buf_init(out, MAX_SVG_BYTES);
+    return svg_render(c, out, &err);
+}
+
+/* What every document must have. */
+static int doc_ok(const struct chart *c) {
+    struct buf a = BUF_INIT(MAX_SVG_BYTES), b = BUF_INIT(MAX_SVG_BYTES);
+    int ok;
+
+    ok = render(c, &a) == 0 && render(c, &b) == 0;
+    ok = ok && a.len == b.len && memcmp(a.data, b.data, a.len) == 0; /* deterministic */
+    ok = ok && strncmp(a.data, "<svg xmlns=\"http://www.w3.org/2000/svg\"", 39) == 0;
+    ok = ok && strstr(a.data, " viewBox=\"0 0 ") != NULL &&
+         strstr(a.data, " role=\"img\" aria-labelledby=\"pcc-title pcc-desc\"") != NULL &&
+         strstr(a.data, "<title id=\"pcc-title\">") != NULL &&
+         strstr(a.data, "<desc id=\"pcc-desc\">") != NULL &&
+         strstr(a.data, "prefers-color-scheme:dark") != NULL &&
+         strstr(a.data, ">Time since ") != NULL &&
+         strstr(a.data, ">Frame length<") != NULL;
+    ok = ok && well_formed(a.data) && a.len < SVG_TARGET_BYTES;
+    ok = ok && strcmp(a.data + a.len - 7, "</svg>\n") == 0;
+    if (!ok)
+        fprintf(stderr, "document check failed (%zu bytes)\n", a.len);
+    buf_release(&a);
+    buf_release(&b);
+    return ok;
+}
+
+/* ---- golden cases ---- */
+
+static void test_golden(void) {
+    const char *dir = getenv("TESTS_DIR"), *update = getenv("UPDATE_GOLDEN");
+    char path[4096], exp_path[4096];
+    struct buf out = BUF_INIT(MAX_SVG_BYTES);
+    struct dirent *de;
+    size_t cases = 0, len;
+    char *want;
+    DIR *d;
+
+    if (dir == NULL) {
+        printf("TESTS_DIR not set: golden files skipped\n");
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/data/svg", dir);
+    CHECK((d = opendir(path)) != NULL);
+    if (d == NULL)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        struct chart c;
+
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/data/svg/%s/input.txt", dir, de->d_name);
+        snprintf(exp_path, sizeof(exp_path), "%s/data/svg/%s/expected.svg", dir,
+                 de->d_name);
+        if (load_case(path, &c) == -1) {
+            fprintf(stderr, "cannot load %s\n", path);
+            CHECK(0);
+            chart_release(&c);
+            continue;
+        }
+        cases++;
+        CHECK(doc_ok(&c));
+        CHECK(render(&c, &out) == 0);
+        if (update != NULL && strcmp(update, "1") == 0) {
+            CHECK(write_all(exp_path, out.data, out.len) == 0);
+            printf("wrote %s\n", exp_path);
+        } else {
+            want = read_all(exp_path, &len);
+            if (want == NULL || len != out.len || memcmp(want, out.data, len) != 0) {
+                fprintf(stderr,
+                        "%s differs from the rendering (UPDATE_GOLDEN=1 rewrites)\n",
+                        exp_path);
+                CHECK(0);
+            }
+            free(want);
+        }
+        chart_release(&c);
+    }
+    closedir(d);
+    CHECK(cases >= 5);
+    buf_release(&out);
+}
+
+/* ---- synthetic charts ---- */
+
+static uint64_t rng_state = 1;
+
+static uint64_t rng(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* n capture-like packets: bursts of full-size and ACK frames, pauses, outliers. */
+static void fill(struct chart *c, uint64_t n) {
+    int64_t t = 0;
+    uint64_t i;
+
+    rng_state = 99;
+    for (i = 0; i < n; i++) {
+        uint64_t r = rng(), k = (r >> 8) % 10;
+        struct pkt p;
+
+        memset(&p, 0, sizeof(p));
+        t += r % 100 < 97 ? (int64_t)((r >> 33) % 40000) : (int64_t)((r >> 20) % 4000000);
+        p.number = i + 1;
+        p.t_ns = r % 1000 == 7 ? t - 5000000 : t;
+        p.len = k < 4 ? 1514 : k < 7 ? 66 : k < 8 ? 60 + (r >> 20) % 1400 : 590;
+        if (i == n / 3)
+            p.len = 1;
+        if (i == 2 * n / 3)
+            p.len = 65535;
+        p.has_time = p.has_len = 1;
+        if (chart_add(c, 0, &p, NULL) == -1)
+            break;
+    }
+    chart_finish(c);
+}
+
+/* n points spread evenly at random: no two on one pixel, the worst case of dots. */
+static void fill_uniform(struct chart *c, uint64_t n) {
+    uint64_t i;
+
+    rng_state = 3;
+    for (i = 0; i < n; i++) {
+        uint64_t r = rng();
+        struct pkt p;
+
+        memset(&p, 0, sizeof(p));
+        p.number = i + 1;
+        p.t_ns = (int64_t)((r >> 20) % 100000000000ULL);
+        p.len = (r >> 4) % 1515;
+        p.has_time = p.has_len = 1;
+        if (chart_add(c, 0, &p, NULL) == -1)
+            break;
+    }
+    chart_finish(c);
+}
+
+static void test_sizes(void) {
+    struct buf out = BUF_INIT(MAX_SVG_BYTES);
+    struct chart c;
+
+    chart_init(&c, 0, 0, 0);
+    fill(&c, 10000);
+    CHECK(!c.series[0].decimated && doc_ok(&c) && render(&c, &out) == 0);
+    printf("10000 exact points: %zu bytes\n", out.len);
+    CHECK(out.len < 200 * 1024 && count(out.data, "h0") > 1000);
+    chart_release(&c);
+
+    chart_init(&c, 0, 0, 0);
+    fill_uniform(&c, 10000);
+    CHECK(doc_ok(&c) && render(&c, &out) == 0);
+    printf("10000 exact points at random: %zu bytes\n", out.len);
+    CHECK(out.len < 200 * 1024 && count(out.data, "h0") > 8000);
+    chart_release(&c);
+
+    /* tooltips on 2000 scattered points fit too */
+    chart_init(&c, 0, 0, 0);
+    fill_uniform(&c, SVG_TOOLTIP_MAX_POINTS);
+    CHECK(doc_ok(&c) && render(&c, &out) == 0);
+    printf("%d exact points at random, with tooltips: %zu bytes\n",
+           SVG_TOOLTIP_MAX_POINTS, out.len);
+    CHECK(out.len < 200 * 1024 && count(out.data, "<title>frame ") > 1900);
+    chart_release(&c);
+
+    chart_init(&c, 0, 0, 0);
+    fill(&c, 3000000);
+    CHECK(c.series[0].decimated && doc_ok(&c) && render(&c, &out) == 0);
+    printf("3M packets, decimated: %zu bytes\n", out.len);
+    CHECK(out.len < 200 * 1024);
+    /* the 1-byte runt and the 65535-byte jumbo are both drawn (as stem ends) */
+    CHECK(strstr(out.data, "smallest 1 B (frame 1000001)") != NULL);
+    CHECK(strstr(out.data, "largest 65535 B (frame 2000001)") != NULL);
+    chart_release(&c);
+
+    /* the largest chart, decimated: still far below the cap */
+    chart_init(&c, MAX_WIDTH_PX, MAX_HEIGHT_PX, 0);
+    fill(&c, 300000);
+    CHECK(render(&c, &out) == 0 && well_formed(out.data) && out.len < MAX_SVG_BYTES);
+    printf("300k packets at %dx%d: %zu bytes\n", MAX_WIDTH_PX, MAX_HEIGHT_PX, out.len);
+    chart_release(&c);
+
+    /* 300k exact points: too many dots, drawn as stems, still small */
+    chart_init(&c, 0, 0, MAX_POINTS_LIMIT);
+    fill(&c, 300000);
+    CHECK(!c.series[0].decimated && doc_ok(&c) && render(&c, &out) == 0);
+    printf("300k exact points: %zu bytes\n", out.len);
+    CHECK(out.len < 200 * 1024);
+    chart_release(&c);
+
+    /* the smallest chart */
+    chart_init(&c, MIN_WIDTH_PX, MIN_HEIGHT_PX, 0);
+    fill(&c, 500);
+    chart_warn(
+        &c, "a warning that is much longer than this small chart is wide, so it is cut");
+    CHECK(doc_ok(&c));
+    chart_release(&c);
+    buf_release(&out);
+}
+
+static void test_tooltips(void) {
+    struct buf out = BUF_INIT(MAX_SVG_BYTES);
+    struct chart c;
+    uint64_t i;
+
+    for (i = SVG_TOOLTIP_MAX_POINTS; i <= SVG_TOOLTIP_MAX_POINTS + 1; i++) {
+        chart_init(&c, 0, 0, 0);
+        fill(&c, i);
+        CHECK(doc_ok(&c) && render(&c, &out) == 0);
+        if (i <= SVG_TOOLTIP_MAX_POINTS)
+            CHECK(count(out.data, "<title>frame ") > 500 &&
+                  strstr(out.data, "<title>frame 1: 0.000") != NULL);
+        else
+            CHECK(strstr(out.data, "<title>frame") == NULL &&
+                  count(out.data, "<title") == 1);
+        chart_release(&c);
+    }
+
+    /* tooltip text: "frame 12: 1.234567 s, 1514 B"; one dot per pixel */
+    chart_init(&c, 0, 0, 0);
+    {
+        struct pkt p;
+
+        memset(&p, 0, sizeof(p));
+        p.has_time = p.has_len = 1;
+        p.number = 12;
+        p.t_ns = 1234567000;
+        p.len = 1514;
+        CHECK(chart_add(&c, 0, &p, NULL) == 0);
+        p.number = 13; /* same pixel */
+        CHECK(chart_add(&c, 0, &p, NULL) == 0);
+        p.number = 14;
+        p.t_ns = -11267123; /* ns digits kept */
+        p.len = 66;
+        CHECK(chart_add(&c, 0, &p, NULL) == 0);
+    }
+    chart_finish(&c);
+    CHECK(render(&c, &out) == 0);
+    CHECK(strstr(out.data, "<title>frame 12: 1.234567 s, 1514 B\nframe 13: 1.234567 s, "
+                           "1514 B</title>") != NULL);
+    CHECK(strstr(out.data, "<title>frame 14: -0.011267123 s, 66 B</title>") != NULL);
+    CHECK(count(out.data, "h0\"><title>") == 2);
+    chart_release(&c);
+    buf_release(&out);
+}
+
+static void test_empty_and_escaping(void) {
+    static const char HOSTILE[] = "<script>&\"'";
+    struct buf out = BUF_INIT(MAX_SVG_BYTES);
+    struct chart c;
+    struct pkt p;
+
+    chart_init(&c, 0, 0, 0);
+    chart_finish(&c);
+    CHECK(doc_ok(&c) && render(&c, &out) == 0);
+    CHECK(strstr(out.data, ">no packets</text>") != NULL);
+    CHECK(strstr(out.data, ">0 s<") != NULL && strstr(out.data, ">0 B<") != NULL);
+    chart_release(&c);
+
+    /* packets, but none with a time */
+    chart_init(&c, 0, 0, 0);
+    memset(&p, 0, sizeof(p));
+    p.number = 1;
+    p.len = 60;
+    p.has_len = 1;
+    CHECK(chart_add(&c, 0, &p, NULL) == 0);
+    chart_finish(&c);
+    CHECK(doc_ok(&c) && render(&c, &out) == 0);
+    CHECK(strstr(out.data, ">no packets with a timestamp</text>") != NULL);
+    chart_release(&c);
+
+    /* every text from input is escaped */
+    chart_init(&c, 0, 0, 0);
+    snprintf(c.subject, sizeof(c.subject), "%s", HOSTILE);
+    snprintf(c.title, sizeof(c.title), "%s", HOSTILE);
+    snprintf(c.series[0].name, sizeof(c.series[0].name), "%s", HOSTILE);
+    snprintf(c.series[0].color, sizeof(c.series[0].color), "\"/><script>");
+    chart_warn(&c, "%s", HOSTILE);
+    p.t_ns = 5;
+    p.has_time = 1;
+    CHECK(chart_add(&c, 0, &p, NULL) == 0);
+    chart_finish(&c);
+    CHECK(doc_ok(&c) && render(&c, &out) == 0);
+    CHECK(strstr(out.data, "<script") == NULL && strstr(out.data, "\"'") == NULL);
+    CHECK(count(out.data, "&lt;script&gt;&amp;&quot;&#39;") >= 5);
+    CHECK(strstr(out.data, "stroke=\"#0072B2\"") != NULL); /* bad colour replaced */
+    chart_release(&c);
+    buf_release(&out);
+}
+
+/* A buf too small for the document fails cleanly with 500. */
+static void test_cap(void) {
+    struct buf out = BUF_INIT(1000);
+    struct err err = ERR_INIT;
+    struct chart c;
+
+    chart_init(&c, 0, 0, 0);
+    fill(&c, 100);
+    CHECK(svg_render(&c, &out, &err) == -1 && err.status == 500);
+    CHECK(strstr(err.msg, "larger than") != NULL);
+    chart_release(&c);
+    buf_release(&out);
+}
+
+int main(void) {
+    test_golden();
+    test_sizes();
+    test_tooltips();
+    test_empty_and_escaping();
+    test_cap();
+    return CHECK_DONE();
+}
