@@ -53,6 +53,12 @@
 #define MAX_PAGE_BYTES (8 * 1024 * 1024)
 #define MAX_STATIC_BYTES (1024 * 1024) /* one file of www/ */
 #define SVG_TOOLTIP_MAX_POINTS 2000    /* above this, no per-point <title> */
+/*
+ * The SVG renderer keeps a document under this size: when the marks would
+ * pass it, per-point tooltips go first, then exact series are drawn as one
+ * min-max stem per pixel column (bounded by the width, whatever the points).
+ */
+#define SVG_TARGET_BYTES (200 * 1024)
 
 /* HTTP */
 #define HTTP_CONN_TIMEOUT_S 30
