@@ -68,7 +68,27 @@ struct series {
     int64_t width_ns;  /* a power of two, >= 1 */
 };
 
-enum chart_kind { CHART_SIZE = 0 };
+/*
+ * What the chart shows:
+ *   CHART_SIZE  every packet's length against its time (scatter / M4 stems);
+ *   CHART_IO    one value per time interval (Wireshark's I/O graph), io_y below;
+ *   CHART_HIST  packet-length distribution in Wireshark's Packet Lengths buckets.
+ */
+enum chart_kind { CHART_SIZE = 0, CHART_IO, CHART_HIST };
+
+/* CHART_IO: the value of an interval. *_PS are per second; SUM..AVG of frame.len. */
+enum io_y {
+    IO_PACKETS = 0,
+    IO_BYTES,
+    IO_BITS,
+    IO_PACKETS_PS,
+    IO_BYTES_PS,
+    IO_BITS_PS,
+    IO_SUM,
+    IO_MIN,
+    IO_MAX,
+    IO_AVG
+};
 
 struct chart {
     enum chart_kind kind;
@@ -83,6 +103,15 @@ struct chart {
     uint64_t packets; /* packets tshark delivered (all series' source); chart_finish
                          sets it to the largest series count when it is still 0 */
     int stopped;      /* tshark stopped early; see warnings */
+
+    /* view parameters, set by the caller between chart_init and the first packet */
+    int64_t interval_ns; /* CHART_IO: interval width; 0 = automatic */
+    enum io_y io_y;      /* CHART_IO: what each interval's value is */
+    unsigned sma;        /* CHART_IO: moving average over this many intervals; 0 = off */
+    int log_y;           /* CHART_IO: logarithmic Y axis */
+    int has_start, has_end;   /* zoom: packets before start_ns / after end_ns are */
+    int64_t start_ns, end_ns; /* left out of every kind (times relative, ns) */
+
     char warnings[MAX_WARNINGS][WARNING_BYTES];
     size_t nwarnings;
 };
