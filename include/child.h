@@ -62,6 +62,15 @@ struct child {
 int64_t mono_now_ms(void);
 
 /*
+ * A pipe whose read end already holds data and whose write end is closed,
+ * for child_spec.stdin_fd (a child reading it sees the bytes, then EOF).
+ * Both ends are CLOEXEC from the start, so a child started meanwhile by
+ * another thread cannot keep the write end open. n must be at most PIPE_BUF.
+ * Returns the read fd (owned: the caller closes it) or -1 with err (500).
+ */
+int child_stdin_pipe(const void *data, size_t n, struct err *err);
+
+/*
  * Start spec->argv[0]. 0 on success; -1 with err (500 "cannot run ...") when
  * the pipes cannot be made or the program cannot be executed.
  */

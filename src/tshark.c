@@ -1,0 +1,740 @@
+/* tshark.c - see tshark.h */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "child.h"
+#include "tshark.h"
+#include "banned.h"
+
+#define FALLBACK_PATH "/usr/local/bin:/usr/bin:/bin"
+/*
+ * HOME when we have none. Not a world-writable directory such as /tmp:
+ * tshark loads personal preferences and Lua plugins from under $HOME.
+ */
+#define FALLBACK_HOME "/nonexistent"
+/* TZ when we have none: any fixed zone stops glibc's per-packet stat() */
+#define FALLBACK_TZ "UTC0"
+#define ROOT_WARNING "Running as user \""
+#define PROFILE_FILE "disabled_protos"
+#define PROFILE_TMP_FILE "disabled_protos.tmp"
+
+/* The environment tshark gets: nothing of ours leaks into it. */
+struct env {
+    char path[MAX_PATH_BYTES + sizeof("PATH=")];
+    char home[MAX_PATH_BYTES + sizeof("HOME=")];
+    char tz[MAX_PATH_BYTES + sizeof("TZ=")];
+    char cfg[MAX_PATH_BYTES + sizeof("WIRESHARK_CONFIG_DIR=")];
+    const char *vec[6];
+};
+
+static int env_var(char *dst, size_t dstsz, const char *name, const char *value,
+                   const char *fallback) {
+    int n;
+
+    if (value == NULL || *value == '\0')
+        value = fallback;
+    n = snprintf(dst, dstsz, "%s=%s", name, value);
+    if (n < 0 || (size_t)n >= dstsz)
+        n = snprintf(dst, dstsz, "%s=%s", name, fallback);
+    return n < 0 || (size_t)n >= dstsz ? -1 : 0;
+}
+
+/* profile_dir: NULL, or the WIRESHARK_CONFIG_DIR to select */
+static int build_env(struct env *e, const char *profile_dir) {
+    int i = 0;
+
+    if (env_var(e->path, sizeof(e->path), "PATH", getenv("PATH"), FALLBACK_PATH) == -1 ||
+        env_var(e->home, sizeof(e->home), "HOME", getenv("HOME"), FALLBACK_HOME) == -1 ||
+        env_var(e->tz, sizeof(e->tz), "TZ", getenv("TZ"), FALLBACK_TZ) == -1)
+        return -1;
+    e->vec[i++] = e->path;
+    e->vec[i++] = e->home;
+    e->vec[i++] = "LC_ALL=C";
+    e->vec[i++] = e->tz;
+    if (profile_dir != NULL && *profile_dir != '\0') {
+        if (env_var(e->cfg, sizeof(e->cfg), "WIRESHARK_CONFIG_DIR", profile_dir, "") ==
+            -1)
+            return -1;
+        e->vec[i++] = e->cfg;
+    }
+    e->vec[i] = NULL;
+    return 0;
+}
+
+static int is_exec_file(const char *path) {
+    struct stat st;
+
+    if (stat(path, &st) == -1)
+        return 0;
+    if (!S_ISREG(st.st_mode)) {
+        errno = EACCES;
+        return 0;
+    }
+    return access(path, X_OK) == 0;
+}
+
+/* out = dir "/" name, made absolute against the working directory. */
+static int join_abs(char *out, size_t outsz, const char *dir, size_t dirlen,
+                    const char *name) {
+    char cwd[MAX_PATH_BYTES];
+    int n;
+
+    if (dirlen > 0 && dir[0] == '/') {
+        n = snprintf(out, outsz, "%.*s/%s", (int)dirlen, dir, name);
+    } else {
+        if (getcwd(cwd, sizeof(cwd)) == NULL)
+            return -1;
+        if (dirlen == 0)
+            n = snprintf(out, outsz, "%s/%s", cwd, name);
+        else
+            n = snprintf(out, outsz, "%s/%.*s/%s", cwd, (int)dirlen, dir, name);
+    }
+    if (n < 0 || (size_t)n >= outsz) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+/* Resolve prog like execvp would, to an absolute path. 0 or -1 with errno. */
+static int resolve(const char *prog, char *out, size_t outsz) {
+    const char *path, *p, *end;
+    int saw_eacces = 0;
+
+    if (*prog == '\0') {
+        errno = ENOENT;
+        return -1;
+    }
+    if (strchr(prog, '/') != NULL) {
+        if (prog[0] == '/') {
+            int n = snprintf(out, outsz, "%s", prog);
+            if (n < 0 || (size_t)n >= outsz) {
+                errno = ENAMETOOLONG;
+                return -1;
+            }
+        } else if (join_abs(out, outsz, "", 0, prog) == -1) {
+            return -1;
+        }
+        return is_exec_file(out) ? 0 : -1;
+    }
+    if ((path = getenv("PATH")) == NULL || *path == '\0')
+        path = FALLBACK_PATH;
+    for (p = path;; p = end + 1) {
+        end = strchr(p, ':');
+        if (end == NULL)
+            end = p + strlen(p);
+        if (join_abs(out, outsz, p, (size_t)(end - p), prog) == 0) {
+            if (is_exec_file(out))
+                return 0;
+            if (errno == EACCES)
+                saw_eacces = 1;
+        }
+        if (*end == '\0')
+            break;
+    }
+    errno = saw_eacces ? EACCES : ENOENT;
+    return -1;
+}
+
+/*
+ * tshark's stderr tail as one line for a client: from its first line that
+ * starts "tshark: " (if any), without the warning about running as root,
+ * without "tshark: ", lines joined with a space, control
+ * bytes blanked, and every occurrence of capture (our temp path) replaced by
+ * display. first_only keeps just the first line (display filter errors go on
+ * with an echo of the filter and a caret).
+ */
+static void clean_reason(const struct child *ch, const char *capture, const char *display,
+                         int first_only, char *out, size_t outsz) {
+    const char *p = ch->tail, *end = ch->tail + ch->tail_len;
+    size_t o = 0, caplen = capture != NULL ? strlen(capture) : 0;
+    int first = 1;
+
+    out[0] = '\0';
+    if (outsz == 0)
+        return;
+    if (ch->tail_len >= MAX_STDERR_TAIL_BYTES) {
+        /* the tail was cut: its first line is partial and may hold part of a path */
+        const char *nl = memchr(p, '\n', ch->tail_len);
+        p = nl != NULL ? nl + 1 : end;
+    }
+    {
+        /* tshark's own message starts "tshark: "; skip log noise before it */
+        const char *q = p;
+        while (q < end) {
+            const char *nl = memchr(q, '\n', (size_t)(end - q));
+            const char *t = q;
+            while (t < end && (*t == ' ' || *t == '\t'))
+                t++;
+            if ((size_t)(end - t) >= 8 && memcmp(t, "tshark: ", 8) == 0) {
+                p = q;
+                break;
+            }
+            q = nl != NULL ? nl + 1 : end;
+        }
+    }
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *q, *lend;
+
+        if (eol == NULL)
+            eol = end;
+        q = p;
+        lend = eol;
+        p = eol + 1;
+        while (q < lend && (*q == ' ' || *q == '\t' || *q == '\r'))
+            q++;
+        while (lend > q && (lend[-1] == ' ' || lend[-1] == '\t' || lend[-1] == '\r'))
+            lend--;
+        if (q == lend)
+            continue;
+        if ((size_t)(lend - q) >= sizeof(ROOT_WARNING) - 1 &&
+            memcmp(q, ROOT_WARNING, sizeof(ROOT_WARNING) - 1) == 0)
+            continue;
+        if ((size_t)(lend - q) >= 8 && memcmp(q, "tshark: ", 8) == 0)
+            q += 8;
+        if (!first && o + 1 < outsz)
+            out[o++] = ' ';
+        first = 0;
+        while (q < lend) {
+            if (caplen > 0 && (size_t)(lend - q) >= caplen &&
+                memcmp(q, capture, caplen) == 0) {
+                const char *d = display;
+                for (; *d != '\0' && o + 1 < outsz; d++)
+                    out[o++] = (unsigned char)*d < 0x20 || *d == 0x7f ? ' ' : *d;
+                q += caplen;
+                continue;
+            }
+            if (o + 1 < outsz)
+                out[o++] = (unsigned char)*q < 0x20 || *q == 0x7f ? ' ' : *q;
+            q++;
+        }
+        if (first_only)
+            break;
+    }
+    out[o] = '\0';
+}
+
+typedef int (*sink_fn)(void *ctx, const char *data, size_t n);
+
+/*
+ * Run a short tshark command (--version, -G, a filter check) to the end,
+ * giving its stdout to sink. Returns its status (as child_finish) or -1 with
+ * err; ch keeps the stderr tail either way. Always reaps.
+ */
+static int run_small(const struct tshark *ts, const char *const *argv, int stdin_fd,
+                     sink_fn sink, void *sink_ctx, struct child *ch, struct err *err) {
+    struct child_spec spec = CHILD_SPEC_INIT;
+    struct env env;
+    char *chunk = NULL;
+    ssize_t n;
+
+    if (build_env(&env, NULL) == -1) {
+        err_set(err, 500, "cannot run tshark: environment too long");
+        goto fail;
+    }
+    if ((chunk = malloc(READ_CHUNK_BYTES)) == NULL) {
+        err_set(err, 500, "out of memory");
+        goto fail;
+    }
+    spec.argv = argv;
+    spec.envp = env.vec;
+    spec.stdin_fd = stdin_fd;
+    spec.deadline_ms = mono_now_ms() + TSHARK_CHECK_TIMEOUT_MS;
+    spec.rlimit_as_bytes = ts->rlimit_as_bytes;
+    spec.rlimit_nofile = TSHARK_RLIMIT_NOFILE;
+    spec.rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;
+    if (child_start(ch, &spec, err) == -1)
+        goto fail;
+    while ((n = child_read(ch, chunk, READ_CHUNK_BYTES, err)) > 0) {
+        if (sink != NULL && sink(sink_ctx, chunk, (size_t)n) == -1) {
+            err_set(err, 500, "cannot keep tshark output: %s", strerror(errno));
+            goto fail;
+        }
+    }
+    if (n == -1)
+        goto fail;
+    free(chunk);
+    return child_finish(ch);
+fail:
+    child_finish(ch);
+    free(chunk);
+    return -1;
+}
+
+/* sink: keep the first bytes (the version line), drop the rest */
+static int keep_head(void *ctx, const char *data, size_t n) {
+    struct buf *b = ctx;
+    size_t room = b->max - b->len;
+
+    return buf_append(b, data, n < room ? n : room);
+}
+
+int tshark_init(struct tshark *ts, const char *prog, int timeout_s, struct err *err) {
+    struct child ch = CHILD_INIT;
+    struct buf out = BUF_INIT(READ_CHUNK_BYTES);
+    const char *argv[3];
+    const char *v;
+    size_t vlen;
+    int status;
+
+    memset(ts, 0, sizeof(*ts));
+    ts->timeout_s = timeout_s;
+    if (prog == NULL)
+        prog = DEFAULT_TSHARK;
+    if (resolve(prog, ts->path, sizeof(ts->path)) == -1) {
+        err_set(err, 500, "cannot run tshark '%s': %s", prog, strerror(errno));
+        goto fail;
+    }
+    argv[0] = ts->path;
+    argv[1] = "--version";
+    argv[2] = NULL;
+    if ((status = run_small(ts, argv, -1, keep_head, &out, &ch, err)) == -1)
+        goto fail;
+    if (status != 0) {
+        err_set(err, 500, "cannot run tshark '%s': --version exited %d", prog, status);
+        goto fail;
+    }
+    /* "TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3)." */
+#define VERSION_PREFIX "TShark (Wireshark) "
+    if (out.data == NULL ||
+        strncmp(out.data, VERSION_PREFIX, sizeof(VERSION_PREFIX) - 1)) {
+        err_set(err, 500, "cannot run tshark '%s': it does not answer like tshark", prog);
+        goto fail;
+    }
+    v = out.data + sizeof(VERSION_PREFIX) - 1;
+#undef VERSION_PREFIX
+    vlen = strspn(v, "0123456789.");
+    while (vlen > 0 && v[vlen - 1] == '.')
+        vlen--;
+    if (vlen == 0 || vlen >= sizeof(ts->version)) {
+        err_set(err, 500, "cannot run tshark '%s': no version in its answer", prog);
+        goto fail;
+    }
+    memcpy(ts->version, v, vlen);
+    ts->version[vlen] = '\0';
+    buf_release(&out);
+    return 0;
+fail:
+    buf_release(&out);
+    ts->path[0] = '\0';
+    return -1;
+}
+
+/* -G protocols: "Name\tShort name\tfilter.name\n" lines to disabled_protos */
+struct proto_sink {
+    int fd;
+    struct buf line; /* the partial last line of the previous chunk */
+    struct buf out;  /* names to write */
+    size_t count;
+    int saw_frame;
+};
+
+static int proto_line(struct proto_sink *ps, const char *s, size_t n) {
+    const char *tab1, *tab2, *name;
+    size_t len, i;
+
+    if ((tab1 = memchr(s, '\t', n)) == NULL)
+        return 0;
+    if ((tab2 = memchr(tab1 + 1, '\t', n - (size_t)(tab1 + 1 - s))) == NULL)
+        return 0;
+    name = tab2 + 1;
+    len = n - (size_t)(name - s);
+    while (len > 0 && (name[len - 1] == '\r' || name[len - 1] == '\t'))
+        len--;
+    if (len == 0)
+        return 0;
+    /* filter names are [A-Za-z0-9_.-]; anything else would misparse */
+    for (i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            return 0;
+    }
+    if (len == 5 && memcmp(name, "frame", 5) == 0) {
+        ps->saw_frame = 1;
+        return 0;
+    }
+    if (buf_append(&ps->out, name, len) == -1 || buf_append(&ps->out, "\n", 1) == -1)
+        return -1;
+    ps->count++;
+    return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w == -1 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int proto_sink_fn(void *ctx, const char *data, size_t n) {
+    struct proto_sink *ps = ctx;
+    const char *p = data, *end = data + n, *nl;
+
+    while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        if (ps->line.len > 0) {
+            if (buf_append(&ps->line, p, (size_t)(nl - p)) == -1 ||
+                proto_line(ps, ps->line.data, ps->line.len) == -1)
+                return -1;
+            buf_reset(&ps->line);
+        } else if (proto_line(ps, p, (size_t)(nl - p)) == -1) {
+            return -1;
+        }
+        p = nl + 1;
+    }
+    if (p < end && buf_append(&ps->line, p, (size_t)(end - p)) == -1)
+        return -1;
+    if (write_all(ps->fd, ps->out.data, ps->out.len) == -1)
+        return -1;
+    buf_reset(&ps->out);
+    return 0;
+}
+
+int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err) {
+    struct child ch = CHILD_INIT;
+    struct proto_sink ps = {-1, BUF_INIT(READ_CHUNK_BYTES),
+                            BUF_INIT(2 * READ_CHUNK_BYTES), 0, 0};
+    char tmp[MAX_PATH_BYTES], final[MAX_PATH_BYTES], absdir[MAX_PATH_BYTES];
+    const char *argv[4];
+    struct stat st;
+    int n, m, status, made_tmp = 0;
+
+    ts->profile_dir[0] = '\0';
+    if (ts->path[0] == '\0') {
+        err_set(err, 500, "cannot prepare tshark profile: tshark_init not done");
+        goto fail;
+    }
+    if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+        err_set(err, 500, "cannot create profile dir '%s': %s", dir, strerror(errno));
+        goto fail;
+    }
+    if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+        err_set(err, 500, "profile dir '%s' is not a directory of ours", dir);
+        goto fail;
+    }
+    if ((st.st_mode & 07777) != 0700 && chmod(dir, 0700) == -1) {
+        err_set(err, 500, "cannot chmod profile dir '%s': %s", dir, strerror(errno));
+        goto fail;
+    }
+    /* tshark gets it in its environment: make it absolute */
+    if (dir[0] == '/')
+        m = snprintf(absdir, sizeof(absdir), "%s", dir);
+    else
+        m = join_abs(absdir, sizeof(absdir), "", 0, dir) == -1 ? -1 : 0;
+    if (m < 0 || (size_t)m >= sizeof(absdir)) {
+        err_set(err, 500, "profile dir '%s': path too long", dir);
+        goto fail;
+    }
+    n = snprintf(tmp, sizeof(tmp), "%s/%s", absdir, PROFILE_TMP_FILE);
+    m = snprintf(final, sizeof(final), "%s/%s", absdir, PROFILE_FILE);
+    if (n < 0 || (size_t)n >= sizeof(tmp) || m < 0 || (size_t)m >= sizeof(final) ||
+        strlen(absdir) >= sizeof(ts->profile_dir)) {
+        err_set(err, 500, "profile dir '%s': path too long", dir);
+        goto fail;
+    }
+    ps.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (ps.fd == -1) {
+        err_set(err, 500, "cannot create '%s': %s", tmp, strerror(errno));
+        goto fail;
+    }
+    made_tmp = 1;
+    if (fchmod(ps.fd, 0600) == -1) {
+        err_set(err, 500, "cannot chmod '%s': %s", tmp, strerror(errno));
+        goto fail;
+    }
+    argv[0] = ts->path;
+    argv[1] = "-G";
+    argv[2] = "protocols";
+    argv[3] = NULL;
+    if ((status = run_small(ts, argv, -1, proto_sink_fn, &ps, &ch, err)) == -1)
+        goto fail;
+    if (status != 0 || ps.line.len != 0 || !ps.saw_frame || ps.count == 0) {
+        err_set(err, 500, "tshark -G protocols gave no usable list (exit %d)", status);
+        goto fail;
+    }
+    if (close(ps.fd) == -1) {
+        ps.fd = -1;
+        err_set(err, 500, "cannot write '%s': %s", tmp, strerror(errno));
+        goto fail;
+    }
+    ps.fd = -1;
+    if (rename(tmp, final) == -1) {
+        err_set(err, 500, "cannot rename '%s': %s", tmp, strerror(errno));
+        goto fail;
+    }
+    made_tmp = 0;
+    memcpy(ts->profile_dir, absdir, strlen(absdir) + 1);
+    buf_release(&ps.line);
+    buf_release(&ps.out);
+    return 0;
+fail:
+    if (ps.fd != -1)
+        close(ps.fd);
+    if (made_tmp)
+        unlink(tmp);
+    buf_release(&ps.line);
+    buf_release(&ps.out);
+    return -1;
+}
+
+int tshark_check_filter(const struct tshark *ts, const char *filter, struct err *err) {
+    /* a classic pcap header (LE, v2.4, snaplen 65535, Ethernet) and no packet */
+    static const unsigned char empty_pcap[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0,
+                                                 0,    0,    0,    0,    0, 0, 0, 0,
+                                                 0xff, 0xff, 0,    0,    1, 0, 0, 0};
+    struct child ch = CHILD_INIT;
+    const char *argv[7];
+    char msg[ERR_MSG_MAX];
+    int in = -1, status, rc = -1;
+
+    if (filter == NULL || *filter == '\0')
+        return 0;
+    /*
+     * tshark compiles the filter before it opens the file, and an empty
+     * capture on a pipe costs no temp file. (/dev/null and sockets are
+     * refused as "special files", and -c 0 is refused before the filter.)
+     */
+    if ((in = child_stdin_pipe(empty_pcap, sizeof(empty_pcap), err)) == -1)
+        goto out;
+    argv[0] = ts->path;
+    argv[1] = "-n";
+    argv[2] = "-Y";
+    argv[3] = filter;
+    argv[4] = "-r";
+    argv[5] = "-";
+    argv[6] = NULL;
+    if ((status = run_small(ts, argv, in, NULL, NULL, &ch, err)) == -1)
+        goto out;
+    if (status == 0) {
+        rc = 0;
+    } else if (status > 128) {
+        err_set(err, 502, "tshark crashed (signal %d)", status - 128);
+    } else {
+        clean_reason(&ch, NULL, NULL, 1, msg, sizeof(msg));
+        err_set(err, 400, "%s",
+                msg[0] != '\0' ? msg : "tshark rejected the display filter");
+    }
+out:
+    if (in != -1)
+        close(in);
+    return rc;
+}
+
+struct run {
+    tsjson_cb cb;
+    void *ctx;
+    struct tshark_result *res;
+    uint64_t max;
+    int limit_hit; /* max reached and one more packet came */
+    int cb_stop;   /* the caller's callback asked to stop */
+    int cb_failed; /* the caller's callback failed: its err stands */
+};
+
+static int on_packet(void *vr, const struct pkt *p, struct err *err) {
+    struct run *r = vr;
+    int rc;
+
+    if (r->max != 0 && r->res->packets >= r->max) {
+        r->limit_hit = 1;
+        return 1;
+    }
+    r->res->packets++;
+    rc = r->cb(r->ctx, p, err);
+    if (rc == -1)
+        r->cb_failed = 1;
+    else if (rc != 0)
+        r->cb_stop = 1;
+    return rc;
+}
+
+int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb cb,
+               void *ctx, struct tshark_result *res, struct err *err) {
+    struct child ch = CHILD_INIT;
+    struct child_spec spec = CHILD_SPEC_INIT;
+    struct tsjson js;
+    struct env env;
+    struct run r;
+    struct err ferr = ERR_INIT, cerr = ERR_INIT;
+    struct tshark_result scratch;
+    const char *argv[24];
+    const char *display;
+    char count[32];
+    char *chunk = NULL;
+    int argc = 0, filtered, fed = 0, read_failed = 0, fin = 0, status;
+    ssize_t n;
+
+    tsjson_init(&js);
+    if (res == NULL)
+        res = &scratch;
+    memset(res, 0, sizeof(*res));
+    res->exit_status = -1;
+    memset(&r, 0, sizeof(r));
+    r.cb = cb;
+    r.ctx = ctx;
+    r.res = res;
+    r.max = ts->max_packets;
+    if (job == NULL || job->capture == NULL || ts->path[0] == '\0') {
+        err_set(err, 500, "cannot run tshark: nothing to run");
+        goto fail;
+    }
+    display = job->display_name != NULL ? job->display_name : "the capture";
+    filtered = job->filter != NULL && *job->filter != '\0';
+
+    argv[argc++] = ts->path;
+    argv[argc++] = "-n";
+    argv[argc++] = "-r";
+    argv[argc++] = job->capture;
+    argv[argc++] = "-T";
+    argv[argc++] = "json";
+    argv[argc++] = "-e";
+    argv[argc++] = "frame.number";
+    argv[argc++] = "-e";
+    argv[argc++] = "frame.time_relative";
+    argv[argc++] = "-e";
+    argv[argc++] = "frame.len";
+    if (filtered) {
+        argv[argc++] = "-Y";
+        argv[argc++] = job->filter;
+    } else if (ts->max_packets != 0 && ts->max_packets < INT_MAX) {
+        /*
+         * Without a filter every packet read is printed, so tshark can stop
+         * by itself; one more than the limit tells a stop from an exact fit.
+         * (With -Y, -c counts packets read, not shown: we count ourselves.)
+         */
+        snprintf(count, sizeof(count), "%llu", (unsigned long long)ts->max_packets + 1);
+        argv[argc++] = "-c";
+        argv[argc++] = count;
+    }
+    argv[argc] = NULL;
+
+    if (build_env(&env, filtered ? NULL : ts->profile_dir) == -1) {
+        err_set(err, 500, "cannot run tshark: environment too long");
+        goto fail;
+    }
+    if ((chunk = malloc(READ_CHUNK_BYTES)) == NULL) {
+        err_set(err, 500, "out of memory");
+        goto fail;
+    }
+    spec.argv = argv;
+    spec.envp = env.vec;
+    spec.cancel_fd = job->cancel_fd;
+    if (ts->timeout_s > 0) {
+        spec.deadline_ms = mono_now_ms() + (int64_t)ts->timeout_s * 1000;
+        /* a backstop only: the wall-clock deadline normally comes first */
+        spec.rlimit_cpu_s = (uint64_t)ts->timeout_s + (KILL_GRACE_MS + 999) / 1000;
+    }
+    spec.rlimit_as_bytes = ts->rlimit_as_bytes;
+    spec.rlimit_nofile = TSHARK_RLIMIT_NOFILE;
+    spec.rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;
+    if (child_start(&ch, &spec, &cerr) == -1) {
+        /* child's message names our binary's path: keep only its reason */
+        const char *why = strstr(cerr.msg, "': ");
+        err_set(err, 500, "cannot run tshark%s", why != NULL ? why + 1 : "");
+        goto fail;
+    }
+
+    for (;;) {
+        n = child_read(&ch, chunk, READ_CHUNK_BYTES, &cerr);
+        if (n > 0) {
+            if ((fed = tsjson_feed(&js, chunk, (size_t)n, on_packet, &r, &ferr)) == 0)
+                continue;
+            child_kill(&ch); /* its SIGPIPE or SIGTERM death is expected */
+        } else if (n == 0) {
+            fin = tsjson_finish(&js, &ferr);
+        } else {
+            read_failed = 1;
+        }
+        break;
+    }
+    status = child_finish(&ch);
+    res->exit_status = status;
+
+    if (fed == 1) {
+        res->stopped = 1;
+        snprintf(res->reason, sizeof(res->reason), "stopped after %llu packets",
+                 (unsigned long long)res->packets);
+        goto done;
+    }
+    if (fed == -1) {
+        if (r.cb_failed) {
+            if (err != NULL)
+                *err = ferr;
+        } else {
+            err_set(err, ferr.status, "%s", ferr.msg);
+        }
+        goto fail;
+    }
+    /* the deadline may also pass in child_finish (EOF, yet no exit) */
+    if (read_failed || ch.timed_out || (status == 128 + SIGXCPU && ts->timeout_s > 0)) {
+        if (ch.cancelled) {
+            err_set(err, 499, "client went away");
+            goto fail;
+        }
+        if (!ch.timed_out && status != 128 + SIGXCPU) {
+            err_set(err, cerr.status, "%s", cerr.msg);
+            goto fail;
+        }
+        if (res->packets == 0) {
+            err_set(err, 504, "tshark took longer than %d s", ts->timeout_s);
+            goto fail;
+        }
+        res->stopped = 1;
+        snprintf(res->reason, sizeof(res->reason), "stopped after %d s", ts->timeout_s);
+        goto done;
+    }
+    if (status > 128) {
+        err_set(err, 502, "tshark crashed (signal %d)", status - 128);
+        goto fail;
+    }
+    if (status < 0) {
+        err_set(err, 500, "tshark vanished");
+        goto fail;
+    }
+    if (status != 0) {
+        /* a failure after packets: those frames are real, keep them */
+        clean_reason(&ch, job->capture, display, 0, res->reason, sizeof(res->reason));
+        if (res->packets > 0) {
+            res->damaged = 1;
+            if (res->reason[0] == '\0')
+                snprintf(res->reason, sizeof(res->reason), "tshark exited %d", status);
+            goto done;
+        }
+        /* a bad filter fails before the file is opened: tell the two apart */
+        if (filtered && tshark_check_filter(ts, job->filter, err) == -1)
+            goto fail;
+        if (res->reason[0] != '\0')
+            err_set(err, 422, "%s", res->reason);
+        else
+            err_set(err, 422, "tshark could not read %s (exit %d)", display, status);
+        res->reason[0] = '\0';
+        goto fail;
+    }
+    if (fin == -1) {
+        err_set(err, ferr.status, "%s", ferr.msg);
+        goto fail;
+    }
+done:
+    free(chunk);
+    tsjson_release(&js);
+    return 0;
+fail:
+    child_finish(&ch);
+    free(chunk);
+    tsjson_release(&js);
+    return -1;
+}
