@@ -49,14 +49,13 @@ struct child {
     int status;    /* after child_finish: exit code, or 128+signal */
     size_t tail_len;
     char tail[MAX_STDERR_TAIL_BYTES + 1]; /* last bytes of stderr, NUL-terminated */
+    /* after child_finish: what the child used (from wait4), for logs and bench */
+    int64_t cpu_ms;    /* user + system CPU time */
+    int64_t maxrss_kb; /* peak resident set size */
 };
 
 #define CHILD_INIT                                                                       \
-    {                                                                                    \
-        -1, -1, -1, -1, 0, 0, 0, -1, 0, {                                                \
-            0                                                                            \
-        }                                                                                \
-    }
+    { -1, -1, -1, -1, 0, 0, 0, -1, 0, {0}, 0, 0 }
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t mono_now_ms(void);

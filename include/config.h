@@ -19,6 +19,7 @@
 #define DEFAULT_TIMEOUT_S 300                           /* wall clock per tshark run */
 #define DEFAULT_JOBS 0                                  /* 0: number of online cores */
 #define DEFAULT_MAX_PACKETS 0                           /* 0: no packet limit */
+#define DEFAULT_TSHARK_MEM_BYTES (8LL * 1024 * 1024 * 1024) /* RLIMIT_AS of tshark */
 
 /* tshark child */
 #define KILL_GRACE_MS 1000              /* SIGTERM, then SIGKILL after this */
@@ -60,6 +61,30 @@
  */
 #define SVG_TARGET_BYTES (200 * 1024)
 
+/* capture store (store.h): uploads kept by content for later views */
+#define DEFAULT_STORE_SUBDIR "store" /* <tmpdir>/store unless --store says otherwise */
+#define DEFAULT_STORE_MAX_BYTES (2LL * 1024 * 1024 * 1024) /* 2 GiB; 0 keeps nothing */
+#define DEFAULT_STORE_TTL_S 3600 /* a capture expires this long after its last use */
+#define MAX_STORE_TTL_S (7 * 86400)
+#define STORE_MAX_ENTRIES 1024 /* captures kept at once */
+#define STORE_MAX_GONE 4096    /* removed ids remembered, to answer 410 not 404 */
+#define STORE_SWEEP_MIN_MS 100 /* expiry sweeps: ttl/4, within these bounds */
+#define STORE_SWEEP_MAX_MS 30000
+#define STORE_COPY_CHUNK_BYTES (64 * 1024) /* copy when a hard link is impossible */
+
+/* views (view.h): chart parameters of a request */
+#define MIN_INTERVAL_NS 1000LL                 /* 1 us */
+#define MAX_INTERVAL_NS (86400LL * 1000000000) /* 1 day */
+#define MAX_SMA 1000                           /* moving average, in intervals */
+#define MAX_VIEW_TIME_S 9000000000LL           /* |start|, |end| (fits int64 ns) */
+#define MAX_FORM_FIELDS 64                     /* view fields of one upload form */
+#define MAX_FORM_BYTES (64 * 1024)             /* their values together */
+#define MAX_QUERY_BYTES (64 * 1024)            /* a canonical view query */
+
+/* capinfos (capinfo.h): file format and link types for the summary */
+#define CAPINFOS_TIMEOUT_MS 30000
+#define MAX_CAPINFOS_BYTES (64 * 1024) /* its stdout kept */
+
 /* HTTP */
 #define HTTP_CONN_TIMEOUT_S 30
 #define HTTP_MAX_CONNS 64
@@ -71,5 +96,14 @@
 
 /* errors */
 #define ERR_MSG_MAX 512
+
+/* chart kinds io and hist (issue 4) */
+#define MAX_IO_INTERVALS                                                                 \
+    500000 /* io: intervals on one chart; past it chart_add fails (400) */
+#define IO_MIN_INTERVAL_NS 1000 /* io: smallest interval, 1 µs */
+#define IO_AUTO_BINS 100000 /* io, automatic interval: bins per series while reading */
+#define IO_AUTO_MAX_INTERVALS 300 /* io, automatic interval: most intervals chosen */
+#define HIST_EXACT_BIG_LENS                                                              \
+    4096 /* hist: distinct lengths > 65535 kept exactly per series */
 
 #endif

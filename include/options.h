@@ -32,8 +32,9 @@ struct options {
     char www[MAX_PATH_BYTES];
     uint64_t max_upload_bytes;
     int timeout_s;
-    int jobs;             /* concurrent tshark runs; resolved to >= 1 */
-    uint64_t max_packets; /* 0: none */
+    int jobs;                  /* concurrent tshark runs; resolved to >= 1 */
+    uint64_t max_packets;      /* 0: none */
+    uint64_t tshark_mem_bytes; /* RLIMIT_AS of each tshark; 0: none */
     int verbose;
     /* chart subcommand */
     const char *file; /* borrowed from argv */

@@ -552,8 +552,12 @@ int child_finish(struct child *ch) {
                 read_stderr(ch);
         }
         for (;;) {
-            pid_t r = waitpid(ch->pid, &status, 0);
+            struct rusage ru;
+            pid_t r = wait4(ch->pid, &status, 0, &ru);
             if (r == ch->pid) {
+                ch->cpu_ms = (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+                             (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+                ch->maxrss_kb = ru.ru_maxrss;
                 if (WIFEXITED(status))
                     ch->status = WEXITSTATUS(status);
                 else if (WIFSIGNALED(status))

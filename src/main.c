@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -125,6 +126,22 @@ static const char *base_name(const char *path) {
     return slash != NULL && slash[1] != '\0' ? slash + 1 : path;
 }
 
+/* Debug line with what this process and its children used (for bench/). */
+static void log_resources(void) {
+    struct rusage self, kids;
+
+    if (getrusage(RUSAGE_SELF, &self) == -1 || getrusage(RUSAGE_CHILDREN, &kids) == -1)
+        return;
+    log_debug(
+        "resources: pcapchart %ld ms cpu, %ld MB peak; tshark %ld ms cpu, %ld MB peak",
+        (long)(self.ru_utime.tv_sec + self.ru_stime.tv_sec) * 1000 +
+            (long)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1000,
+        self.ru_maxrss / 1024,
+        (long)(kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) * 1000 +
+            (long)(kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1000,
+        kids.ru_maxrss / 1024);
+}
+
 static int chart_file(const struct options *o, struct tshark *ts) {
     struct err err = ERR_INIT;
     struct buf out = BUF_INIT(o->format == FORMAT_SVG ? MAX_SVG_BYTES : MAX_EXPORT_BYTES);
@@ -157,6 +174,7 @@ static int chart_file(const struct options *o, struct tshark *ts) {
         goto done;
     }
     rc = 0;
+    log_resources();
 done:
     buf_release(&out);
     chart_release(&c);
@@ -247,5 +265,6 @@ int main(int argc, char *argv[]) {
         return 1;
     }
     ts.max_packets = o.max_packets;
+    ts.rlimit_as_bytes = o.tshark_mem_bytes;
     return o.cmd == CMD_CHART ? chart_file(&o, &ts) : serve(&o, &ts);
 }

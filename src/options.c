@@ -27,6 +27,8 @@ static const char usage[] =
     "  --jobs N             tshark runs at once (PCAPCHART_JOBS, default: cores)\n"
     "  --max-packets N      stop reading a capture after N packets, 0 for no limit\n"
     "                       (PCAPCHART_MAX_PACKETS, default 0)\n"
+    "  --tshark-mem BYTES   address-space limit of each tshark, 0 for none\n"
+    "                       (PCAPCHART_TSHARK_MEM, default 8G)\n"
     "  --verbose            log debug lines (PCAPCHART_VERBOSE=1)\n"
     "chart options:\n"
     "  --format svg|json|csv   output format (default svg)\n"
@@ -136,6 +138,11 @@ static int apply(struct options *o, const char *name, const char *val, struct er
         if (parse_u64(val, 1, UINT64_MAX, &v) == -1)
             return BAD_VALUE();
         o->max_packets = v;
+    } else if (strcmp(name, "tshark-mem") == 0) {
+        NEED_VALUE();
+        if (parse_u64(val, 1, UINT64_MAX, &v) == -1)
+            return BAD_VALUE();
+        o->tshark_mem_bytes = v;
     } else if (strcmp(name, "verbose") == 0) {
         o->verbose = val == NULL || strcmp(val, "0") != 0;
     } else if (strcmp(name, "format") == 0) {
@@ -171,8 +178,9 @@ static int is_flag(const char *name) {
 }
 
 static const char *const known_options[] = {
-    "port", "bind",        "tmpdir",  "tshark", "www",   "max-upload", "timeout",
-    "jobs", "max-packets", "verbose", "format", "width", "height",     "max-points",
+    "port",       "bind",    "tmpdir", "tshark",      "www",
+    "max-upload", "timeout", "jobs",   "max-packets", "tshark-mem",
+    "verbose",    "format",  "width",  "height",      "max-points",
 };
 
 static int is_known(const char *name) {
@@ -246,6 +254,7 @@ static void set_defaults(struct options *o, char *const envp[]) {
     o->timeout_s = DEFAULT_TIMEOUT_S;
     o->jobs = DEFAULT_JOBS;
     o->max_packets = DEFAULT_MAX_PACKETS;
+    o->tshark_mem_bytes = DEFAULT_TSHARK_MEM_BYTES;
     o->format = FORMAT_SVG;
     o->width = DEFAULT_WIDTH_PX;
     o->height = DEFAULT_HEIGHT_PX;

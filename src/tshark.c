@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "child.h"
+#include "log.h"
 #include "tshark.h"
 #include "banned.h"
 
@@ -576,6 +577,7 @@ int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb 
     char count[32];
     char *chunk = NULL;
     int argc = 0, filtered, fed = 0, read_failed = 0, fin = 0, status;
+    int64_t started_ms = 0;
     ssize_t n;
 
     tsjson_init(&js);
@@ -641,6 +643,7 @@ int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb 
     spec.rlimit_as_bytes = ts->rlimit_as_bytes;
     spec.rlimit_nofile = TSHARK_RLIMIT_NOFILE;
     spec.rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;
+    started_ms = mono_now_ms();
     if (child_start(&ch, &spec, &cerr) == -1) {
         /* child's message names our binary's path: keep only its reason */
         const char *why = strstr(cerr.msg, "': ");
@@ -663,6 +666,10 @@ int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb 
     }
     status = child_finish(&ch);
     res->exit_status = status;
+    log_debug("tshark: %llu packets, exit %d, %lld ms wall, %lld ms cpu, %lld MB peak",
+              (unsigned long long)res->packets, status,
+              (long long)(mono_now_ms() - started_ms), (long long)ch.cpu_ms,
+              (long long)ch.maxrss_kb / 1024);
 
     if (fed == 1) {
         res->stopped = 1;
