@@ -652,7 +652,8 @@ int main(void) {
     test_seconds();
     test_malformed();
     test_element_cap();
-    if (capdir == NULL || run_cmd(tshark_argv, &ver) != 0) {
+    if (capdir == NULL || access(capdir, R_OK | X_OK) != 0 ||
+        run_cmd(tshark_argv, &ver) != 0) {
         fprintf(stderr, "CAPTURES_DIR unset or no tshark: real-output tests skipped\n");
         buf_release(&ver);
         return check_failed ? CHECK_DONE() : 77;
