@@ -52,4 +52,11 @@ char *axis_fmt_bytes(char *dst, size_t n, double bytes, double step);
 /* Label a count tick: "950", "1.2k", "3M". The unit follows the value. */
 char *axis_fmt_count(char *dst, size_t n, double count, double step);
 
+/*
+ * Label a value with an SI prefix up to T (1000-based) and unit (borrowed):
+ * unit "" gives "950", "1.2k", "3G"; unit "B" gives "512 B", "1.5 kB",
+ * "2 GB". The prefix follows the value, the decimals the step.
+ */
+char *axis_fmt_si(char *dst, size_t n, double v, double step, const char *unit);
+
 #endif

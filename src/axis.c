@@ -233,3 +233,25 @@ char *axis_fmt_count(char *dst, size_t n, double count, double step) {
 
     return fmt_si(dst, n, count, step, UNITS, "");
 }
+
+char *axis_fmt_si(char *dst, size_t n, double v, double step, const char *unit) {
+    static const char *const PREFIX[5] = {"", "k", "M", "G", "T"};
+    char u[32];
+    double div = 1;
+    int p = 0, dec;
+
+    if (n == 0)
+        return dst;
+    while (p < 4 && fabs(v) >= div * 1e3 - 0.5) {
+        div *= 1e3;
+        p++;
+    }
+    step = fabs(step);
+    if (step > 0 && isfinite(step))
+        dec = decimals_for(step / div);
+    else
+        dec = decimals_sig3(v / div);
+    snprintf(u, sizeof(u), "%s%s%s", unit[0] != '\0' ? " " : "", PREFIX[p], unit);
+    fmt_fixed(dst, n, v / div, dec, u);
+    return dst;
+}

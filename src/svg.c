@@ -52,28 +52,58 @@ static const char STYLE[] = "<style>"
                             ".pcc .gr{stroke:#ebebeb;fill:none}"
                             ".pcc .ax{stroke:#9a9a9a;fill:none}"
                             ".pcc .m{fill:none;stroke-linecap:round}"
-                            ".pcc .tt path:hover{stroke-width:9px}"
-                            "@media (prefers-color-scheme:dark){"
-                            ".pcc .bg{fill:#17191d}"
-                            ".pcc text{fill:#c4c4c4}"
-                            ".pcc .ti{fill:#f0f0f0}"
-                            ".pcc .st,.pcc .tk{fill:#a0a0a0}"
-                            ".pcc .lg{fill:#d8d8d8}"
-                            ".pcc .wn{fill:#f0a050}"
-                            ".pcc .gr{stroke:#2a2e35}"
-                            ".pcc .ax{stroke:#5f6670}"
-                            "}"
-                            "</style>";
+                            ".pcc .tt path:hover{stroke-width:9px}";
+
+/* Rules of the io and hist kinds only, so that size charts stay as they were. */
+static const char STYLE_KINDS[] = ".pcc .ln{fill:none;stroke-linejoin:round;"
+                                  "stroke-linecap:round;pointer-events:none}"
+                                  ".pcc .dt{fill:none;stroke-linecap:round;"
+                                  "pointer-events:none}"
+                                  ".pcc .hb{fill:#7f7f7f;fill-opacity:0}"
+                                  ".pcc .hb:hover{fill-opacity:.13}"
+                                  ".pcc .br rect:hover{fill-opacity:.72}"
+                                  ".pcc .bl{font-size:10px;fill:#666}"
+                                  "@media (prefers-color-scheme:dark){"
+                                  ".pcc .hb{fill:#c0c0c0}"
+                                  ".pcc .bl{fill:#a0a0a0}"
+                                  "}";
+
+static const char STYLE_TAIL[] = "@media (prefers-color-scheme:dark){"
+                                 ".pcc .bg{fill:#17191d}"
+                                 ".pcc text{fill:#c4c4c4}"
+                                 ".pcc .ti{fill:#f0f0f0}"
+                                 ".pcc .st,.pcc .tk{fill:#a0a0a0}"
+                                 ".pcc .lg{fill:#d8d8d8}"
+                                 ".pcc .wn{fill:#f0a050}"
+                                 ".pcc .gr{stroke:#2a2e35}"
+                                 ".pcc .ax{stroke:#5f6670}"
+                                 "}"
+                                 "</style>";
+
+/* How y tick labels are written. */
+enum yunit {
+    Y_LEN = 0, /* frame lengths of the size chart: axis_fmt_bytes */
+    Y_BYTES,   /* bytes with SI prefixes up to T */
+    Y_COUNT    /* plain numbers with SI prefixes: 950, 1.2k, 3M */
+};
 
 struct plot {
     int w, h;
     int x0, y0, pw, ph; /* plot area: left, top, width, height */
     int64_t t0_ns;      /* time shown as 0 (not 0 only for epoch times) */
     double xlo, xhi;    /* view in seconds since t0_ns */
-    double ylo, yhi;    /* view in bytes */
+    double ylo, yhi;    /* view in y units (bytes; powers of ten when ylog) */
     struct axis xa, ya; /* ticks, only those inside the view */
     int legend_row;     /* legend on its own row under the subtitle */
     size_t nwarn_lines; /* warnings drawn under the axis title */
+
+    /* io and hist */
+    int ylog;         /* y is log10 of the value; ya holds exponents */
+    enum yunit yunit; /* tick labels */
+    char ytitle[96];  /* y axis title */
+    int tip_dec;      /* io: decimals of interval times in tooltips */
+    size_t nmarks;    /* io: intervals; hist: bars (for the tooltip budget) */
+    int empty;        /* nothing to draw */
 };
 
 /* ---- small text helpers ---- */
@@ -166,14 +196,9 @@ static const char *series_color(const struct series *s) {
 
 /* ---- what the chart holds ---- */
 
+/* Packets read (those the zoom left out included). */
 static uint64_t total_packets(const struct chart *c) {
-    uint64_t n = 0;
-    size_t i;
-
-    for (i = 0; i < c->nseries; i++)
-        if (c->series[i].packets > n)
-            n = c->series[i].packets;
-    return c->packets > n ? c->packets : n;
+    return chart_seen(c);
 }
 
 static uint64_t total_timed(const struct chart *c) {
@@ -242,6 +267,18 @@ static int ymark(const struct plot *p, uint64_t len) {
     return clampi(ypix(p, (double)len), p->y0, p->y0 + p->ph);
 }
 
+/* 10^e, exact for the exponents an axis uses. */
+static double pow10e(double e) {
+    return e >= 0 ? pow(10, e) : 1 / pow(10, -e);
+}
+
+/* y pixel of a value of io or hist: linear, or log with values below the floor on it. */
+static int yvalue(const struct plot *p, double v) {
+    if (p->ylog)
+        v = v > 0 ? log10(v) : p->ylo;
+    return clampi(ypix(p, v), p->y0, p->y0 + p->ph);
+}
+
 /* Keep the ticks inside [lo, hi] (with a hair of slack). */
 static void ticks_inside(struct axis *a, double lo, double hi) {
     double slack = (hi - lo) * 1e-9;
@@ -278,7 +315,22 @@ static void view_axis(struct axis *a, double *vlo, double *vhi, double lo, doubl
     *vhi = a->hi;
 }
 
-static size_t widest_label(const struct axis *a, int is_time) {
+/* The label of y tick i. */
+static char *ylabel(const struct plot *p, char *dst, size_t n, size_t i) {
+    double v = p->ya.ticks[i], step = p->ya.step;
+
+    if (p->ylog) {
+        v = pow10e(v);
+        step = v;
+    }
+    if (p->yunit == Y_BYTES)
+        return axis_fmt_si(dst, n, v, step, "B");
+    if (p->yunit == Y_COUNT)
+        return axis_fmt_si(dst, n, v, step, "");
+    return axis_fmt_bytes(dst, n, v, step);
+}
+
+static size_t widest_label(const struct plot *p, const struct axis *a, int is_time) {
     char label[64];
     size_t i, w = 0, n;
 
@@ -286,7 +338,7 @@ static size_t widest_label(const struct axis *a, int is_time) {
         if (is_time)
             axis_fmt_time(label, sizeof(label), a->ticks[i], a->step);
         else
-            axis_fmt_bytes(label, sizeof(label), a->ticks[i], a->step);
+            ylabel(p, label, sizeof(label), i);
         n = utf8_chars(label);
         if (n > w)
             w = n;
@@ -333,10 +385,255 @@ static size_t legend_rows(const struct chart *c, int w, double *xs, double *ys) 
     return rows;
 }
 
-static void layout(const struct chart *c, struct plot *p) {
+/*
+ * x: time in seconds since t0_ns over [dlo, dhi]; fewer ticks until the
+ * labels fit. A zoom bound (exact_lo, exact_hi) is the view's edge, without
+ * a margin.
+ */
+static void x_time_axis(struct plot *p, double dlo, double dhi, int exact_lo,
+                        int exact_hi) {
+    size_t want, most = (size_t)(p->pw / 80 + 1), labw;
+
+    for (want = AXIS_MAX_TICKS;; want--) {
+        view_axis(&p->xa, &p->xlo, &p->xhi, dlo, dhi, want, 1);
+        if ((exact_lo || exact_hi) && dhi > dlo) {
+            if (exact_lo)
+                p->xlo = dlo;
+            if (exact_hi)
+                p->xhi = dhi;
+            ticks_inside(&p->xa, p->xlo, p->xhi);
+        }
+        labw = widest_label(p, &p->xa, 1);
+        if (want <= 3 ||
+            (p->xa.nticks <= most &&
+             p->pw * p->xa.step / (p->xhi - p->xlo) >= (double)labw * CHAR_W_TICK + 14))
+            break;
+    }
+}
+
+/* y from exactly 0 to a nice value at or above ymax (io and hist). */
+static void y_linear(struct plot *p, double ymax) {
+    size_t want, most = (size_t)(p->ph / 42 + 1);
+
+    for (want = AXIS_MAX_TICKS;; want--) {
+        axis_nice(&p->ya, 0, ymax, want);
+        p->ylo = 0;
+        p->yhi = p->ya.hi;
+        if (want <= 3 ||
+            (p->ya.nticks <= most && p->ph * p->ya.step / (p->yhi - p->ylo) >= 20))
+            break;
+    }
+}
+
+/*
+ * y in powers of ten from the one at or below the smallest positive value
+ * (the floor, where zeros are drawn) to the one at or above the largest;
+ * a tick every decade, or every few when there are many.
+ */
+static void y_log(struct plot *p, double minpos, double ymax) {
+    size_t most = (size_t)(p->ph / 30 + 1);
+    double e0, e1, e, step = 1;
+
+    if (!(minpos > 0) || !isfinite(minpos))
+        minpos = 1;
+    if (!(ymax >= minpos) || !isfinite(ymax))
+        ymax = minpos;
+    e0 = floor(log10(minpos) + 1e-9);
+    e1 = ceil(log10(ymax) - 1e-9);
+    if (e1 <= e0)
+        e1 = e0 + 1;
+    while ((e1 - e0) / step + 1 > (double)most && step < 100)
+        step++;
+    p->ya.nticks = 0;
+    for (e = ceil(e0 / step) * step; e <= e1 && p->ya.nticks < AXIS_MAX_TICKS; e += step)
+        p->ya.ticks[p->ya.nticks++] = e;
+    p->ya.step = step;
+    p->ya.lo = p->ylo = e0;
+    p->ya.hi = p->yhi = e1;
+    p->ylog = 1;
+}
+
+/* The left edge of the plot from the widest y label. */
+static void plot_x0(struct plot *p) {
+    size_t labw = widest_label(p, &p->ya, 0);
+
+    p->x0 = PAD + 16 + (int)ceil((double)labw * CHAR_W_TICK) + 10;
+    p->pw = p->w - p->x0 - RIGHT_PAD;
+    if (p->pw < 20)
+        p->pw = 20;
+}
+
+static void layout_size(const struct chart *c, struct plot *p) {
     int64_t tlo, thi;
-    double dlo, dhi, ymax, title_w;
-    size_t want, most, labw;
+    double dlo, dhi, ymax;
+    size_t want, most;
+
+    /* y: bytes from 0 to the largest frame; an empty chart shows 0..1500 B */
+    ymax = (c->has_start || c->has_end ? chart_in_range(c) : total_packets(c)) == 0
+               ? 1500
+               : (double)chart_len_max(c);
+    if (ymax < 10)
+        ymax = 10;
+    /*
+     * The finest step whose ticks inside the view are at most `most` and 20
+     * px apart. axis_nice counts the ticks of the widened range, so start
+     * above `most` and come down.
+     */
+    most = (size_t)(p->ph / 42 + 1);
+    for (want = AXIS_MAX_TICKS;; want--) {
+        view_axis(&p->ya, &p->ylo, &p->yhi, 0, ymax, want, 0);
+        if (want <= 3 ||
+            (p->ya.nticks <= most && p->ph * p->ya.step / (p->yhi - p->ylo) >= 20))
+            break;
+    }
+    plot_x0(p);
+
+    /* x: time since the first packet (or the zoom) */
+    chart_time_range(c, &tlo, &thi);
+    p->t0_ns = chart_time_origin(c); /* epoch times: count from the earliest */
+    dlo = total_timed(c) > 0 || c->has_start ? rel_s(p, tlo) : 0;
+    dhi = total_timed(c) > 0 || c->has_end ? rel_s(p, thi) : 1;
+    x_time_axis(p, dlo, dhi, c->has_start, c->has_end);
+}
+
+static int io_bytes_like(enum io_y y) {
+    return y == IO_BYTES || y == IO_BYTES_PS || y == IO_SUM || y == IO_MIN ||
+           y == IO_MAX || y == IO_AVG;
+}
+
+/* "100 ms", "1 µs", "2.5 s": an interval, exactly. */
+static char *fmt_interval(char *dst, size_t n, int64_t ns) {
+    static const struct {
+        int64_t ns;
+        int digits; /* of a fraction of the unit, in ns */
+        const char *unit;
+    } U[] = {
+        {1000000000, 9, "s"}, {1000000, 6, "ms"}, {1000, 3, "\xC2\xB5s"}, {1, 0, "ns"}};
+    size_t i = 0;
+    int64_t frac;
+    int dec;
+
+    while (i + 1 < sizeof(U) / sizeof(U[0]) && ns < U[i].ns)
+        i++;
+    frac = ns % U[i].ns;
+    if (frac == 0) {
+        snprintf(dst, n, "%" PRId64 " %s", ns / U[i].ns, U[i].unit);
+        return dst;
+    }
+    for (dec = U[i].digits; frac % 10 == 0; dec--)
+        frac /= 10;
+    snprintf(dst, n, "%" PRId64 ".%0*" PRId64 " %s", ns / U[i].ns, dec, frac, U[i].unit);
+    return dst;
+}
+
+static const char *io_y_title(enum io_y y) {
+    switch (y) {
+    case IO_BYTES:
+        return "Bytes";
+    case IO_BITS:
+        return "Bits";
+    case IO_PACKETS_PS:
+        return "Packets/s";
+    case IO_BYTES_PS:
+        return "Bytes/s";
+    case IO_BITS_PS:
+        return "Bits/s";
+    case IO_SUM:
+        return "SUM(frame.len)";
+    case IO_MIN:
+        return "MIN(frame.len)";
+    case IO_MAX:
+        return "MAX(frame.len)";
+    case IO_AVG:
+        return "AVG(frame.len)";
+    case IO_PACKETS:
+    default:
+        return "Packets";
+    }
+}
+
+static int io_per_second(enum io_y y) {
+    return y == IO_PACKETS_PS || y == IO_BYTES_PS || y == IO_BITS_PS;
+}
+
+static void layout_io(const struct chart *c, struct plot *p) {
+    struct io_values it;
+    double ymax = 0, minpos = 0, v, dlo, dhi, sp;
+    int64_t tlo, thi, iv = c->io_interval_ns;
+    char ivs[32];
+    size_t si, k;
+    int integral = 1;
+
+    for (si = 0; si < c->nseries; si++) {
+        export_io_begin(&it, c, si);
+        integral = it.integral;
+        for (k = 0; k < c->io_count; k++) {
+            v = export_io_next(&it);
+            if (v > ymax)
+                ymax = v;
+            if (v > 0 && (minpos == 0 || v < minpos))
+                minpos = v;
+        }
+    }
+    p->empty = c->io_count == 0 || chart_in_range(c) == 0;
+    p->yunit = io_bytes_like(c->io_y) ? Y_BYTES : Y_COUNT;
+    fmt_interval(ivs, sizeof(ivs), iv);
+    if (io_per_second(c->io_y))
+        snprintf(p->ytitle, sizeof(p->ytitle), "%s", io_y_title(c->io_y));
+    else
+        snprintf(p->ytitle, sizeof(p->ytitle), "%s / %s", io_y_title(c->io_y), ivs);
+    if (c->sma > 0) {
+        size_t len = strlen(p->ytitle);
+
+        snprintf(p->ytitle + len, sizeof(p->ytitle) - len, ", SMA %u", c->sma);
+    }
+    if (c->log_y)
+        y_log(p, minpos, ymax);
+    else
+        y_linear(p, ymax > 0 ? (integral && ymax < 5 ? 5 : ymax) : integral ? 5 : 1);
+    plot_x0(p);
+
+    /* x: from the first interval's start (or the zoom) to the last packet */
+    chart_time_range(c, &tlo, &thi);
+    p->t0_ns = chart_time_origin(c);
+    dlo = rel_s(p, c->has_start ? tlo : chart_io_start(c, 0));
+    dhi = rel_s(p, thi);
+    if (c->io_count > 0 && !c->has_end &&
+        rel_s(p, chart_io_start(c, c->io_count - 1)) > dhi)
+        dhi = rel_s(p, chart_io_start(c, c->io_count - 1));
+    x_time_axis(p, dlo, dhi, c->has_start, c->has_end);
+
+    for (p->tip_dec = 9; p->tip_dec > 0 && iv % 10 == 0; p->tip_dec--)
+        iv /= 10;
+    /* hover bands when they are few and at least 2 px wide */
+    sp = p->pw * ns_to_s(c->io_interval_ns) / (p->xhi - p->xlo);
+    p->nmarks = sp >= 2 ? c->io_count : SIZE_MAX;
+}
+
+static void layout_hist(const struct chart *c, struct plot *p) {
+    uint64_t ymax = 0;
+    size_t si, b;
+
+    for (si = 0; si < c->nseries; si++)
+        for (b = 0; b < HIST_BUCKETS; b++)
+            if (c->series[si].buckets[b] > ymax)
+                ymax = c->series[si].buckets[b];
+    p->empty = chart_in_range(c) == 0;
+    p->yunit = Y_COUNT;
+    snprintf(p->ytitle, sizeof(p->ytitle), "Packets");
+    if (c->log_y)
+        y_log(p, 1, (double)ymax);
+    else
+        y_linear(p, ymax < 5 ? 5 : (double)ymax);
+    plot_x0(p);
+    p->xlo = 0;
+    p->xhi = HIST_BUCKETS;
+    p->xa.nticks = 0;
+    p->nmarks = HIST_BUCKETS * (c->nseries + 1);
+}
+
+static void layout(const struct chart *c, struct plot *p) {
+    double title_w;
     int bottom, avail;
 
     memset(p, 0, sizeof(*p));
@@ -360,52 +657,233 @@ static void layout(const struct chart *c, struct plot *p) {
     if (p->ph < 20)
         p->ph = 20;
 
-    /* y: bytes from 0 to the largest frame; an empty chart shows 0..1500 B */
-    ymax = total_packets(c) == 0 ? 1500 : (double)chart_len_max(c);
-    if (ymax < 10)
-        ymax = 10;
-    /*
-     * The finest step whose ticks inside the view are at most `most` and 20
-     * px apart. axis_nice counts the ticks of the widened range, so start
-     * above `most` and come down.
-     */
-    most = (size_t)(p->ph / 42 + 1);
-    for (want = AXIS_MAX_TICKS;; want--) {
-        view_axis(&p->ya, &p->ylo, &p->yhi, 0, ymax, want, 0);
-        if (want <= 3 ||
-            (p->ya.nticks <= most && p->ph * p->ya.step / (p->yhi - p->ylo) >= 20))
-            break;
-    }
-    labw = widest_label(&p->ya, 0);
-    p->x0 = PAD + 16 + (int)ceil((double)labw * CHAR_W_TICK) + 10;
-    p->pw = p->w - p->x0 - RIGHT_PAD;
-    if (p->pw < 20)
-        p->pw = 20;
-
-    /* x: time since the first packet; fewer ticks until the labels fit */
-    chart_time_range(c, &tlo, &thi);
-    p->t0_ns = tlo > 0 ? tlo : 0; /* epoch times: count from the earliest */
-    dlo = total_timed(c) > 0 ? rel_s(p, tlo) : 0;
-    dhi = total_timed(c) > 0 ? rel_s(p, thi) : 1;
-    most = (size_t)(p->pw / 80 + 1);
-    for (want = AXIS_MAX_TICKS;; want--) {
-        view_axis(&p->xa, &p->xlo, &p->xhi, dlo, dhi, want, 1);
-        labw = widest_label(&p->xa, 1);
-        if (want <= 3 ||
-            (p->xa.nticks <= most &&
-             p->pw * p->xa.step / (p->xhi - p->xlo) >= (double)labw * CHAR_W_TICK + 14))
-            break;
-    }
+    if (c->kind == CHART_IO)
+        layout_io(c, p);
+    else if (c->kind == CHART_HIST)
+        layout_hist(c, p);
+    else
+        layout_size(c, p);
 }
 
 /* ---- document parts ---- */
+
+/* ns as seconds, trailing zeros dropped: "1.5", "-0.011267", "3". */
+static char *fmt_seconds_trim(char *dst, size_t n, int64_t ns) {
+    size_t len;
+
+    export_fmt_seconds(dst, n, ns);
+    len = strlen(dst);
+    while (len > 0 && dst[len - 1] == '0')
+        dst[--len] = '\0';
+    if (len > 0 && dst[len - 1] == '.')
+        dst[--len] = '\0';
+    return dst;
+}
+
+/* A value as export prints it, with thousands separators in its integer part. */
+static char *fmt_io_value(char *dst, size_t n, double v, int integral) {
+    char raw[64], *dot;
+    size_t i, j = 0, ilen, start;
+
+    export_fmt_value(raw, sizeof(raw), v, integral);
+    dot = strchr(raw, '.');
+    ilen = dot != NULL ? (size_t)(dot - raw) : strlen(raw);
+    start = raw[0] == '-';
+    for (i = 0; raw[i] != '\0' && j + 2 < n; i++) {
+        if (i > start && i < ilen && (ilen - i) % 3 == 0)
+            dst[j++] = ',';
+        dst[j++] = raw[i];
+    }
+    dst[j] = '\0';
+    return dst;
+}
+
+/* Unit words of an io value in tooltips and the description. */
+static const char *io_unit(enum io_y y) {
+    switch (y) {
+    case IO_BYTES:
+    case IO_SUM:
+    case IO_MIN:
+    case IO_MAX:
+    case IO_AVG:
+        return "B";
+    case IO_BITS:
+        return "bits";
+    case IO_PACKETS_PS:
+        return "packets/s";
+    case IO_BYTES_PS:
+        return "B/s";
+    case IO_BITS_PS:
+        return "bits/s";
+    case IO_PACKETS:
+    default:
+        return "packets";
+    }
+}
+
+/* "0-19 B", ..., "5120 B and greater". */
+static char *bucket_name(char *dst, size_t n, size_t b) {
+    if (b + 1 >= HIST_BUCKETS)
+        snprintf(dst, n, "%" PRIu64 " B and greater", chart_hist_lo(b));
+    else
+        snprintf(dst, n, "%" PRIu64 "\xE2\x80\x93%" PRIu64 " B", chart_hist_lo(b),
+                 chart_hist_hi(b));
+    return dst;
+}
+
+/* count as a share of total: "16.1%", "under 0.1%", "100%" (no markup characters). */
+static char *fmt_share(char *dst, size_t n, uint64_t count, uint64_t total) {
+    double pct = total > 0 ? 100.0 * (double)count / (double)total : 0;
+
+    if (count > 0 && pct < 0.05)
+        snprintf(dst, n, "under 0.1%%");
+    else if (count == total && total > 0)
+        snprintf(dst, n, "100%%");
+    else
+        snprintf(dst, n, "%.1f%%", pct);
+    return dst;
+}
+
+/* A value for the description, to about three digits: "54.6 B/s", "1.2k packets". */
+static char *fmt_io_human(char *dst, size_t n, double v, enum io_y y) {
+    char num[32];
+
+    if (io_bytes_like(y))
+        return axis_fmt_si(dst, n, v, 0, io_unit(y));
+    axis_fmt_si(num, sizeof(num), v, 0, "");
+    snprintf(dst, n, "%s %s", num, io_unit(y));
+    return dst;
+}
+
+static int put_summary_io(struct buf *b, const struct chart *c) {
+    char n[32], iv[32], a[32], z[32], v[64];
+    struct io_values it;
+    size_t i, k, peak_k;
+    double x, peak, sum;
+
+    fmt_interval(iv, sizeof(iv), c->io_interval_ns);
+    fmt_group(n, sizeof(n), c->io_count);
+    if (buf_printf(b, "I/O graph: %s in %s intervals", io_y_title(c->io_y), iv) == -1)
+        return -1;
+    if (c->io_count > 0) {
+        fmt_seconds_trim(a, sizeof(a), chart_io_start(c, 0));
+        fmt_seconds_trim(z, sizeof(z), chart_io_start(c, c->io_count - 1));
+        if (buf_printf(b, "; %s interval%s, the first starting at %s s, the last at %s s",
+                       n, c->io_count == 1 ? "" : "s", a, z) == -1)
+            return -1;
+    }
+    if (c->sma > 0 && buf_printf(b, ", moving average over %u intervals", c->sma) == -1)
+        return -1;
+    if (c->log_y && buf_puts(b, ", logarithmic y axis") == -1)
+        return -1;
+    if (buf_puts(b, ".") == -1)
+        return -1;
+    for (i = 0; i < c->nseries; i++) {
+        const struct series *s = &c->series[i];
+
+        if (buf_puts(b, " ") == -1 || esc_xml(b, s->name) == -1)
+            return -1;
+        fmt_group(n, sizeof(n), s->packets);
+        if (buf_printf(b, ": %s packet%s", n, s->packets == 1 ? "" : "s") == -1)
+            return -1;
+        if (c->io_count == 0 || s->packets == 0) {
+            if (buf_puts(b, ".") == -1)
+                return -1;
+            continue;
+        }
+        export_io_begin(&it, c, i);
+        peak = -1;
+        peak_k = 0;
+        sum = 0;
+        for (k = 0; k < c->io_count; k++) {
+            x = export_io_next(&it);
+            sum += x;
+            if (x > peak) {
+                peak = x;
+                peak_k = k;
+            }
+        }
+        fmt_seconds_trim(a, sizeof(a), chart_io_start(c, peak_k));
+        if (buf_printf(b, ", peak %s in the interval from %s s",
+                       fmt_io_human(v, sizeof(v), peak, c->io_y), a) == -1)
+            return -1;
+        if (buf_printf(b, ", mean %s.",
+                       fmt_io_human(v, sizeof(v), sum / (double)c->io_count, c->io_y)) ==
+            -1)
+            return -1;
+    }
+    return 0;
+}
+
+static int put_summary_hist(struct buf *b, const struct chart *c) {
+    char n[32], lo[32], mean[32], hi[32], q[3][32], bn[48], sh[24];
+    size_t i, k, most;
+
+    if (buf_puts(b, "Frame lengths in Wireshark\xE2\x80\x99s Packet Lengths buckets.") ==
+        -1)
+        return -1;
+    for (i = 0; i < c->nseries; i++) {
+        const struct series *s = &c->series[i];
+
+        if (buf_puts(b, " ") == -1 || esc_xml(b, s->name) == -1)
+            return -1;
+        fmt_group(n, sizeof(n), s->packets);
+        if (buf_printf(b, ": %s packet%s", n, s->packets == 1 ? "" : "s") == -1)
+            return -1;
+        if (s->packets == 0) {
+            if (buf_puts(b, ".") == -1)
+                return -1;
+            continue;
+        }
+        axis_fmt_si(lo, sizeof(lo), (double)s->len_min, 0, "B");
+        axis_fmt_si(mean, sizeof(mean), (double)s->bytes / (double)s->packets, 0, "B");
+        axis_fmt_si(hi, sizeof(hi), (double)s->len_max, 0, "B");
+        axis_fmt_si(q[0], sizeof(q[0]), (double)s->p50, 0, "B");
+        axis_fmt_si(q[1], sizeof(q[1]), (double)s->p95, 0, "B");
+        axis_fmt_si(q[2], sizeof(q[2]), (double)s->p99, 0, "B");
+        for (k = 1, most = 0; k < HIST_BUCKETS; k++)
+            if (s->buckets[k] > s->buckets[most])
+                most = k;
+        if (buf_printf(b,
+                       "; frame length min %s, mean %s, max %s; median %s, 95th "
+                       "percentile %s, 99th percentile %s; most packets (%s) are %s.",
+                       lo, mean, hi, q[0], q[1], q[2],
+                       fmt_share(sh, sizeof(sh), s->buckets[most], s->packets),
+                       bucket_name(bn, sizeof(bn), most)) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+/* " 120 of 7,647 packets are in the range from 1 s to 2 s." */
+static int put_summary_zoom(struct buf *b, const struct chart *c) {
+    char n[32], m[32], a[32], z[32];
+
+    if (!c->has_start && !c->has_end)
+        return 0;
+    fmt_group(n, sizeof(n), chart_in_range(c));
+    fmt_group(m, sizeof(m), chart_seen(c));
+    if (buf_printf(b, " %s of %s packets are in the range", n, m) == -1)
+        return -1;
+    if (c->has_start &&
+        buf_printf(b, " from %s s", fmt_seconds_trim(a, sizeof(a), c->start_ns)) == -1)
+        return -1;
+    if (c->has_end &&
+        buf_printf(b, " to %s s", fmt_seconds_trim(z, sizeof(z), c->end_ns)) == -1)
+        return -1;
+    return buf_puts(b, ".");
+}
 
 /* Sentences for <desc>: per series counts, sizes and duration, then the warnings. */
 static int put_summary(struct buf *b, const struct chart *c) {
     char n[32], d[32], lo[32], mean[32], hi[32];
     size_t i, start = b->len;
 
-    for (i = 0; i < c->nseries; i++) {
+    if (c->kind == CHART_IO && put_summary_io(b, c) == -1)
+        return -1;
+    if (c->kind == CHART_HIST && put_summary_hist(b, c) == -1)
+        return -1;
+    for (i = 0; i < c->nseries && c->kind == CHART_SIZE; i++) {
         const struct series *s = &c->series[i];
 
         if (b->len > start && buf_puts(b, " ") == -1)
@@ -435,6 +913,8 @@ static int put_summary(struct buf *b, const struct chart *c) {
                         "smallest to its largest frame.") == -1)
             return -1;
     }
+    if (put_summary_zoom(b, c) == -1)
+        return -1;
     for (i = 0; i < c->nwarnings; i++)
         if (buf_puts(b, i == 0 ? " Warnings: " : "; ") == -1 ||
             esc_xml(b, c->warnings[i]) == -1 ||
@@ -458,8 +938,10 @@ static int put_head(struct buf *b, const struct chart *c, const struct plot *p) 
         return -1;
     if (buf_puts(b, "</title>\n<desc id=\"pcc-desc\">") == -1 ||
         put_summary(b, c) == -1 ||
-        buf_printf(b, "</desc>\n%s\n<rect class=\"bg\" width=\"%d\" height=\"%d\"/>\n",
-                   STYLE, p->w, p->h) == -1)
+        buf_printf(b,
+                   "</desc>\n%s%s%s\n<rect class=\"bg\" width=\"%d\" height=\"%d\"/>\n",
+                   STYLE, c->kind == CHART_SIZE ? "" : STYLE_KINDS, STYLE_TAIL, p->w,
+                   p->h) == -1)
         return -1;
 
     /* title, then "file · N packets · duration" */
@@ -480,14 +962,27 @@ static int put_head(struct buf *b, const struct chart *c, const struct plot *p) 
             sep = 1;
         }
         fmt_group(n, sizeof(n), packets);
-        if (buf_printf(b, "%s%s packet%s", sep ? " \xC2\xB7 " : "", n,
-                       packets == 1 ? "" : "s") == -1)
+        if (c->has_start || c->has_end) {
+            char m[32];
+
+            /* "120 of 7,647 packets in range" */
+            fmt_group(m, sizeof(m), chart_in_range(c));
+            if (buf_printf(b, "%s%s of %s packet%s in range", sep ? " \xC2\xB7 " : "", m,
+                           n, packets == 1 ? "" : "s") == -1)
+                return -1;
+        } else if (buf_printf(b, "%s%s packet%s", sep ? " \xC2\xB7 " : "", n,
+                              packets == 1 ? "" : "s") == -1) {
             return -1;
+        }
         if (total_timed(c) > 1) {
             axis_fmt_time(d, sizeof(d), duration_s(c), 0);
             if (buf_printf(b, " \xC2\xB7 %s", d) == -1)
                 return -1;
         }
+        if (c->kind == CHART_IO && c->io_count > 0 &&
+            buf_printf(b, " \xC2\xB7 %s intervals",
+                       fmt_interval(d, sizeof(d), c->io_interval_ns)) == -1)
+            return -1;
     }
     return buf_puts(b, "</text>\n");
 }
@@ -521,7 +1016,43 @@ static int put_legend(struct buf *b, const struct chart *c, const struct plot *p
     return buf_puts(b, "</g>\n");
 }
 
-static int put_axes(struct buf *b, const struct plot *p) {
+/* Category labels under the hist bands: "0–19" ... "≥5120", or the lower bounds when
+ * narrow. */
+static int put_hist_labels(struct buf *b, const struct plot *p) {
+    char label[HIST_BUCKETS][32];
+    double band = p->pw / (double)HIST_BUCKETS;
+    size_t i, w = 0, every;
+    int shorter = 0;
+
+    for (;;) {
+        for (i = 0, w = 0; i < HIST_BUCKETS; i++) {
+            if (i + 1 == HIST_BUCKETS)
+                snprintf(label[i], sizeof(label[i]), "\xE2\x89\xA5%" PRIu64,
+                         chart_hist_lo(i));
+            else if (shorter)
+                snprintf(label[i], sizeof(label[i]), "%" PRIu64, chart_hist_lo(i));
+            else
+                snprintf(label[i], sizeof(label[i]), "%" PRIu64 "\xE2\x80\x93%" PRIu64,
+                         chart_hist_lo(i), chart_hist_hi(i));
+            if (utf8_chars(label[i]) > w)
+                w = utf8_chars(label[i]);
+        }
+        if (shorter || (double)w * CHAR_W_TICK + 6 <= band)
+            break;
+        shorter = 1;
+    }
+    /* still too wide: label every other (or third...) band */
+    every = (size_t)ceil(((double)w * CHAR_W_TICK + 6) / band);
+    if (every < 1)
+        every = 1;
+    for (i = 0; i < HIST_BUCKETS; i += every)
+        if (buf_printf(b, "<text x=\"%.2f\" y=\"%d\">%s</text>", xpix(p, (double)i + 0.5),
+                       p->y0 + p->ph + XLABEL_DY, label[i]) == -1)
+            return -1;
+    return 0;
+}
+
+static int put_axes(struct buf *b, const struct chart *c, const struct plot *p) {
     char label[64];
     int bottom = p->y0 + p->ph, right = p->x0 + p->pw;
     double v;
@@ -562,23 +1093,31 @@ static int put_axes(struct buf *b, const struct plot *p) {
                        bottom + XLABEL_DY, label) == -1)
             return -1;
     }
+    if (c->kind == CHART_HIST && put_hist_labels(b, p) == -1)
+        return -1;
     if (buf_puts(b, "</g>\n<g class=\"tk\" text-anchor=\"end\">") == -1)
         return -1;
     for (i = 0; i < p->ya.nticks; i++) {
-        axis_fmt_bytes(label, sizeof(label), p->ya.ticks[i], p->ya.step);
+        ylabel(p, label, sizeof(label), i);
         if (buf_printf(b, "<text x=\"%d\" y=\"%.2f\">%s</text>", p->x0 - TICK_LEN - 4,
                        ypix(p, p->ya.ticks[i]) + 4, label) == -1)
             return -1;
     }
-    return buf_printf(b,
-                      "</g>\n<g class=\"at\" text-anchor=\"middle\">"
-                      "<text x=\"%.2f\" y=\"%d\">%s</text>"
-                      "<text transform=\"translate(%d %.2f) rotate(-90)\">Frame length"
-                      "</text></g>\n",
-                      p->x0 + p->pw / 2.0, bottom + XTITLE_DY,
-                      p->t0_ns != 0 ? "Time since the earliest timestamp"
-                                    : "Time since first packet",
-                      PAD + 10, p->y0 + p->ph / 2.0);
+    if (buf_printf(b,
+                   "</g>\n<g class=\"at\" text-anchor=\"middle\">"
+                   "<text x=\"%.2f\" y=\"%d\">%s</text>"
+                   "<text transform=\"translate(%d %.2f) rotate(-90)\">",
+                   p->x0 + p->pw / 2.0, bottom + XTITLE_DY,
+                   c->kind == CHART_HIST ? "Frame length (bytes)"
+                   : p->t0_ns != 0       ? "Time since the earliest timestamp"
+                                         : "Time since first packet",
+                   PAD + 10, p->y0 + p->ph / 2.0) == -1)
+        return -1;
+    if ((c->kind == CHART_SIZE
+             ? buf_puts(b, "Frame length")
+             : esc_cut(b, p->ytitle, (size_t)((p->ph + 30) / CHAR_W_TEXT))) == -1)
+        return -1;
+    return buf_puts(b, "</text></g>\n");
 }
 
 static int put_warnings(struct buf *b, const struct chart *c, const struct plot *p) {
@@ -590,7 +1129,8 @@ static int put_warnings(struct buf *b, const struct chart *c, const struct plot 
     if (buf_puts(b, "<g class=\"wn\">") == -1)
         return -1;
     for (i = 0; i < p->nwarn_lines; i++) {
-        if (total_packets(c) == 0 && strcmp(c->warnings[i], "no packets") == 0)
+        if ((total_packets(c) == 0 && strcmp(c->warnings[i], "no packets") == 0) ||
+            strcmp(c->warnings[i], "no packets in the time range") == 0)
             continue; /* the plot says it already */
         y += WARN_LINE;
         if (buf_printf(b, "<text x=\"%d\" y=\"%d\">\xE2\x9A\xA0 ", PAD, y) == -1)
@@ -608,9 +1148,23 @@ static int put_warnings(struct buf *b, const struct chart *c, const struct plot 
     return buf_puts(b, "</g>\n");
 }
 
+/* Nothing to draw: 1, with the message the plot shows in *msg. */
+static int is_empty(const struct chart *c, const struct plot *p, const char **msg) {
+    int zoom = c->has_start || c->has_end;
+
+    *msg = total_packets(c) == 0                          ? "no packets"
+           : zoom && chart_in_range(c) == 0               ? "no packets in the time range"
+           : c->kind == CHART_HIST || c->kind == CHART_IO ? "no packets"
+                                                          : "no packets with a timestamp";
+    if (c->kind == CHART_IO || c->kind == CHART_HIST)
+        return p->empty;
+    return total_timed(c) == 0;
+}
+
 static int put_empty(struct buf *b, const struct chart *c, const struct plot *p) {
-    const char *msg =
-        total_packets(c) == 0 ? "no packets" : "no packets with a timestamp";
+    const char *msg;
+
+    is_empty(c, p, &msg);
 
     return buf_printf(b,
                       "<text class=\"em\" x=\"%.2f\" y=\"%.2f\" "
@@ -885,6 +1439,290 @@ static int stems_columns(struct buf *b, const struct plot *p, const struct serie
     return buf_puts(b, tips ? "</g>\n" : "\"/></g>\n");
 }
 
+/* ---- io marks ---- */
+
+/* Seconds since t0_ns of ns, wrapping instead of overflowing far off the view. */
+static double io_rel(const struct plot *p, int64_t ns) {
+    return (double)(int64_t)((uint64_t)ns - (uint64_t)p->t0_ns) / 1e9;
+}
+
+/* x (px, not clamped) of interval k's point: its start, as in the JSON. */
+static double io_x(const struct chart *c, const struct plot *p, size_t k) {
+    return xpix(p, io_rel(p, chart_io_start(c, k)));
+}
+
+/* y (px, not rounded) of a value, clamped to the plot; log: zeros on the floor. */
+static double yvalue_d(const struct plot *p, double v) {
+    double y;
+
+    if (p->ylog)
+        v = v > 0 ? log10(v) : p->ylo;
+    y = ypix(p, v);
+    return y < p->y0 ? p->y0 : y > p->y0 + p->ph ? p->y0 + p->ph : y;
+}
+
+/*
+ * One polyline, built point by point. Points on one pixel column are drawn
+ * as a vertical run through the first, the extremes and the last, so the
+ * path stays within a few commands per column however many intervals.
+ */
+struct pen {
+    struct buf *b;
+    int started, have;
+    int x, first, top, bottom, last; /* the column being collected */
+};
+
+static int pen_flush(struct pen *pn) {
+    int y;
+
+    if (!pn->have)
+        return 0;
+    if (buf_printf(pn->b, "%c%d %d", pn->started ? 'L' : 'M', pn->x, pn->first) == -1)
+        return -1;
+    pn->started = 1;
+    pn->have = 0;
+    y = pn->first;
+    if (pn->top != y && buf_printf(pn->b, "V%d", (y = pn->top)) == -1)
+        return -1;
+    if (pn->bottom != y && buf_printf(pn->b, "V%d", (y = pn->bottom)) == -1)
+        return -1;
+    if (pn->last != y && buf_printf(pn->b, "V%d", pn->last) == -1)
+        return -1;
+    return 0;
+}
+
+static int pen_to(struct pen *pn, double xd, double yd) {
+    int x = (int)lround(xd), y = (int)lround(yd);
+
+    if (pn->have && x == pn->x) {
+        if (y < pn->top)
+            pn->top = y;
+        if (y > pn->bottom)
+            pn->bottom = y;
+        pn->last = y;
+        return 0;
+    }
+    if (pen_flush(pn) == -1)
+        return -1;
+    pn->have = 1;
+    pn->x = x;
+    pn->first = pn->top = pn->bottom = pn->last = y;
+    return 0;
+}
+
+/* Pixels between two interval points. */
+static double io_spacing(const struct chart *c, const struct plot *p) {
+    return p->pw * ns_to_s(c->io_interval_ns) / (p->xhi - p->xlo);
+}
+
+static int io_line(struct buf *b, const struct chart *c, const struct plot *p,
+                   size_t si) {
+    const double left = p->x0, right = p->x0 + p->pw;
+    struct pen pn = {b, 0, 0, 0, 0, 0, 0, 0};
+    double x, y, xprev = 0, yprev = 0;
+    struct io_values it;
+    size_t k;
+
+    if (buf_printf(b, "<path class=\"ln s%zu\" stroke=\"%s\" stroke-width=\"%s\" d=\"",
+                   si, series_color(&c->series[si]),
+                   c->nseries <= 2   ? "2"
+                   : c->nseries <= 4 ? "1.75"
+                                     : "1.5") == -1)
+        return -1;
+    export_io_begin(&it, c, si);
+    for (k = 0; k < c->io_count; k++) {
+        y = yvalue_d(p, export_io_next(&it));
+        x = io_x(c, p, k);
+        /* with a zoom the first point may lie left of the plot: enter at its edge */
+        if (x >= left && k > 0 && xprev < left &&
+            pen_to(&pn, left, yprev + (y - yprev) * (left - xprev) / (x - xprev)) == -1)
+            return -1;
+        if (x >= left && x <= right + 0.5 && pen_to(&pn, x, y) == -1)
+            return -1;
+        xprev = x;
+        yprev = y;
+    }
+    if (pen_flush(&pn) == -1)
+        return -1;
+    /* a lone point would be invisible as a path of one move */
+    if (c->io_count == 1 && buf_puts(b, "h0") == -1)
+        return -1;
+    return buf_puts(b, "\"/>\n");
+}
+
+/* Dots on the points when they are far enough apart to be told apart. */
+static int io_dots(struct buf *b, const struct chart *c, const struct plot *p,
+                   size_t si) {
+    struct io_values it;
+    double x;
+    size_t k;
+
+    if (buf_printf(b, "<path class=\"dt s%zu\" stroke=\"%s\" stroke-width=\"%d\" d=\"",
+                   si, series_color(&c->series[si]), c->nseries <= 2 ? 6 : 5) == -1)
+        return -1;
+    export_io_begin(&it, c, si);
+    for (k = 0; k < c->io_count; k++) {
+        double v = export_io_next(&it);
+
+        x = io_x(c, p, k);
+        if (x < p->x0 || x > p->x0 + p->pw + 0.5)
+            continue;
+        if (buf_printf(b, "M%ld %ldh0", lround(x), lround(yvalue_d(p, v))) == -1)
+            return -1;
+    }
+    return buf_puts(b, "\"/>\n");
+}
+
+/*
+ * One hover band per interval, centred on its points, whose tooltip gives
+ * the interval and every series' value there.
+ */
+static int io_bands(struct buf *b, const struct chart *c, const struct plot *p) {
+    struct io_values it[MAX_SERIES];
+    double sp = io_spacing(c, p), x, x0, x1;
+    char a[32], z[32], v[64];
+    size_t k, si;
+
+    for (si = 0; si < c->nseries && si < MAX_SERIES; si++)
+        export_io_begin(&it[si], c, si);
+    if (buf_puts(b, "<g class=\"hbs\">") == -1)
+        return -1;
+    for (k = 0; k < c->io_count; k++) {
+        double vals[MAX_SERIES];
+
+        for (si = 0; si < c->nseries && si < MAX_SERIES; si++)
+            vals[si] = export_io_next(&it[si]);
+        x = io_x(c, p, k);
+        x0 = fmax(x - sp / 2, p->x0);
+        x1 = fmin(x + sp / 2, p->x0 + p->pw);
+        if (x1 - x0 < 0.5)
+            continue;
+        fmt_seconds_dec(a, sizeof(a), chart_io_start(c, k), p->tip_dec);
+        fmt_seconds_dec(z, sizeof(z), chart_io_start(c, k + 1), p->tip_dec);
+        if (buf_printf(b,
+                       "<rect class=\"hb\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
+                       "height=\"%d\"><title>%s\xE2\x80\x93%s s",
+                       x0, p->y0, x1 - x0, p->ph, a, z) == -1)
+            return -1;
+        for (si = 0; si < c->nseries && si < MAX_SERIES; si++) {
+            fmt_io_value(v, sizeof(v), vals[si], it[si].integral);
+            if (buf_puts(b, "\n") == -1 || esc_cut(b, c->series[si].name, 24) == -1 ||
+                buf_printf(b, ": %s %s", v, io_unit(c->io_y)) == -1)
+                return -1;
+        }
+        if (buf_puts(b, "</title></rect>") == -1)
+            return -1;
+    }
+    return buf_puts(b, "</g>\n");
+}
+
+static int put_marks_io(struct buf *b, const struct chart *c, const struct plot *p,
+                        int tips) {
+    double sp = io_spacing(c, p);
+    size_t si;
+
+    if (tips && io_bands(b, c, p) == -1)
+        return -1;
+    for (si = 0; si < c->nseries; si++)
+        if (io_line(b, c, p, si) == -1)
+            return -1;
+    for (si = 0; si < c->nseries && sp >= 8; si++)
+        if (io_dots(b, c, p, si) == -1)
+            return -1;
+    return 0;
+}
+
+/* ---- hist marks ---- */
+
+static int put_marks_hist(struct buf *b, const struct chart *c, const struct plot *p,
+                          int tips) {
+    double band = p->pw / (double)HIST_BUCKETS, group, bw, gap, x;
+    int base = p->y0 + p->ph, y;
+    char n[32], sh[24], bn[48];
+    size_t si, k, ns = c->nseries > 0 ? c->nseries : 1;
+
+    group = band * (ns == 1 ? 0.7 : 0.84);
+    bw = group / (double)ns;
+    gap = ns > 1 && bw >= 4 ? 1 : 0;
+    if (tips) {
+        /* the whole bucket: every series' count */
+        if (buf_puts(b, "<g class=\"hbs\">") == -1)
+            return -1;
+        for (k = 0; k < HIST_BUCKETS; k++) {
+            if (buf_printf(b,
+                           "<rect class=\"hb\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
+                           "height=\"%d\"><title>%s",
+                           p->x0 + k * band, p->y0, band, p->ph,
+                           bucket_name(bn, sizeof(bn), k)) == -1)
+                return -1;
+            for (si = 0; si < c->nseries; si++) {
+                const struct series *s = &c->series[si];
+
+                fmt_group(n, sizeof(n), s->buckets[k]);
+                if (buf_puts(b, "\n") == -1 || esc_cut(b, s->name, 24) == -1 ||
+                    buf_printf(b, ": %s packet%s (%s)", n, s->buckets[k] == 1 ? "" : "s",
+                               fmt_share(sh, sizeof(sh), s->buckets[k], s->packets)) ==
+                        -1)
+                    return -1;
+            }
+            if (buf_puts(b, "</title></rect>") == -1)
+                return -1;
+        }
+        if (buf_puts(b, "</g>\n") == -1)
+            return -1;
+    }
+    for (si = 0; si < c->nseries; si++) {
+        const struct series *s = &c->series[si];
+
+        if (buf_printf(b, "<g class=\"br s%zu\" fill=\"%s\">", si, series_color(s)) == -1)
+            return -1;
+        for (k = 0; k < HIST_BUCKETS; k++) {
+            if (s->buckets[k] == 0)
+                continue;
+            x = p->x0 + k * band + (band - group) / 2 + (double)si * bw;
+            y = yvalue(p, (double)s->buckets[k]);
+            if (y > base - 1)
+                y = base - 1; /* a count is never drawn as nothing */
+            if (buf_printf(b, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\"", x,
+                           y, bw - gap, base - y) == -1)
+                return -1;
+            if (!tips) {
+                if (buf_puts(b, "/>") == -1)
+                    return -1;
+                continue;
+            }
+            fmt_group(n, sizeof(n), s->buckets[k]);
+            if (buf_puts(b, "><title>") == -1 || esc_cut(b, s->name, 24) == -1 ||
+                buf_printf(b, " \xC2\xB7 %s: %s packet%s (%s)</title></rect>",
+                           bucket_name(bn, sizeof(bn), k), n,
+                           s->buckets[k] == 1 ? "" : "s",
+                           fmt_share(sh, sizeof(sh), s->buckets[k], s->packets)) == -1)
+                return -1;
+        }
+        if (buf_puts(b, "</g>\n") == -1)
+            return -1;
+    }
+    /* one series: its counts over the bars, where they fit */
+    if (c->nseries != 1)
+        return 0;
+    if (buf_puts(b, "<g class=\"bl\" text-anchor=\"middle\">") == -1)
+        return -1;
+    for (k = 0; k < HIST_BUCKETS; k++) {
+        const struct series *s = &c->series[0];
+
+        if (s->buckets[k] == 0)
+            continue;
+        fmt_group(n, sizeof(n), s->buckets[k]);
+        if ((double)utf8_chars(n) * 5.8 + 2 > band)
+            continue;
+        y = yvalue(p, (double)s->buckets[k]);
+        if (buf_printf(b, "<text x=\"%.2f\" y=\"%d\">%s</text>", p->x0 + (k + 0.5) * band,
+                       y - 4 < p->y0 + 9 ? y + 12 : y - 4, n) == -1)
+            return -1;
+    }
+    return buf_puts(b, "</g>\n");
+}
+
 /*
  * Draw every series into b. level 0: tooltips when allowed; 1: no tooltips;
  * 2: exact series as stems too.
@@ -895,6 +1733,10 @@ static int put_marks(struct buf *b, const struct chart *c, const struct plot *p,
     size_t si;
     int dot = dot_size(timed);
 
+    if (c->kind == CHART_IO)
+        return put_marks_io(b, c, p, level == 0 && tips);
+    if (c->kind == CHART_HIST)
+        return put_marks_hist(b, c, p, level == 0 && tips);
     for (si = 0; si < c->nseries; si++) {
         const struct series *s = &c->series[si];
         int rc;
@@ -918,22 +1760,25 @@ static int put_marks(struct buf *b, const struct chart *c, const struct plot *p,
 int svg_render(const struct chart *c, struct buf *out, struct err *err) {
     struct buf layer = BUF_INIT(0);
     size_t start = out->len, marks = 0, si, used;
+    const char *msg;
     struct plot p;
     int level;
 
     layout(c, &p);
     if (put_head(out, c, &p) == -1 || put_legend(out, c, &p) == -1 ||
-        put_axes(out, &p) == -1 || put_warnings(out, c, &p) == -1)
+        put_axes(out, c, &p) == -1 || put_warnings(out, c, &p) == -1)
         goto fail;
-    if (total_timed(c) == 0) {
+    if (is_empty(c, &p, &msg)) {
         if (put_empty(out, c, &p) == -1)
             goto fail;
     } else {
-        for (si = 0; si < c->nseries; si++) {
+        for (si = 0; si < c->nseries && c->kind == CHART_SIZE; si++) {
             const struct series *s = &c->series[si];
 
             marks += s->decimated ? count_stems(&p, s) : (size_t)s->timed;
         }
+        if (c->kind != CHART_SIZE)
+            marks = p.nmarks;
         /*
          * The marks come last, drawn into their own buf whose cap keeps the
          * document under SVG_TARGET_BYTES; past it, drop the tooltips, then

@@ -7,6 +7,8 @@
  * expected files instead (look at them before committing). input.txt:
  *   # subject NAME | # title TEXT | # size W H | # max_points N
  *   # series I NAME | # filter I TEXT | # warn TEXT
+ *   # kind size|io|hist | # interval SECONDS|auto | # y packets|bytes/s|...
+ *   # sma N | # log 1 | # start SECONDS | # end SECONDS   (before the packets)
  *   NUMBER TIME LEN [SERIES]      (TIME "-" for a frame without time)
  */
 #include <dirent.h>
@@ -64,6 +66,42 @@ static char *rest(char *line, size_t skip) {
     return s;
 }
 
+/* A "# kind|y|interval|sma|log|start|end VALUE" line of an input.txt. 0 or -1. */
+static int view_line(struct chart *c, char *line) {
+    static const char *const YS[] = {"packets", "bytes", "bits", "packets/s", "bytes/s",
+                                     "bits/s",  "sum",   "min",  "max",       "avg"};
+    char key[16];
+    char *val;
+    size_t i;
+
+    if (sscanf(line, "# %15s", key) != 1)
+        return -1;
+    val = rest(line, 3 + strlen(key));
+    if (strcmp(key, "kind") == 0) {
+        c->kind = strcmp(val, "io") == 0     ? CHART_IO
+                  : strcmp(val, "hist") == 0 ? CHART_HIST
+                                             : CHART_SIZE;
+    } else if (strcmp(key, "y") == 0) {
+        for (i = 0; i < sizeof(YS) / sizeof(YS[0]); i++)
+            if (strcmp(val, YS[i]) == 0)
+                c->io_y = (enum io_y)i;
+    } else if (strcmp(key, "interval") == 0) {
+        return strcmp(val, "auto") == 0 ? (c->interval_ns = 0)
+                                        : parse_ns(val, &c->interval_ns);
+    } else if (strcmp(key, "sma") == 0) {
+        c->sma = (unsigned)strtoul(val, NULL, 10);
+    } else if (strcmp(key, "log") == 0) {
+        c->log_y = strcmp(val, "1") == 0;
+    } else if (strcmp(key, "start") == 0) {
+        c->has_start = 1;
+        return parse_ns(val, &c->start_ns);
+    } else if (strcmp(key, "end") == 0) {
+        c->has_end = 1;
+        return parse_ns(val, &c->end_ns);
+    }
+    return 0;
+}
+
 /* Build the chart of an input.txt (see the top of the file). 0 or -1. */
 static int load_case(const char *path, struct chart *c) {
     char line[1024], tb[64];
@@ -93,6 +131,12 @@ static int load_case(const char *path, struct chart *c) {
             copy(c->title, sizeof(c->title), rest(line, 8));
         } else if (strncmp(line, "# warn ", 7) == 0) {
             chart_warn(c, "%s", rest(line, 7));
+        } else if (strncmp(line, "# kind ", 7) == 0 || strncmp(line, "# y ", 4) == 0 ||
+                   strncmp(line, "# interval ", 11) == 0 ||
+                   strncmp(line, "# sma ", 6) == 0 || strncmp(line, "# log ", 6) == 0 ||
+                   strncmp(line, "# start ", 8) == 0 || strncmp(line, "# end ", 6) == 0) {
+            if (view_line(c, line) == -1)
+                goto done;
         } else if (sscanf(line, "# series %zu", &si) == 1 && si < MAX_SERIES) {
             copy(c->series[si].name, sizeof(c->series[si].name), rest(line, 11));
             if (si + 1 > c->nseries)
@@ -223,9 +267,14 @@ static int doc_ok(const struct chart *c) {
          strstr(a.data, " role=\"img\" aria-labelledby=\"pcc-title pcc-desc\"") != NULL &&
          strstr(a.data, "<title id=\"pcc-title\">") != NULL &&
          strstr(a.data, "<desc id=\"pcc-desc\">") != NULL &&
-         strstr(a.data, "prefers-color-scheme:dark") != NULL &&
-         strstr(a.data, ">Time since ") != NULL &&
-         strstr(a.data, ">Frame length<") != NULL;
+         strstr(a.data, "prefers-color-scheme:dark") != NULL;
+    /* axis titles: time and length, time and the io value, or lengths and counts */
+    if (c->kind == CHART_HIST)
+        ok = ok && strstr(a.data, ">Frame length (bytes)<") != NULL &&
+             strstr(a.data, ">Packets</text>") != NULL;
+    else
+        ok = ok && strstr(a.data, ">Time since ") != NULL &&
+             (c->kind == CHART_IO || strstr(a.data, ">Frame length<") != NULL);
     ok = ok && well_formed(a.data) && a.len < SVG_TARGET_BYTES;
     ok = ok && strcmp(a.data + a.len - 7, "</svg>\n") == 0;
     if (!ok)
@@ -287,7 +336,7 @@ static void test_golden(void) {
         chart_release(&c);
     }
     closedir(d);
-    CHECK(cases >= 5);
+    CHECK(cases >= 11);
     buf_release(&out);
 }
 
