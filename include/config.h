@@ -26,6 +26,7 @@
 #define MAX_STDERR_TAIL_BYTES 4096      /* last bytes of tshark's stderr kept */
 #define MAX_ELEMENT_BYTES (1024 * 1024) /* one packet object of -T json output */
 #define READ_CHUNK_BYTES (64 * 1024)    /* one read() from tshark's stdout */
+#define FEED_CHUNK_BYTES (64 * 1024)    /* one write() into a child's stdin */
 #define TSHARK_CHECK_TIMEOUT_MS 30000   /* `tshark --version` / -G at start */
 #define MAX_PATH_BYTES 4096
 #define TSHARK_RLIMIT_NOFILE 256 /* RLIMIT_NOFILE of tshark */
@@ -33,6 +34,15 @@
     (16 * 1024 * 1024) /* RLIMIT_FSIZE of tshark, which writes no files */
 #define PROFILE_MIN_CAPTURE_BYTES                                                        \
     (4 * 1024 * 1024) /* CLI: frame-only profile from here */
+
+/* warm tshark pool (warm.h): tshark started ahead, waiting on its stdin */
+#define DEFAULT_WARM 2        /* --warm default: min(this, --jobs); 0 disables */
+#define MAX_WARM 16           /* largest --warm */
+#define WARM_START_CPU_S 10   /* RLIMIT_CPU allowance of a warm tshark for its start-up */
+#define WARM_RETRY_MIN_MS 100 /* after a failed start or an idle death, wait this */
+#define WARM_RETRY_MAX_MS 30000  /* doubling up to this, before starting another */
+#define WARM_READY_WAIT_MS 10000 /* at start, wait this long at most for them to load */
+#define WARM_READY_LOOK_MS 10    /* ... looking at /proc this often */
 
 /* chart model */
 #define MAX_SERIES 8
@@ -73,7 +83,6 @@
 #define STORE_COPY_CHUNK_BYTES (64 * 1024) /* copy when a hard link is impossible */
 
 /* views (view.h): chart parameters of a request */
-#define MIN_INTERVAL_NS 1000LL                 /* 1 us */
 #define MAX_INTERVAL_NS (86400LL * 1000000000) /* 1 day */
 #define MAX_SMA 1000                           /* moving average, in intervals */
 #define MAX_VIEW_TIME_S 9000000000LL           /* |start|, |end| (fits int64 ns) */
@@ -104,6 +113,6 @@
 #define IO_AUTO_BINS 100000 /* io, automatic interval: bins per series while reading */
 #define IO_AUTO_MAX_INTERVALS 300 /* io, automatic interval: most intervals chosen */
 #define HIST_EXACT_BIG_LENS                                                              \
-    4096 /* hist: distinct lengths > 65535 kept exactly per series */
+    16384 /* hist: distinct lengths > 65535 kept exactly per series */
 
 #endif

@@ -3,7 +3,8 @@
  *
  *   pcapchart [serve] [--port N] [--bind ADDR] [--tmpdir DIR] [--tshark PATH]
  *             [--www DIR] [--max-upload BYTES] [--timeout SECONDS] [--jobs N]
- *             [--max-packets N] [--verbose]
+ *             [--max-packets N] [--store DIR] [--store-max BYTES]
+ *             [--store-ttl SECONDS] [--warm N] [--verbose]
  *   pcapchart chart FILE [--format svg|json|csv] [--width W] [--height H]
  *             [--max-points N] [--tshark PATH] [--timeout SECONDS]
  *   pcapchart healthcheck [--port N] [--bind ADDR]
@@ -32,9 +33,14 @@ struct options {
     char www[MAX_PATH_BYTES];
     uint64_t max_upload_bytes;
     int timeout_s;
-    int jobs;                  /* concurrent tshark runs; resolved to >= 1 */
-    uint64_t max_packets;      /* 0: none */
-    uint64_t tshark_mem_bytes; /* RLIMIT_AS of each tshark; 0: none */
+    int jobs;                   /* concurrent tshark runs; resolved to >= 1 */
+    uint64_t max_packets;       /* 0: none */
+    uint64_t tshark_mem_bytes;  /* RLIMIT_AS of each tshark; 0: none */
+    char store[MAX_PATH_BYTES]; /* capture store directory; "": <tmpdir>/store */
+    uint64_t store_max_bytes;   /* 0: keep no capture */
+    int store_ttl_s;            /* a capture expires this long after its last use */
+    int warm;                   /* warm tshark kept ready (0..MAX_WARM); resolved: default
+                                   min(DEFAULT_WARM, jobs), never above jobs */
     int verbose;
     /* chart subcommand */
     const char *file; /* borrowed from argv */

@@ -3,9 +3,10 @@
  *
  * The file is created with mkostemp(O_CLOEXEC) as <tmpdir>/pcapchart-XXXXXX,
  * mode 0600, and is never named after the client's file name. Writes are
- * bounded by a hard byte cap. upload_release() closes and unlinks it; http.c
- * calls it from MHD's completed callback, so no temp file outlives its
- * request whatever happened.
+ * bounded by a hard byte cap, and hashed (SHA-256) as they are written, so
+ * the store can name the capture by its content without reading it again.
+ * upload_release() closes and unlinks it; http.c calls it from MHD's completed callback,
+ * so no temp file outlives its request whatever happened.
  *
  * Threads: one struct upload belongs to one request (one thread at a time).
  */
@@ -17,6 +18,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "sha256.h"
 
 struct upload {
     int fd;                    /* -1 when closed */
@@ -24,10 +26,17 @@ struct upload {
     uint64_t bytes;            /* bytes written so far */
     uint64_t max_bytes;        /* hard cap of bytes */
     int over;                  /* the cap was passed; every later write fails */
+    struct sha256 sha;         /* of the bytes written */
+    int digested;              /* digest below is final */
+    unsigned char digest[SHA256_BYTES];
 };
 
 #define UPLOAD_INIT                                                                      \
-    { -1, {0}, 0, 0, 0 }
+    {                                                                                    \
+        -1, {0}, 0, 0, 0, {{0}, 0, {0}, 0}, 0, {                                         \
+            0                                                                            \
+        }                                                                                \
+    }
 
 /* The prefix of every temp file's base name (followed by 6 random characters). */
 #define UPLOAD_PREFIX "pcapchart-"
@@ -55,6 +64,19 @@ int upload_open(struct upload *u, const char *tmpdir, uint64_t max_bytes,
  * functions never log: on -1, errno still holds the cause for the caller.
  */
 int upload_write(struct upload *u, const void *data, size_t n, struct err *err);
+
+/*
+ * The SHA-256 of every byte written (call it once the last one is). Returns
+ * the 32 bytes (borrowed from u; valid until upload_release).
+ */
+const unsigned char *upload_digest(struct upload *u);
+
+/*
+ * mkostemp(tmpl, O_CLOEXEC) with mode 0600 (tmpl, borrowed and changed, ends
+ * in XXXXXX). Returns the fd (owned) or -1 with errno. For other modules'
+ * private files (the store's copies), so every fd is CLOEXEC from birth.
+ */
+int upload_mkstemp(char *tmpl);
 
 /*
  * Close the file descriptor but keep the file (so a reader such as tshark

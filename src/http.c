@@ -9,21 +9,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
 #include <microhttpd.h>
 
 #include "buf.h"
+#include "capinfo.h"
 #include "chart.h"
 #include "escape.h"
 #include "http.h"
 #include "log.h"
 #include "page.h"
 #include "pipeline.h"
+#include "sha256.h"
+#include "store.h"
 #include "svg.h"
 #include "upload.h"
+#include "view.h"
 #include "banned.h"
 
 /*
@@ -31,7 +37,7 @@
  * body may pass max_upload_bytes by this much; the file itself is capped
  * exactly by upload.c.
  */
-#define BODY_SLACK_BYTES (8 * (uint64_t)MAX_FIELD_BYTES)
+#define BODY_SLACK_BYTES ((uint64_t)MAX_FORM_BYTES + 8 * (uint64_t)MAX_FIELD_BYTES)
 
 #define CSP                                                                              \
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " \
@@ -42,29 +48,38 @@
 #define CTYPE_JSON "application/json"
 #define CTYPE_TEXT "text/plain; charset=utf-8"
 
+#define VIEW_PREFIX "/c/"
+
+/* reply_err_close: how long writing its answer may take */
+#define RAW_REPLY_TIMEOUT_MS 2000
+
 struct http {
     struct MHD_Daemon *d;
     const struct options *opts; /* borrowed */
     const struct tshark *ts;    /* borrowed */
     struct page page;
+    struct store *store;           /* owned; NULL: nothing is kept */
+    char capinfos[MAX_PATH_BYTES]; /* "" when there is none */
     atomic_uint next_id;
     atomic_int jobs; /* analyses running now */
     int port;
 };
 
-enum route { ROUTE_NONE = 0, ROUTE_INDEX, ROUTE_API, ROUTE_STATIC, ROUTE_HEALTH };
+enum route {
+    ROUTE_NONE = 0,
+    ROUTE_INDEX,
+    ROUTE_API,
+    ROUTE_VIEW,
+    ROUTE_STATIC,
+    ROUTE_HEALTH
+};
 enum method { METHOD_OTHER = 0, METHOD_GET, METHOD_HEAD, METHOD_POST };
 enum cache { CACHE_NO_STORE = 0, CACHE_NO_CACHE };
 
-/* The small form fields (and query parameters) we read; others are ignored. */
-enum field { FIELD_WIDTH = 0, FIELD_HEIGHT, FIELD_FORMAT, FIELD_MAX_POINTS, FIELD_COUNT };
-static const char *const FIELD_NAMES[FIELD_COUNT] = {"width", "height", "format",
-                                                     "max_points"};
-
-struct params {
-    enum out_format format;
-    int width, height; /* 0: default */
-    size_t max_points; /* 0: default */
+/* One view field of the multipart body: its value is form.data[off, off + len). */
+struct form_field {
+    char key[16]; /* a view key (view_known_key), all short */
+    size_t off, len;
 };
 
 /* Per-request state: hangs off *req_cls, freed only by on_completed(). */
@@ -80,17 +95,24 @@ struct req {
     int status;                            /* status queued; 0: none yet */
     size_t sent_bytes;                     /* body bytes queued */
     struct err err;                        /* err.status != 0: decided, drain the rest */
+    int json_errors;                       /* answer errors as JSON */
     uint64_t body_bytes;                   /* body bytes received */
     struct MHD_PostProcessor *pp;          /* owned; NULL when not a form upload */
     struct upload up;                      /* the temp file; owned */
     int file_seen;                         /* a part named "file" arrived */
     char filename[MAX_FILENAME_BYTES + 1]; /* sanitised base name of the client's */
-    char fields[FIELD_COUNT][MAX_FIELD_BYTES + 1];
-    size_t field_len[FIELD_COUNT];
-    int field_set[FIELD_COUNT];
-    int job; /* holds one of h->jobs */
-    int chart_live;
-    struct chart chart; /* large: lives on the heap with the request */
+    struct buf form;                       /* view field values (cap MAX_FORM_BYTES) */
+    struct form_field fields[MAX_FORM_FIELDS];
+    size_t nfields;
+    unsigned char cid[SHA256_BYTES]; /* ROUTE_VIEW: the capture's id */
+    char cid_hex[SHA256_HEX_BYTES];
+    int have_cid;          /* cid names a capture kept in the store */
+    int have_view;         /* view was parsed (the error page shows it) */
+    struct view *view;     /* owned; allocated when the parameters are read */
+    struct store_ref *ref; /* the kept capture in use; owned */
+    char *location;        /* Content-Location of the answer; owned */
+    int job;               /* holds one of h->jobs */
+    struct chart *chart;   /* owned; allocated and chart_init'ed by render() */
 };
 
 static int64_t mono_ms(void) {
@@ -117,7 +139,7 @@ static void log_safe(char *dst, size_t n, const char *s) {
  */
 static void base_name(char *dst, const char *name) {
     const char *s = name != NULL ? name : "", *p;
-    size_t len;
+    size_t len, i;
 
     for (p = s; *p != '\0'; p++) {
         if (*p == '/' || *p == '\\')
@@ -135,6 +157,10 @@ static void base_name(char *dst, const char *name) {
     }
     memcpy(dst, s, len);
     dst[len] = '\0';
+    /* control characters would make the name unusable in a view URL */
+    for (i = 0; i < len; i++)
+        if ((unsigned char)dst[i] < 0x20 || dst[i] == 0x7f)
+            dst[i] = '_';
 }
 
 /* replies */
@@ -155,6 +181,10 @@ static enum MHD_Result queue(struct req *r, struct MHD_Connection *conn, int sta
         MHD_add_response_header(resp, "Content-Security-Policy", CSP) != MHD_YES ||
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
                                 cache == CACHE_NO_STORE ? "no-store" : "no-cache") !=
+            MHD_YES)
+        goto done;
+    if (r->location != NULL && status == MHD_HTTP_OK &&
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_LOCATION, r->location) !=
             MHD_YES)
         goto done;
     if (status == MHD_HTTP_SERVICE_UNAVAILABLE) {
@@ -220,43 +250,125 @@ static enum MHD_Result reply_static(struct req *r, struct MHD_Connection *conn,
 }
 
 static int is_api(const struct req *r) {
-    return r->route == ROUTE_API || strncmp(r->path, "/api/", 5) == 0;
+    return r->route == ROUTE_API || r->json_errors || strncmp(r->path, "/api/", 5) == 0;
 }
 
 /*
- * Answer e: JSON {"error": msg} on /api/, the HTML error page elsewhere.
- * 499 (the client went away) closes the connection without an answer.
+ * The answer to e into body: JSON {"error": msg} on /api/ (and views asked
+ * as data), the HTML error page elsewhere (its controls keep the view asked
+ * for). Sets *status and *ctype (static). 0, or -1 without memory.
+ */
+static int err_body(struct req *r, const struct err *e, int *status, const char **ctype,
+                    struct buf *body) {
+    const char *msg = e->msg[0] != '\0' ? e->msg : "internal error";
+    struct page_view pv = {NULL, NULL, NULL};
+    const char *reason;
+    char line[ERR_MSG_MAX];
+
+    *status = e->status >= 100 && e->status <= 599 ? e->status : 500;
+    log_safe(line, sizeof(line), msg);
+    if (*status >= 500 && *status != 503 && *status != 507)
+        log_warnx("req %u: %s", r->id, line);
+    else
+        log_debug("req %u: %s", r->id, line);
+    if (is_api(r)) {
+        *ctype = CTYPE_JSON;
+        if (buf_puts(body, "{\"error\": ") == -1 || esc_json(body, msg) == -1 ||
+            buf_puts(body, "}\n") == -1)
+            return -1;
+        return 0;
+    }
+    *ctype = CTYPE_HTML;
+    if (r->have_view) {
+        pv.view = r->view;
+        /* the capture is still kept unless the error says it is not */
+        if (r->have_cid && *status != 404 && *status != 410) {
+            pv.id_hex = r->cid_hex;
+            pv.file_name = r->view->filename[0] != '\0' ? r->view->filename : NULL;
+        }
+    }
+    reason = MHD_get_reason_phrase_for((unsigned)*status);
+    return page_error(&r->h->page, *status, reason != NULL ? reason : "", msg, &pv, body,
+                      NULL);
+}
+
+/*
+ * Answer e (see err_body). 499 (the client went away) closes the connection
+ * without an answer.
  */
 static enum MHD_Result reply_err(struct req *r, struct MHD_Connection *conn,
                                  const struct err *e) {
     struct buf body = BUF_INIT(MAX_PAGE_BYTES);
-    int status = e->status >= 100 && e->status <= 599 ? e->status : 500;
-    const char *msg = e->msg[0] != '\0' ? e->msg : "internal error";
-    const char *reason;
-    char line[ERR_MSG_MAX];
+    const char *ctype = CTYPE_TEXT;
+    int status;
 
     if (e->status == 499) {
         r->status = 499;
         return MHD_NO;
     }
-    log_safe(line, sizeof(line), msg);
-    if (status >= 500 && status != 503)
-        log_warnx("req %u: %s", r->id, line);
-    else
-        log_debug("req %u: %s", r->id, line);
-    if (is_api(r)) {
-        if (buf_puts(&body, "{\"error\": ") == -1 || esc_json(&body, msg) == -1 ||
-            buf_puts(&body, "}\n") == -1)
-            goto fail;
-        return reply_buf_take(r, conn, status, CTYPE_JSON, &body, CACHE_NO_STORE);
+    if (err_body(r, e, &status, &ctype, &body) == -1) {
+        buf_release(&body);
+        return MHD_NO;
     }
+    return reply_buf_take(r, conn, status, ctype, &body, CACHE_NO_STORE);
+}
+
+/* Set by reply_err_close for on_mhd_log: the "internal error" MHD logs next is ours. */
+static _Thread_local int closing_on_purpose;
+
+/*
+ * Answer e in the middle of the body and close the connection, reading no
+ * more of it. libmicrohttpd 0.9.75 takes a response only before the first
+ * body byte or after the last one, and cannot suspend a connection that has
+ * a thread of its own; so the answer is written here, on the socket that no
+ * response has touched yet, bounded by a short deadline, and MHD_NO makes
+ * MHD close it. The client reads the answer before the reset that follows.
+ */
+static enum MHD_Result reply_err_close(struct req *r, struct MHD_Connection *conn,
+                                       const struct err *e) {
+    struct buf body = BUF_INIT(MAX_PAGE_BYTES), msg = BUF_INIT(MAX_PAGE_BYTES + 4096);
+    const union MHD_ConnectionInfo *ci;
+    const char *ctype = CTYPE_TEXT, *reason;
+    int64_t deadline = mono_ms() + RAW_REPLY_TIMEOUT_MS;
+    struct pollfd pfd;
+    size_t off = 0;
+    ssize_t n;
+    int status;
+
+    ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci == NULL || err_body(r, e, &status, &ctype, &body) == -1)
+        goto done;
     reason = MHD_get_reason_phrase_for((unsigned)status);
-    if (page_error(&r->h->page, status, reason != NULL ? reason : "", msg, &body, NULL) ==
-        -1)
-        goto fail;
-    return reply_buf_take(r, conn, status, CTYPE_HTML, &body, CACHE_NO_STORE);
-fail:
+    if (buf_printf(&msg,
+                   "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: %s\r\n"
+                   "Content-Length: %zu\r\nX-Content-Type-Options: nosniff\r\n"
+                   "Referrer-Policy: no-referrer\r\nContent-Security-Policy: " CSP "\r\n"
+                   "Cache-Control: no-store\r\n\r\n",
+                   status, reason != NULL ? reason : "", ctype, body.len) == -1 ||
+        buf_append(&msg, body.data, body.len) == -1)
+        goto done;
+    pfd.fd = ci->connect_fd;
+    pfd.events = POLLOUT;
+    while (off < msg.len && mono_ms() < deadline) {
+        n = send(pfd.fd, msg.data + off, msg.len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            off += (size_t)n;
+        } else if (n == -1 &&
+                   (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            pfd.revents = 0;
+            poll(&pfd, 1, 50);
+        } else {
+            break; /* the client is gone: nothing to tell it */
+        }
+    }
+    if (off == msg.len) {
+        r->status = status;
+        r->sent_bytes = body.len;
+    }
+done:
     buf_release(&body);
+    buf_release(&msg);
+    closing_on_purpose = 1;
     return MHD_NO;
 }
 
@@ -270,98 +382,61 @@ static enum MHD_Result reply_errf(struct req *r, struct MHD_Connection *conn, in
 
 /* parameters */
 
+struct query_ctx {
+    struct view *view;
+    struct err *err;
+    int failed;
+};
+
+/* MHD_KeyValueIteratorN over the query string: each parameter into the view. */
+static enum MHD_Result on_query(void *cls, enum MHD_ValueKind kind, const char *key,
+                                size_t key_size, const char *value, size_t value_size) {
+    struct query_ctx *q = cls;
+
+    (void)kind;
+    if (key == NULL || strlen(key) != key_size)
+        return MHD_YES; /* a key with a NUL in it is no key of ours */
+    if (view_set(q->view, key, value != NULL ? value : "", value != NULL ? value_size : 0,
+                 q->err) == -1) {
+        q->failed = 1;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
 /*
- * Parse a decimal integer of s (len bytes, no sign, no spaces) in [lo, hi].
- * 0, or -1 when s is not one.
+ * The view of the request: defaults (format def), the query string, then
+ * the form's view fields (a form with series replaces the query's). 0, or
+ * -1 with err (400).
  */
-static int parse_num(const char *s, size_t len, unsigned long lo, unsigned long hi,
-                     unsigned long *out) {
-    unsigned long v = 0;
+static int build_view(struct req *r, struct MHD_Connection *conn, enum view_format def,
+                      int with_form, struct err *err) {
+    struct query_ctx q = {NULL, err, 0};
     size_t i;
+    int series = 0;
 
-    if (len == 0 || len > 9)
+    if (r->view == NULL && (r->view = malloc(sizeof(*r->view))) == NULL)
+        return err_set(err, 500, "out of memory");
+    view_init(r->view, def);
+    q.view = r->view;
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, on_query, &q);
+    if (q.failed)
         return -1;
-    for (i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
+    for (i = 0; with_form && i < r->nfields; i++) {
+        const char *k = r->fields[i].key;
+        series |=
+            strcmp(k, "filter") == 0 || strcmp(k, "name") == 0 || strcmp(k, "color") == 0;
+    }
+    if (series)
+        view_clear_series(r->view);
+    for (i = 0; with_form && i < r->nfields; i++) {
+        if (view_set(r->view, r->fields[i].key, r->form.data + r->fields[i].off,
+                     r->fields[i].len, err) == -1)
             return -1;
-        v = v * 10 + (unsigned long)(s[i] - '0');
     }
-    if (v < lo || v > hi)
+    if (view_finish(r->view, err) == -1)
         return -1;
-    *out = v;
-    return 0;
-}
-
-/*
- * The value of field f: the form field when it was sent non-empty, else the
- * query parameter, else NULL (use the default). -1 with err (400) when the
- * query value is too long.
- */
-static int field_value(struct req *r, struct MHD_Connection *conn, enum field f,
-                       const char **val, size_t *len, struct err *err) {
-    const char *v = NULL;
-    size_t n = 0;
-
-    *val = NULL;
-    *len = 0;
-    if (r->field_set[f] && r->field_len[f] > 0) {
-        *val = r->fields[f];
-        *len = r->field_len[f];
-        return 0;
-    }
-    if (MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, FIELD_NAMES[f],
-                                      strlen(FIELD_NAMES[f]), &v, &n) != MHD_YES ||
-        v == NULL || n == 0)
-        return 0;
-    if (n > MAX_FIELD_BYTES)
-        return err_set(err, 400, "parameter '%s' longer than %d bytes", FIELD_NAMES[f],
-                       MAX_FIELD_BYTES);
-    *val = v;
-    *len = n;
-    return 0;
-}
-
-/* Query parameters and small form fields into p. 0, or -1 with err (400). */
-static int resolve_params(struct req *r, struct MHD_Connection *conn, struct params *p,
-                          struct err *err) {
-    const char *v;
-    size_t n;
-    unsigned long num;
-
-    p->format = FORMAT_SVG;
-    p->width = 0;
-    p->height = 0;
-    p->max_points = 0;
-    if (r->route == ROUTE_API) {
-        if (field_value(r, conn, FIELD_FORMAT, &v, &n, err) == -1)
-            return -1;
-        if (v != NULL && (strlen(v) != n || format_parse(v, &p->format) == -1))
-            return err_set(err, 400, "format must be svg, json or csv");
-    }
-    if (field_value(r, conn, FIELD_WIDTH, &v, &n, err) == -1)
-        return -1;
-    if (v != NULL) {
-        if (parse_num(v, n, MIN_WIDTH_PX, MAX_WIDTH_PX, &num) == -1)
-            return err_set(err, 400, "width must be a whole number from %d to %d",
-                           MIN_WIDTH_PX, MAX_WIDTH_PX);
-        p->width = (int)num;
-    }
-    if (field_value(r, conn, FIELD_HEIGHT, &v, &n, err) == -1)
-        return -1;
-    if (v != NULL) {
-        if (parse_num(v, n, MIN_HEIGHT_PX, MAX_HEIGHT_PX, &num) == -1)
-            return err_set(err, 400, "height must be a whole number from %d to %d",
-                           MIN_HEIGHT_PX, MAX_HEIGHT_PX);
-        p->height = (int)num;
-    }
-    if (field_value(r, conn, FIELD_MAX_POINTS, &v, &n, err) == -1)
-        return -1;
-    if (v != NULL) {
-        if (parse_num(v, n, 0, MAX_POINTS_LIMIT, &num) == -1)
-            return err_set(err, 400, "max_points must be a whole number from 0 to %d",
-                           MAX_POINTS_LIMIT);
-        p->max_points = (size_t)num;
-    }
+    r->have_view = 1;
     return 0;
 }
 
@@ -391,13 +466,48 @@ static enum MHD_Result on_file(struct req *r, const char *filename, const char *
     return MHD_YES;
 }
 
+/* One chunk of a view field: a new field at off 0, else the last one goes on. */
+static enum MHD_Result on_view_field(struct req *r, const char *key, const char *data,
+                                     uint64_t off, size_t size) {
+    struct form_field *f;
+
+    if (off == 0) {
+        if (r->nfields >= MAX_FORM_FIELDS) {
+            err_set(&r->err, 400, "more than %d chart fields in the form",
+                    MAX_FORM_FIELDS);
+            return MHD_NO;
+        }
+        f = &r->fields[r->nfields++];
+        snprintf(f->key, sizeof(f->key), "%s", key);
+        f->off = r->form.len;
+        f->len = 0;
+    } else {
+        f = r->nfields > 0 ? &r->fields[r->nfields - 1] : NULL;
+        if (f == NULL || strcmp(f->key, key) != 0 || f->len != off) {
+            err_set(&r->err, 400, "malformed multipart/form-data body");
+            return MHD_NO;
+        }
+    }
+    if (size > MAX_FIELD_BYTES - f->len) {
+        err_set(&r->err, 400, "form field '%s' longer than %d bytes", key,
+                MAX_FIELD_BYTES);
+        return MHD_NO;
+    }
+    if (size > 0 && buf_append(&r->form, data, size) == -1) {
+        err_set(&r->err, 400, "chart fields of the form larger than %d bytes in all",
+                MAX_FORM_BYTES);
+        return MHD_NO;
+    }
+    f->len += size;
+    return MHD_YES;
+}
+
 /* MHD_PostDataIterator: one chunk of one form field. */
 static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *key,
                                 const char *filename, const char *content_type,
                                 const char *transfer_encoding, const char *data,
                                 uint64_t off, size_t size) {
     struct req *r = cls;
-    size_t f;
 
     (void)kind;
     (void)content_type;
@@ -408,25 +518,9 @@ static enum MHD_Result on_field(void *cls, enum MHD_ValueKind kind, const char *
         return MHD_YES;
     if (strcmp(key, "file") == 0)
         return on_file(r, filename, data, off, size);
-    for (f = 0; f < FIELD_COUNT; f++) {
-        if (strcmp(key, FIELD_NAMES[f]) == 0)
-            break;
-    }
-    if (f == FIELD_COUNT)
+    if (!view_known_key(key))
         return MHD_YES; /* a field we do not use */
-    if (off > MAX_FIELD_BYTES || size > MAX_FIELD_BYTES - off) {
-        err_set(&r->err, 400, "form field '%s' longer than %d bytes", FIELD_NAMES[f],
-                MAX_FIELD_BYTES);
-        return MHD_NO;
-    }
-    if (off == 0)
-        r->field_len[f] = 0; /* a repeated field: the last one wins */
-    if (size > 0)
-        memcpy(r->fields[f] + off, data, size);
-    r->field_len[f] = (size_t)off + size;
-    r->fields[f][r->field_len[f]] = '\0';
-    r->field_set[f] = 1;
-    return MHD_YES;
+    return on_view_field(r, key, data, off, size);
 }
 
 /* routing */
@@ -440,8 +534,13 @@ static enum route route_of(const char *url, const struct page *page,
         return ROUTE_API;
     if (strcmp(url, "/healthz") == 0)
         return ROUTE_HEALTH;
+    if (strncmp(url, VIEW_PREFIX, strlen(VIEW_PREFIX)) == 0)
+        return ROUTE_VIEW; /* the id is checked with the headers */
     /* only the names page_load() read: no path is ever built from the URL */
     if (strncmp(url, "/static/", 8) == 0 && (*file = page_static(page, url + 8)) != NULL)
+        return ROUTE_STATIC;
+    if (strcmp(url, "/favicon.ico") == 0 &&
+        (*file = page_static(page, "favicon.svg")) != NULL)
         return ROUTE_STATIC;
     return ROUTE_NONE;
 }
@@ -452,6 +551,7 @@ static int method_allowed(enum route route, enum method m) {
         return m == METHOD_GET || m == METHOD_HEAD || m == METHOD_POST;
     case ROUTE_API:
         return m == METHOD_POST;
+    case ROUTE_VIEW:
     case ROUTE_STATIC:
     case ROUTE_HEALTH:
         return m == METHOD_GET || m == METHOD_HEAD;
@@ -471,6 +571,7 @@ static struct req *req_new(struct http *h, const char *url, const char *method) 
     r->id = atomic_fetch_add(&h->next_id, 1) + 1;
     r->t0_ms = mono_ms();
     r->up = (struct upload)UPLOAD_INIT;
+    buf_init(&r->form, MAX_FORM_BYTES);
     log_safe(r->method_name, sizeof(r->method_name), method);
     log_safe(r->path, sizeof(r->path), url);
     if (strcmp(method, MHD_HTTP_METHOD_GET) == 0)
@@ -482,6 +583,13 @@ static struct req *req_new(struct http *h, const char *url, const char *method) 
     else
         r->method = METHOD_OTHER;
     r->route = route_of(url, &h->page, &r->file);
+    if (r->route == ROUTE_VIEW) {
+        const char *id = url + strlen(VIEW_PREFIX);
+        if (sha256_parse_hex(id, strlen(id), r->cid) == 0) {
+            sha256_hex(r->cid, r->cid_hex);
+            r->have_cid = 1;
+        }
+    }
     return r;
 }
 
@@ -491,10 +599,16 @@ static void req_free(struct req *r) {
     if (r->pp != NULL)
         MHD_destroy_post_processor(r->pp);
     upload_release(&r->up);
-    if (r->chart_live)
-        chart_release(&r->chart);
+    if (r->ref != NULL)
+        store_release(r->h->store, r->ref);
+    if (r->chart != NULL)
+        chart_release(r->chart);
+    free(r->chart);
+    free(r->view);
     if (r->job)
         atomic_fetch_sub(&r->h->jobs, 1);
+    buf_release(&r->form);
+    free(r->location);
     free(r);
 }
 
@@ -509,8 +623,7 @@ static int is_upload(const struct req *r) {
  */
 static void check_headers(struct req *r, struct MHD_Connection *conn) {
     const struct options *o = r->h->opts;
-    const char *ctype, *clen;
-    struct params p;
+    const char *ctype, *clen, *fmt;
     unsigned long long n;
     char *end;
 
@@ -520,6 +633,16 @@ static void check_headers(struct req *r, struct MHD_Connection *conn) {
     }
     if (!method_allowed(r->route, r->method)) {
         err_set(&r->err, 405, "method %s not allowed here", r->method_name);
+        return;
+    }
+    if (r->route == ROUTE_VIEW) {
+        /* a view asked as data gets its errors as data */
+        fmt = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
+        r->json_errors = fmt != NULL && fmt[0] != '\0' && strcmp(fmt, "html") != 0;
+        if (!r->have_cid)
+            err_set(&r->err, 400,
+                    "malformed capture id: /c/ takes the 64 lower-case hex digits of "
+                    "the capture's SHA-256");
         return;
     }
     if (!is_upload(r))
@@ -546,7 +669,9 @@ static void check_headers(struct req *r, struct MHD_Connection *conn) {
             return;
         }
     }
-    if (resolve_params(r, conn, &p, &r->err) == -1)
+    /* the query's parameters can be judged now; the form's come with the body */
+    if (build_view(r, conn, r->route == ROUTE_API ? VIEW_SVG : VIEW_HTML, 0, &r->err) ==
+        -1)
         return;
     if (atomic_load(&r->h->jobs) >= o->jobs) {
         err_set(&r->err, 503, "busy: all %d analysis slots are in use, try again in %d s",
@@ -574,16 +699,234 @@ static void on_body(struct req *r, const char *data, size_t size) {
         upload_release(&r->up); /* nothing more goes into it: free the disk now */
 }
 
-/* The chart of the uploaded file, as the API's format or as the HTML page. */
-static enum MHD_Result answer_upload(struct req *r, struct MHD_Connection *conn) {
+/* the answers */
+
+/*
+ * Every display filter must be one tshark accepts, before the capture is
+ * read. 0, or -1 with err (400 quoting tshark, naming the series).
+ */
+static int check_filters(const struct req *r, struct err *err) {
+    const struct view *v = r->view;
+    struct err e;
+    size_t i;
+
+    for (i = 0; i < v->nseries; i++) {
+        if (v->series[i].filter[0] == '\0')
+            continue;
+        memset(&e, 0, sizeof(e));
+        if (tshark_check_filter(r->h->ts, v->series[i].filter, &e) == 0)
+            continue;
+        if (e.status != 400)
+            return err_set(err, e.status, "%s", e.msg);
+        if (v->series[i].name[0] != '\0')
+            return err_set(err, 400, "invalid display filter of series %zu ('%s'): %s",
+                           i + 1, v->series[i].name, e.msg);
+        return err_set(err, 400, "invalid display filter of series %zu: %s", i + 1,
+                       e.msg);
+    }
+    return 0;
+}
+
+/* "/c/<hex>" and "?query" when there is one, into r->location's text (owned). */
+static char *view_url(const struct req *r, const unsigned char id[SHA256_BYTES]) {
+    struct buf u = BUF_INIT(MAX_QUERY_BYTES + 128);
+    char hex[SHA256_HEX_BYTES];
+    size_t qstart;
+
+    if (buf_printf(&u, VIEW_PREFIX "%s?", sha256_hex(id, hex)) == -1)
+        goto fail;
+    qstart = u.len;
+    if (view_query(r->view, &u) == -1)
+        goto fail;
+    if (u.len == qstart)
+        u.data[--u.len] = '\0'; /* no parameter: no '?' */
+    return buf_detach(&u, NULL);
+fail:
+    buf_release(&u);
+    return NULL;
+}
+
+/* url with "format=f" added (owned), or NULL without memory. */
+static char *with_format(const char *url, const char *f) {
+    struct buf u = BUF_INIT(MAX_QUERY_BYTES + 160);
+
+    if (buf_printf(&u, "%s%sformat=%s", url, strchr(url, '?') != NULL ? "&" : "?", f) ==
+        -1) {
+        buf_release(&u);
+        return NULL;
+    }
+    return buf_detach(&u, NULL);
+}
+
+/*
+ * Add "view": url to the JSON object in out, before its closing brace. 0, or
+ * -1 when the cap is reached (out unchanged then).
+ */
+static int json_add_view(struct buf *out, const char *url) {
+    struct buf tail = BUF_INIT(out->max);
+    size_t pos = out->len, k;
+    int rc = -1;
+
+    while (pos > 0 && out->data[pos - 1] != '}')
+        pos--;
+    if (pos == 0)
+        return -1;
+    pos--; /* at the brace */
+    k = pos;
+    while (k > 0 && (out->data[k - 1] == ' ' || out->data[k - 1] == '\n'))
+        k--;
+    if (buf_append(&tail, out->data + pos, out->len - pos) == -1)
+        goto done;
+    out->len = pos;
+    out->data[pos] = '\0';
+    if (buf_puts(out, k > 0 && out->data[k - 1] == '{' ? "\"view\": " : ", \"view\": ") ==
+            -1 ||
+        esc_json(out, url) == -1 || buf_append(out, tail.data, tail.len) == -1) {
+        /* put it back as it was: the tail fits where it was */
+        out->len = pos;
+        buf_append(out, tail.data, tail.len);
+        goto done;
+    }
+    rc = 0;
+done:
+    buf_release(&tail);
+    return rc;
+}
+
+/*
+ * The chart of the capture at path (the upload's temp file, or a kept one)
+ * in the view's format. display names it; id is its SHA-256; fresh says it
+ * was just uploaded (so it is offered to the store). The caller holds what
+ * keeps path alive until this returns.
+ */
+static enum MHD_Result render(struct req *r, struct MHD_Connection *conn,
+                              const char *path, const char *display,
+                              const unsigned char id[SHA256_BYTES], int fresh) {
     struct http *h = r->h;
     struct buf svg = BUF_INIT(MAX_SVG_BYTES);
     struct buf out = BUF_INIT(MAX_PAGE_BYTES);
-    struct err err = ERR_INIT;
+    struct err err = ERR_INIT, serr = ERR_INIT;
+    struct capinfo info;
     struct page_result pr;
-    struct params p;
     const union MHD_ConnectionInfo *ci;
-    int cancel_fd = -1, rc;
+    const char *not_kept = NULL;
+    char *url = NULL;
+    int cancel_fd = -1, rc, kept = !fresh, have_info = 0;
+    enum view_format f = r->view->format;
+
+    if (atomic_fetch_add(&h->jobs, 1) >= h->opts->jobs) {
+        atomic_fetch_sub(&h->jobs, 1);
+        err_set(&err, 503, "busy: all %d analysis slots are in use, try again in %d s",
+                h->opts->jobs, RETRY_AFTER_S);
+        goto fail;
+    }
+    r->job = 1;
+    if (check_filters(r, &err) == -1)
+        goto fail;
+    if ((r->chart = calloc(1, sizeof(*r->chart))) == NULL) {
+        err_set(&err, 500, "out of memory");
+        goto fail;
+    }
+    view_apply(r->view, r->chart);
+    snprintf(r->chart->subject, sizeof(r->chart->subject), "%s", display);
+    if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD)) != NULL)
+        cancel_fd = ci->connect_fd;
+    rc = pipeline_chart(h->ts, path, display, cancel_fd, r->chart, &err);
+    if (rc == 0 && fresh) {
+        if (!r->view->retain)
+            not_kept = "you asked for it not to be kept";
+        else if (h->store == NULL)
+            not_kept = "this server keeps no capture";
+        else if (store_put(h->store, path, id, &serr) == 0)
+            kept = 1;
+        else {
+            log_debug("req %u: capture not kept: %s", r->id, serr.msg);
+            not_kept = serr.msg;
+        }
+    }
+    if (rc == 0 && f == VIEW_HTML && h->capinfos[0] != '\0') {
+        struct err ierr = ERR_INIT;
+        if (capinfo_read(h->capinfos, path, cancel_fd, &info, &ierr) == 0)
+            have_info = 1;
+        else if (ierr.status == 499)
+            rc = err_set(&err, 499, "client went away");
+        else
+            log_debug("req %u: capinfos: %s", r->id, ierr.msg);
+    }
+    atomic_fetch_sub(&h->jobs, 1);
+    r->job = 0;
+    /* tshark and capinfos are done with the file */
+    if (r->ref != NULL) {
+        store_release(h->store, r->ref);
+        r->ref = NULL;
+    }
+    upload_release(&r->up);
+    if (rc == -1)
+        goto fail;
+    if (kept) {
+        if ((url = view_url(r, id)) == NULL) {
+            err_set(&err, 500, "out of memory");
+            goto fail;
+        }
+        r->location =
+            f == VIEW_HTML ? strdup(url) : with_format(url, view_format_name(f));
+        if (r->location == NULL) {
+            err_set(&err, 500, "out of memory");
+            goto fail;
+        }
+    }
+
+    if (f != VIEW_HTML) {
+        buf_init(&out, f == VIEW_SVG ? MAX_SVG_BYTES : MAX_EXPORT_BYTES);
+        if (pipeline_render(r->chart, view_out_format(f), &out, &err) == -1)
+            goto fail;
+        if (f == VIEW_JSON && url != NULL && json_add_view(&out, url) == -1) {
+            err_set(&err, 500, "export larger than %d MiB",
+                    (int)(MAX_EXPORT_BYTES / (1024 * 1024)));
+            goto fail;
+        }
+        free(url);
+        return reply_buf_take(r, conn, 200, format_ctype(view_out_format(f)), &out,
+                              CACHE_NO_STORE);
+    }
+    if (svg_render(r->chart, &svg, &err) == -1)
+        goto fail;
+    memset(&pr, 0, sizeof(pr));
+    pr.pv.view = r->view;
+    pr.pv.id_hex = kept ? sha256_hex(id, r->cid_hex) : NULL;
+    pr.pv.file_name = display;
+    pr.file_name = display;
+    pr.chart = r->chart;
+    pr.svg = svg.data;
+    pr.svg_len = svg.len;
+    pr.view_url = url;
+    pr.not_kept = not_kept;
+    pr.info = have_info ? &info : NULL;
+    if (page_result(&h->page, &pr, &out, &err) == -1)
+        goto fail;
+    buf_release(&svg);
+    free(url);
+    return reply_buf_take(r, conn, 200, CTYPE_HTML, &out, CACHE_NO_STORE);
+fail:
+    if (r->job) {
+        atomic_fetch_sub(&h->jobs, 1);
+        r->job = 0;
+    }
+    /* the error page may still offer the kept capture (a bad filter, say) */
+    if (kept) {
+        r->have_cid = 1;
+        sha256_hex(id, r->cid_hex);
+    }
+    free(url);
+    buf_release(&svg);
+    buf_release(&out);
+    return reply_err(r, conn, &err);
+}
+
+/* The chart of the uploaded file, as the API's format or as the HTML page. */
+static enum MHD_Result answer_upload(struct req *r, struct MHD_Connection *conn) {
+    const unsigned char *digest;
+    int rc;
 
     if (r->pp != NULL) {
         /* also checks the body ended where multipart says it should */
@@ -593,68 +936,56 @@ static enum MHD_Result answer_upload(struct req *r, struct MHD_Connection *conn)
             err_set(&r->err, 400, "incomplete multipart/form-data body");
     }
     if (r->err.status != 0)
-        goto fail_req;
-    if (resolve_params(r, conn, &p, &r->err) == -1)
-        goto fail_req;
+        return reply_err(r, conn, &r->err);
+    r->have_view = 0;
+    if (build_view(r, conn, r->route == ROUTE_API ? VIEW_SVG : VIEW_HTML, 1, &r->err) ==
+        -1)
+        return reply_err(r, conn, &r->err);
+    if (r->route == ROUTE_API && r->view->format == VIEW_HTML) {
+        err_set(&r->err, 400, "format must be svg, json or csv");
+        return reply_err(r, conn, &r->err);
+    }
+    if (r->route == ROUTE_INDEX)
+        r->view->format = VIEW_HTML; /* the form's page, whatever the fields say */
     if (!r->file_seen) {
         err_set(&r->err, 400, "no file field 'file' in the upload");
-        goto fail_req;
+        return reply_err(r, conn, &r->err);
     }
     if (r->up.bytes == 0) {
         err_set(&r->err, 400, "the uploaded file '%s' is empty", r->filename);
-        goto fail_req;
+        return reply_err(r, conn, &r->err);
     }
     if (upload_close(&r->up, &r->err) == -1) {
         log_warn("req %u: cannot close temp file '%s'", r->id, r->up.path);
-        goto fail_req;
+        return reply_err(r, conn, &r->err);
     }
+    digest = upload_digest(&r->up);
+    memcpy(r->cid, digest, SHA256_BYTES);
+    /* the view names the file as it was uploaded */
+    snprintf(r->view->filename, sizeof(r->view->filename), "%s", r->filename);
+    return render(r, conn, r->up.path, r->filename, r->cid, 1);
+}
 
-    if (atomic_fetch_add(&h->jobs, 1) >= h->opts->jobs) {
-        atomic_fetch_sub(&h->jobs, 1);
-        err_set(&r->err, 503, "busy: all %d analysis slots are in use, try again in %d s",
-                h->opts->jobs, RETRY_AFTER_S);
-        goto fail_req;
+/* A view of a kept capture: GET /c/<sha256>?... */
+static enum MHD_Result answer_view(struct req *r, struct MHD_Connection *conn) {
+    char path[MAX_PATH_BYTES], display[MAX_FILENAME_BYTES + 1];
+    struct err err = ERR_INIT;
+
+    if (build_view(r, conn, VIEW_HTML, 0, &err) == -1)
+        return reply_err(r, conn, &err);
+    r->json_errors = r->view->format != VIEW_HTML;
+    if (r->h->store == NULL) {
+        err_set(&err, 404, "this server keeps no capture: upload the file again");
+        r->have_cid = 0;
+        return reply_err(r, conn, &err);
     }
-    r->job = 1;
-    chart_init(&r->chart, p.width > 0 ? p.width : DEFAULT_WIDTH_PX,
-               p.height > 0 ? p.height : DEFAULT_HEIGHT_PX, p.max_points);
-    r->chart_live = 1;
-    snprintf(r->chart.subject, sizeof(r->chart.subject), "%s", r->filename);
-    if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD)) != NULL)
-        cancel_fd = ci->connect_fd;
-    rc = pipeline_chart(h->ts, r->up.path, r->filename, cancel_fd, &r->chart, &err);
-    atomic_fetch_sub(&h->jobs, 1);
-    r->job = 0;
-    upload_release(&r->up); /* tshark is done with it */
-    if (rc == -1)
-        goto fail;
-
-    if (r->route == ROUTE_API) {
-        buf_init(&out, p.format == FORMAT_SVG ? MAX_SVG_BYTES : MAX_EXPORT_BYTES);
-        if (pipeline_render(&r->chart, p.format, &out, &err) == -1)
-            goto fail;
-        return reply_buf_take(r, conn, 200, format_ctype(p.format), &out, CACHE_NO_STORE);
-    }
-    if (svg_render(&r->chart, &svg, &err) == -1)
-        goto fail;
-    pr.file_name = r->filename;
-    pr.chart = &r->chart;
-    pr.svg = svg.data;
-    pr.svg_len = svg.len;
-    pr.width = p.width;
-    pr.height = p.height;
-    pr.max_points = p.max_points;
-    if (page_result(&h->page, &pr, &out, &err) == -1)
-        goto fail;
-    buf_release(&svg);
-    return reply_buf_take(r, conn, 200, CTYPE_HTML, &out, CACHE_NO_STORE);
-
-fail_req:
-    err = r->err;
-fail:
-    buf_release(&svg);
-    buf_release(&out);
-    return reply_err(r, conn, &err);
+    if (store_acquire(r->h->store, r->cid, &r->ref, path, sizeof(path), &err) == -1)
+        return reply_err(r, conn, &err);
+    if (r->view->filename[0] != '\0')
+        snprintf(display, sizeof(display), "%s", r->view->filename);
+    else
+        snprintf(display, sizeof(display), "capture %.12s", r->cid_hex);
+    return render(r, conn, path, display, r->cid, 0);
 }
 
 /* The last call of a request: the whole body is in. */
@@ -672,6 +1003,8 @@ static enum MHD_Result answer(struct req *r, struct MHD_Connection *conn) {
     case ROUTE_STATIC:
         return reply_static(r, conn, 200, r->file->ctype, r->file->data, r->file->len,
                             CACHE_NO_CACHE);
+    case ROUTE_VIEW:
+        return answer_view(r, conn);
     case ROUTE_INDEX:
         if (page_index(&r->h->page, &body, &err) == -1) {
             buf_release(&body);
@@ -701,19 +1034,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r->err.status == 0)
             return MHD_YES;
         /*
-         * Decided before the body: a client waiting for "100 Continue" gets
-         * the answer instead and sends nothing; any other client's body is
-         * drained first, so it is not cut off (and reset) mid-send.
+         * Too large: answer now and read nothing of the body (MHD closes the
+         * connection after this answer). A client waiting for "100 Continue"
+         * gets any early answer instead and sends nothing. Any other early
+         * answer waits for the body to be drained, so a small body is not
+         * cut off (and reset) mid-send.
          */
         expect =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
-        if (expect != NULL && strcasecmp(expect, "100-continue") == 0)
+        if (r->err.status == 413 ||
+            (expect != NULL && strcasecmp(expect, "100-continue") == 0))
             return reply_err(r, conn, &r->err);
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
+        if (r->status != 0) {
+            *upload_data_size = 0; /* answered already */
+            return MHD_YES;
+        }
         on_body(r, upload_data, *upload_data_size);
         *upload_data_size = 0;
+        /* a chunked body past the cap: answer, stop reading, close */
+        if (r->err.status == 413)
+            return reply_err_close(r, conn, &r->err);
         return MHD_YES;
     }
     if (r->status != 0)
@@ -747,10 +1090,44 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
     (void)cls;
     if (vsnprintf(line, sizeof(line), fmt, ap) < 0)
         return;
+    if (closing_on_purpose &&
+        strstr(line, "Application reported internal error") != NULL) {
+        closing_on_purpose = 0;
+        return; /* reply_err_close answered and asked for the close */
+    }
     n = strlen(line);
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
     log_warnx("http: %s", line);
+}
+
+/*
+ * Open the store: opts->store or <tmpdir>/store, which must not be the temp
+ * directory itself (in-flight uploads live there and go with their request).
+ */
+static int open_store(struct http *h, struct err *err) {
+    const struct options *o = h->opts;
+    char dir[MAX_PATH_BYTES];
+    struct stat a, b;
+    int n;
+
+    if (o->store_max_bytes == 0)
+        return 0;
+    if (o->store[0] != '\0')
+        n = snprintf(dir, sizeof(dir), "%s", o->store);
+    else
+        n = snprintf(dir, sizeof(dir), "%s/" DEFAULT_STORE_SUBDIR, o->tmpdir);
+    if (n < 0 || (size_t)n >= sizeof(dir))
+        return err_set(err, 500, "store directory path too long");
+    if (stat(o->tmpdir, &a) == 0 && stat(dir, &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino)
+        return err_set(err, 500,
+                       "the store directory '%s' must not be the temp directory: give it "
+                       "one of its own",
+                       dir);
+    if ((h->store = store_open(dir, o->store_max_bytes, o->store_ttl_s, err)) == NULL)
+        return -1;
+    return 0;
 }
 
 struct http *http_start(const struct options *opts, const struct tshark *ts,
@@ -774,6 +1151,13 @@ struct http *http_start(const struct options *opts, const struct tshark *ts,
         goto fail;
     if (upload_prepare_dir(opts->tmpdir, err) == -1)
         goto fail;
+    if (open_store(h, err) == -1)
+        goto fail;
+    page_set_policy(&h->page, h->store != NULL ? store_ttl(h->store) : 0,
+                    opts->max_upload_bytes);
+    if (capinfo_find(ts->path, h->capinfos, sizeof(h->capinfos)) == -1)
+        log_info("no capinfos beside '%s': summaries leave out the file format",
+                 ts->path);
 
     rc = snprintf(port, sizeof(port), "%d", opts->port);
     if (rc < 0 || (size_t)rc >= sizeof(port) || opts->port < 0 || opts->port > 65535) {
@@ -810,11 +1194,16 @@ struct http *http_start(const struct options *opts, const struct tshark *ts,
     info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
     h->port = info != NULL && info->port != 0 ? (int)info->port : opts->port;
     freeaddrinfo(ai);
+    if (h->store != NULL)
+        log_info("keeping captures in '%s' (at most %" PRIu64
+                 " bytes, %d s after last use)",
+                 store_dir(h->store), opts->store_max_bytes, opts->store_ttl_s);
     return h;
 fail:
     if (ai != NULL)
         freeaddrinfo(ai);
     if (h != NULL) {
+        store_close(h->store);
         page_release(&h->page);
         free(h);
     }
@@ -831,6 +1220,7 @@ void http_stop(struct http *h) {
     /* joins every connection thread: running requests finish first */
     if (h->d != NULL)
         MHD_stop_daemon(h->d);
+    store_close(h->store);
     page_release(&h->page);
     free(h);
 }

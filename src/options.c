@@ -29,6 +29,14 @@ static const char usage[] =
     "                       (PCAPCHART_MAX_PACKETS, default 0)\n"
     "  --tshark-mem BYTES   address-space limit of each tshark, 0 for none\n"
     "                       (PCAPCHART_TSHARK_MEM, default 8G)\n"
+    "  --store DIR          directory of the kept captures, apart from the temp files\n"
+    "                       (PCAPCHART_STORE, default <tmpdir>/store)\n"
+    "  --store-max BYTES    bytes of captures kept for later views, suffix k/M/G, 0 to\n"
+    "                       keep none (PCAPCHART_STORE_MAX, default 2G)\n"
+    "  --store-ttl SECONDS  a kept capture is deleted this long after its last use\n"
+    "                       (PCAPCHART_STORE_TTL, default 3600)\n"
+    "  --warm N             tshark processes started ahead for uploads, at most --jobs,\n"
+    "                       0 for none (PCAPCHART_WARM, default min(2, jobs))\n"
     "  --verbose            log debug lines (PCAPCHART_VERBOSE=1)\n"
     "chart options:\n"
     "  --format svg|json|csv   output format (default svg)\n"
@@ -143,6 +151,25 @@ static int apply(struct options *o, const char *name, const char *val, struct er
         if (parse_u64(val, 1, UINT64_MAX, &v) == -1)
             return BAD_VALUE();
         o->tshark_mem_bytes = v;
+    } else if (strcmp(name, "store") == 0) {
+        NEED_VALUE();
+        if (val[0] == '\0' || copy_str(o->store, sizeof(o->store), val) == -1)
+            return BAD_VALUE();
+    } else if (strcmp(name, "store-max") == 0) {
+        NEED_VALUE();
+        if (parse_u64(val, 1, UINT64_MAX, &v) == -1)
+            return BAD_VALUE();
+        o->store_max_bytes = v;
+    } else if (strcmp(name, "store-ttl") == 0) {
+        NEED_VALUE();
+        if (parse_u64(val, 0, MAX_STORE_TTL_S, &v) == -1 || v == 0)
+            return BAD_VALUE();
+        o->store_ttl_s = (int)v;
+    } else if (strcmp(name, "warm") == 0) {
+        NEED_VALUE();
+        if (parse_u64(val, 0, MAX_WARM, &v) == -1)
+            return BAD_VALUE();
+        o->warm = (int)v;
     } else if (strcmp(name, "verbose") == 0) {
         o->verbose = val == NULL || strcmp(val, "0") != 0;
     } else if (strcmp(name, "format") == 0) {
@@ -178,9 +205,10 @@ static int is_flag(const char *name) {
 }
 
 static const char *const known_options[] = {
-    "port",       "bind",    "tmpdir", "tshark",      "www",
-    "max-upload", "timeout", "jobs",   "max-packets", "tshark-mem",
-    "verbose",    "format",  "width",  "height",      "max-points",
+    "port",       "bind",      "tmpdir",     "tshark",      "www",
+    "max-upload", "timeout",   "jobs",       "max-packets", "tshark-mem",
+    "store",      "store-max", "store-ttl",  "verbose",     "format",
+    "width",      "height",    "max-points", "warm",
 };
 
 static int is_known(const char *name) {
@@ -193,8 +221,8 @@ static int is_known(const char *name) {
 }
 
 static const char *const env_options[] = {
-    "port",       "bind",    "tmpdir", "tshark",      "www",
-    "max-upload", "timeout", "jobs",   "max-packets", "verbose",
+    "port", "bind",        "tmpdir", "tshark",    "www",       "max-upload", "timeout",
+    "jobs", "max-packets", "store",  "store-max", "store-ttl", "verbose",    "warm",
 };
 
 static int apply_env(struct options *o, char *const envp[], struct err *err) {
@@ -255,6 +283,9 @@ static void set_defaults(struct options *o, char *const envp[]) {
     o->jobs = DEFAULT_JOBS;
     o->max_packets = DEFAULT_MAX_PACKETS;
     o->tshark_mem_bytes = DEFAULT_TSHARK_MEM_BYTES;
+    o->store_max_bytes = DEFAULT_STORE_MAX_BYTES;
+    o->store_ttl_s = DEFAULT_STORE_TTL_S;
+    o->warm = -1; /* resolved against jobs in options_parse */
     o->format = FORMAT_SVG;
     o->width = DEFAULT_WIDTH_PX;
     o->height = DEFAULT_HEIGHT_PX;
@@ -320,6 +351,10 @@ int options_parse(struct options *o, int argc, char *const argv[], char *const e
     }
     if (o->jobs == 0)
         o->jobs = jobs_env;
+    if (o->warm < 0)
+        o->warm = DEFAULT_WARM;
+    if (o->warm > o->jobs) /* a warm tshark without a job slot would only idle */
+        o->warm = o->jobs;
     if (o->cmd == CMD_CHART && o->file == NULL)
         return err_set(err, 2, "chart needs a capture file: pcapchart chart FILE");
     return 0;

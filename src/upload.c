@@ -63,6 +63,8 @@ int upload_open(struct upload *u, const char *tmpdir, uint64_t max_bytes,
     u->bytes = 0;
     u->max_bytes = max_bytes;
     u->over = 0;
+    sha256_init(&u->sha);
+    u->digested = 0;
     return 0;
 fail:
     saved = errno;
@@ -96,11 +98,35 @@ int upload_write(struct upload *u, const void *data, size_t n, struct err *err) 
             return fail_errno(err, 507, "not enough space to store the upload");
         if (w == -1)
             return fail_errno(err, 500, "cannot store the upload");
+        sha256_update(&u->sha, p, (size_t)w);
         p += w;
         n -= (size_t)w;
         u->bytes += (uint64_t)w;
     }
     return 0;
+}
+
+const unsigned char *upload_digest(struct upload *u) {
+    if (!u->digested) {
+        sha256_final(&u->sha, u->digest);
+        u->digested = 1;
+    }
+    return u->digest;
+}
+
+int upload_mkstemp(char *tmpl) {
+    int fd, saved;
+
+    if ((fd = mkostemp(tmpl, O_CLOEXEC)) == -1)
+        return -1;
+    if (fchmod(fd, S_IRUSR | S_IWUSR) == -1) {
+        saved = errno;
+        close(fd);
+        unlink(tmpl);
+        errno = saved;
+        return -1;
+    }
+    return fd;
 }
 
 int upload_close(struct upload *u, struct err *err) {
@@ -128,5 +154,6 @@ void upload_release(struct upload *u) {
     u->bytes = 0;
     u->max_bytes = 0;
     u->over = 0;
+    u->digested = 0;
     errno = saved;
 }

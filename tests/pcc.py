@@ -11,6 +11,8 @@ Environment (set by ctest, see tests/CMakeLists.txt):
   WWW_DIR        the static files (not passed: the binary's default is used)
   PCC_KEEP=1     keep the temp directories (server log, tmpdir) for debugging
   PCC_VERBOSE=1  print the server log at the end even when everything passed
+  PCAPCHART_WRAPPER  a command prefix for the server, split like a shell
+                 would (e.g. "valgrind --error-exitcode=99"; tests/valgrind/run.sh)
 """
 
 import csv
@@ -21,6 +23,7 @@ import os
 import random
 import re
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -37,6 +40,8 @@ CAPTURES_DIR = os.environ.get("CAPTURES_DIR") or os.path.normpath(
     os.path.join(HERE, "..", "..", "shared", "captures"))
 PCAPCHART_BIN = os.environ.get("PCAPCHART_BIN") or os.path.normpath(
     os.path.join(HERE, "..", "build-e2e", "pcapchart"))
+
+WRAPPER = shlex.split(os.environ.get("PCAPCHART_WRAPPER", ""))
 
 HTTP_TIMEOUT_S = 90  # per request; generous (sanitizer builds, noisy machines)
 GRACE_S = 2.0        # leftovers (children, fds, temp files) must be gone by then
@@ -402,7 +407,12 @@ def request(port, method, path, body=None, headers=None, timeout=HTTP_TIMEOUT_S)
     t0 = time.monotonic()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request(method, path, body=body, headers=h)
+        try:
+            conn.request(method, path, body=body, headers=h)
+        except (BrokenPipeError, ConnectionResetError):
+            # the server answered early and closed (413 for a body over the
+            # cap): the answer is there to read all the same
+            pass
         r = conn.getresponse()
         data = r.read()
         hdrs = {k.lower(): v for k, v in r.getheaders()}
@@ -613,6 +623,32 @@ def children_of(pid):
     return out
 
 
+def cmdline(pid):
+    """argv of pid as a list of str ([] for a zombie or a process gone)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return []
+    return [a.decode("utf-8", "replace") for a in raw.split(b"\0")[:-1]]
+
+
+def is_warm_tshark(pid):
+    """A warm tshark of the server's pool: started ahead, reading stdin (-r -)."""
+    args = cmdline(pid)
+    return any(a == "-r" and b == "-" for a, b in zip(args, args[1:]))
+
+
+def start_time(pid):
+    """Field 22 of /proc/PID/stat (clock ticks since boot), or None."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as f:
+            data = f.read().decode("utf-8", "replace")
+        return int(data[data.rfind(")") + 2:].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def pids_with_env(marker):
     """Processes whose environment holds marker (e.g. 'PCC_MARK=abc')."""
     out = []
@@ -662,6 +698,7 @@ class Server:
         self.port = None
         self.baseline = {}
         self.restarts = 0
+        self.warm = 0  # size of the server's warm tshark pool (from its start-up line)
 
     # -- lifecycle
 
@@ -671,8 +708,8 @@ class Server:
         for attempt in range(6):
             port = free_port()
             log = open(self.log_path, "ab")
-            cmd = [PCAPCHART_BIN, "--port", str(port), "--bind", "127.0.0.1",
-                   "--tmpdir", self.tmpdir] + self.args
+            cmd = WRAPPER + [PCAPCHART_BIN, "--port", str(port), "--bind", "127.0.0.1",
+                             "--tmpdir", self.tmpdir] + self.args
             log.write(("\n### %s\n" % " ".join(cmd)).encode())
             log.flush()
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
@@ -686,6 +723,8 @@ class Server:
                 r = request(port, "GET", "/healthz", timeout=5)
                 if r.status is not None:
                     if r.status == 200 and r.body.strip() == b"ok":
+                        m = re.search(r"listening on .*?\b(\d+) warm\b", self.log_text())
+                        self.warm = int(m.group(1)) if m else 0
                         self._settle_baseline()
                         return self.R.check(True, "%s: started on port %d" % (self.name, port))
                     last = "GET /healthz answered %s" % r.brief()
@@ -736,6 +775,8 @@ class Server:
         if self.proc is None:
             R.fail("%s: %s" % (self.name, label), "server was not running")
             return
+        # every child, warm tshark included, must be gone once the server is
+        kids = [(p, start_time(p)) for p, _, _ in children_of(self.proc.pid)]
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -748,6 +789,15 @@ class Server:
         rc = self.proc.returncode
         R.check(rc == expect_rc, "%s: exit status %d after SIGTERM" % (self.name, expect_rc),
                 "got %s: %s" % (rc, self.log_tail(800)))
+        deadline = time.monotonic() + GRACE_S
+        while True:
+            alive = [(p, t) for p, t in kids if t is not None and start_time(p) == t
+                     and (proc_stat(p) or ("", "X"))[1] not in ("Z", "X")]
+            if not alive or time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+        R.check(not alive, "%s: no child left after stop (warm tshark included, %d seen)"
+                % (self.name, len(kids)), "still running: %s" % alive)
         left = sorted(os.listdir(self.tmpdir)) if os.path.isdir(self.tmpdir) else []
         R.check(not left, "%s: --tmpdir empty after stop" % self.name, "left: %s" % left)
         if self.marker:
@@ -799,7 +849,16 @@ class Server:
         return sum(sz for _, sz in self.temp_files())
 
     def children(self):
-        return children_of(self.proc.pid) if self.alive() else []
+        """Children of the server, except its idle warm tshark processes: those
+        running `-r -`, as many as the pool holds. More of them than that is a
+        leak, and then all of them are reported."""
+        if not self.alive():
+            return []
+        kids = children_of(self.proc.pid)
+        warm = [k for k in kids if is_warm_tshark(k[0])]
+        if len(warm) <= self.warm:
+            kids = [k for k in kids if k not in warm]
+        return kids
 
     def wait_no_marker(self, grace):
         deadline = time.monotonic() + grace

@@ -3,9 +3,11 @@
 #   1. clang-format check of src/ include/ tests/
 #   2. plain build (warnings as errors) + ctest (unit and end-to-end)
 #   3. ASan+UBSan build + the same ctest
-#   4. the container test (podman builds docker/Dockerfile and runs it)
+#   4. libFuzzer harnesses (clang), FUZZ_SECONDS (default 30) each: tests/fuzz/run.sh
+#   5. the container test (podman builds docker/Dockerfile and runs it)
 # Captures are read from ../shared/captures beside the repository
-# (CAPTURES_DIR overrides). Skip step 4 with PCAPCHART_SKIP_CONTAINER=1.
+# (CAPTURES_DIR overrides). Skip step 4 with PCAPCHART_SKIP_FUZZ=1, step 5
+# with PCAPCHART_SKIP_CONTAINER=1.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +18,7 @@ export CAPTURES_DIR="${CAPTURES_DIR:-$repo/../shared/captures}"
 step() { printf '\n=== %s\n' "$*"; }
 
 step "dependencies"
-bash .ci/deps
+bash .ci/deps fuzz browser
 
 step "clang-format"
 bad=$(clang-format --dry-run -Werror src/*.c include/*.h tests/*.c 2>&1 | grep -c 'error:' || true)
@@ -36,6 +38,11 @@ for variant in plain asan; do
   cmake --build "$dir" -j "$jobs"
   (cd "$dir" && ctest --output-on-failure -j "$jobs")
 done
+
+if [ "${PCAPCHART_SKIP_FUZZ:-0}" != 1 ]; then
+  step "fuzz (${FUZZ_SECONDS:-30} s per harness)"
+  FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash tests/fuzz/run.sh
+fi
 
 if [ "${PCAPCHART_SKIP_CONTAINER:-0}" != 1 ] && [ -f tests/container/test_image.sh ]; then
   step "container"

@@ -29,6 +29,31 @@ static void test_defaults(void) {
     CHECK(o.timeout_s == DEFAULT_TIMEOUT_S);
     CHECK(o.jobs >= 1);
     CHECK(o.max_points == DEFAULT_MAX_POINTS);
+    CHECK(o.store[0] == '\0');
+    CHECK(o.store_max_bytes == DEFAULT_STORE_MAX_BYTES);
+    CHECK(o.store_ttl_s == DEFAULT_STORE_TTL_S);
+}
+
+static void test_store(void) {
+    char *argv[] = {"pcapchart", "--store", "/srv/keep", "--store-max=0", NULL};
+    char *envp[] = {"PCAPCHART_STORE_TTL=60", "PCAPCHART_STORE_MAX=5M", NULL};
+    char *a1[] = {"pcapchart", "--store-ttl", "0", NULL};
+    char *a2[] = {"pcapchart", "--store", "", NULL};
+    char *a3[] = {"pcapchart", "--store-max", "-1", NULL};
+    char *a4[] = {"pcapchart", "--store-ttl", "99999999", NULL};
+    char *none[] = {NULL};
+    struct err err = ERR_INIT;
+    struct options o;
+
+    CHECK(parse(&o, argv, envp, &err) == 0);
+    CHECK(strcmp(o.store, "/srv/keep") == 0);
+    CHECK(o.store_max_bytes == 0); /* the flag wins over the variable */
+    CHECK(o.store_ttl_s == 60);
+    CHECK(parse(&o, a1, none, &err) == -1 && strstr(err.msg, "--store-ttl") != NULL);
+    CHECK(parse(&o, a2, none, &err) == -1 && strstr(err.msg, "--store") != NULL);
+    CHECK(parse(&o, a3, none, &err) == -1 && strstr(err.msg, "--store-max") != NULL);
+    CHECK(parse(&o, a4, none, &err) == -1);
+    CHECK(strstr(options_usage(), "--store-ttl") != NULL);
 }
 
 static void test_env_and_flags(void) {
@@ -110,6 +135,7 @@ static void test_help_version(void) {
 int main(void) {
     test_defaults();
     test_env_and_flags();
+    test_store();
     test_chart();
     test_bad();
     test_help_version();

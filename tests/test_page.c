@@ -8,6 +8,7 @@
 
 #include "chart.h"
 #include "page.h"
+#include "view.h"
 #include "check.h"
 #include "banned.h"
 
@@ -18,10 +19,11 @@
 
 static char dir[MAX_PATH_BYTES];
 
-static const char TEMPLATE[] = "<!doctype html><title><!--TITLE--></title>\n"
-                               "<!-- an ordinary comment -->\n"
-                               "<main><form method=post action=\"/\"></form>\n"
-                               "<!--RESULT-->\n</main><footer><!--VERSION--></footer>\n";
+static const char TEMPLATE[] =
+    "<!doctype html><title><!--TITLE--></title>\n"
+    "<!-- an ordinary comment -->\n"
+    "<main><p><!--KEEP--></p><form method=post action=\"/\"><!--CONTROLS--></form>\n"
+    "<!--RESULT-->\n</main><footer><!--VERSION--></footer>\n";
 
 static void write_file(const char *name, const char *text) {
     char path[MAX_PATH_BYTES + 64];
@@ -53,19 +55,23 @@ static void write_www(const char *tmpl) {
 /* No placeholder is left in s. */
 static int filled(const char *s) {
     return strstr(s, "<!--TITLE-->") == NULL && strstr(s, "<!--RESULT-->") == NULL &&
-           strstr(s, "<!--VERSION-->") == NULL;
+           strstr(s, "<!--VERSION-->") == NULL && strstr(s, "<!--KEEP-->") == NULL &&
+           strstr(s, "<!--CONTROLS-->") == NULL;
 }
 
 static void test_load_errors(void) {
     struct page p = PAGE_INIT;
     struct err err = ERR_INIT;
 
-    write_www("<title><!--TITLE--></title><!--VERSION-->"); /* no RESULT */
-    CHECK(page_load(&p, dir, &err) == -1);
+    write_www("<title><!--TITLE--></title><!--KEEP--><!--CONTROLS--><!--VERSION-->");
+    CHECK(page_load(&p, dir, &err) == -1); /* no RESULT */
     CHECK(err.status == 500 && strstr(err.msg, "<!--RESULT-->") != NULL);
     CHECK(p.files[0].data == NULL);
 
-    write_www("<!--TITLE--><!--RESULT--><!--RESULT--><!--VERSION-->"); /* twice */
+    write_www("<!--TITLE--><!--KEEP--><!--RESULT--><!--VERSION-->"); /* no CONTROLS */
+    CHECK(page_load(&p, dir, &err) == -1 && strstr(err.msg, "<!--CONTROLS-->") != NULL);
+    write_www("<!--TITLE--><!--KEEP--><!--CONTROLS--><!--RESULT--><!--RESULT-->"
+              "<!--VERSION-->"); /* twice */
     CHECK(page_load(&p, dir, &err) == -1);
 
     write_www(TEMPLATE);
@@ -102,11 +108,26 @@ static void test_index(const struct page *p) {
 
     CHECK(page_index(p, &out, &err) == 0);
     CHECK(out.data != NULL && filled(out.data));
-    CHECK(strstr(out.data, "<title>pcapchart</title>") != NULL);
-    CHECK(strstr(out.data, "<footer>" PCAPCHART_VERSION "</footer>") != NULL);
-    CHECK(strstr(out.data, "<!-- an ordinary comment -->") != NULL);
-    CHECK(strstr(out.data, "<main><form method=post") != NULL);
-    CHECK(strstr(out.data, "class=\"result") == NULL);
+    if (out.data != NULL) {
+        CHECK(strstr(out.data, "<title>pcapchart</title>") != NULL);
+        CHECK(strstr(out.data, "<footer>" PCAPCHART_VERSION "</footer>") != NULL);
+        CHECK(strstr(out.data, "<!-- an ordinary comment -->") != NULL);
+        CHECK(strstr(out.data, "<main><p>") != NULL);
+        CHECK(strstr(out.data, "class=\"result") == NULL);
+        /* the controls at their defaults, and no view to update */
+        CHECK(strstr(out.data, "<option value=\"size\" selected>") != NULL);
+        CHECK(strstr(out.data, "name=\"filter\"") != NULL);
+        CHECK(strstr(out.data, "name=\"kind\"") != NULL);
+        CHECK(strstr(out.data, "name=\"interval\"") != NULL);
+        CHECK(strstr(out.data, "name=\"y\"") != NULL);
+        CHECK(strstr(out.data, "name=\"sma\"") != NULL);
+        CHECK(strstr(out.data, "name=\"log\"") != NULL);
+        CHECK(strstr(out.data, "name=\"start\"") != NULL);
+        CHECK(strstr(out.data, "formaction=\"/c/") == NULL);
+        CHECK(strstr(out.data, "data-keep=\"3600\"") != NULL);
+        CHECK(strstr(out.data, "1 hour after its last use") != NULL);
+        CHECK(strstr(out.data, "name=\"retain\" value=\"0\"") != NULL);
+    }
     buf_release(&out);
 
     /* the cap holds */
@@ -120,15 +141,33 @@ static void test_result(const struct page *p) {
     static const char svg[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                               "<svg xmlns=\"http://www.w3.org/2000/svg\" "
                               "id=\"the-svg\"><title>t</title></svg>\n";
+    static const char id[] =
+        "25a72bdf10339f2c29916920c8b9501d294923108de8f29b19aba7cc001ab60d";
     struct buf out = BUF_INIT(MAX_PAGE_BYTES);
     struct err err = ERR_INIT;
+    struct capinfo info;
     struct page_result r;
+    struct view *v = calloc(1, sizeof(*v));
     struct chart *c = calloc(1, sizeof(*c));
 
-    CHECK(c != NULL);
-    if (c == NULL)
+    CHECK(c != NULL && v != NULL);
+    if (c == NULL || v == NULL) {
+        free(c);
+        free(v);
         return;
+    }
+    view_init(v, VIEW_HTML);
+    CHECK(view_set(v, "filter", "tcp && ip.src == 10.0.0.1", 25, &err) == 0);
+    CHECK(view_set(v, "name", HOSTILE, strlen(HOSTILE), &err) == 0);
+    CHECK(view_set(v, "filter", "<b>udp</b>", 10, &err) == 0);
+    CHECK(view_set(v, "width", "1024", 4, &err) == 0);
+    CHECK(view_set(v, "max_points", "500", 3, &err) == 0);
+    CHECK(view_set(v, "interval", "0.25", 4, &err) == 0);
+    CHECK(view_finish(v, &err) == 0);
     chart_init(c, 800, 400, 0);
+    c->nseries = 2;
+    snprintf(c->series[0].filter, sizeof(c->series[0].filter), "tcp");
+    snprintf(c->series[1].name, sizeof(c->series[1].name), "%s", "<i>x</i>");
     snprintf(c->subject, sizeof(c->subject), "%s", HOSTILE);
     {
         struct pkt a = {1, 0, 60, 1, 1}, b = {2, 3069061000000LL, 1514, 1, 1};
@@ -137,40 +176,85 @@ static void test_result(const struct page *p) {
     c->packets = 42;
     chart_warn(c, "frame 7 of '%s' has no time", HOSTILE);
     chart_warn(c, "line\nbreak and tab\there");
+    chart_finish(c);
+    snprintf(info.format, sizeof(info.format), "Wireshark/tcpdump/... - pcap");
+    snprintf(info.encap, sizeof(info.encap), "Ethernet (3), <Raw IP> (1)");
 
     memset(&r, 0, sizeof(r));
+    r.pv.view = v;
+    r.pv.id_hex = id;
+    r.pv.file_name = HOSTILE;
     r.file_name = HOSTILE;
     r.chart = c;
     r.svg = svg;
     r.svg_len = strlen(svg);
-    r.width = 1024;
-    r.max_points = 500;
+    r.view_url = "/c/25a72bdf10339f2c29916920c8b9501d294923108de8f29b19aba7cc001ab60d?"
+                 "filter=tcp&filter=%3Cb%3E&width=1024";
+    r.info = &info;
     CHECK(page_result(p, &r, &out, &err) == 0);
     CHECK(out.data != NULL && filled(out.data));
     if (out.data != NULL) {
         /* nothing hostile survives unescaped, in title, heading or warnings */
         CHECK(strstr(out.data, "<script") == NULL);
         CHECK(strstr(out.data, "<img") == NULL);
+        CHECK(strstr(out.data, "<i>") == NULL && strstr(out.data, "<b>") == NULL);
+        CHECK(strstr(out.data, "&lt;b&gt;udp&lt;/b&gt;") != NULL); /* the filter field */
         CHECK(strstr(out.data, "<title>" HOSTILE_ESCAPED " \xC2\xB7 pcapchart</title>") !=
               NULL);
         CHECK(strstr(out.data, ">" HOSTILE_ESCAPED "</h2>") != NULL);
         CHECK(strstr(out.data, "<li>frame 7 of &#39;" HOSTILE_ESCAPED
                                "&#39; has no time</li>") != NULL);
         CHECK(strstr(out.data, "line\nbreak") == NULL); /* controls replaced */
-        /* the numbers and the chart */
-        CHECK(strstr(out.data, "<dd>42</dd>") != NULL);
-        CHECK(strstr(out.data, "<dd>51 min 09 s</dd>") != NULL); /* 3069.061 s */
-        CHECK(strstr(out.data, "<dd>1514 B</dd>") != NULL);      /* largest */
+        /* the summary: capinfos' facts (escaped), counts, duration, sizes */
+        CHECK(strstr(out.data, "<td>Wireshark/tcpdump/... - pcap</td>") != NULL);
+        CHECK(strstr(out.data, "<td>Ethernet (3), &lt;Raw IP&gt; (1)</td>") != NULL);
+        CHECK(strstr(out.data, "<td>42</td>") != NULL);
+        CHECK(strstr(out.data, "51 min 09 s") != NULL);                  /* 3069.061 s */
+        CHECK(strstr(out.data, "<td class=\"num\">1,574</td>") != NULL); /* bytes */
+        CHECK(strstr(out.data, ">60 B<") != NULL && strstr(out.data, ">1514 B<") != NULL);
+        CHECK(strstr(out.data, ">787.0 B<") != NULL); /* mean */
+        CHECK(strstr(out.data, "<code class=\"filter\">tcp</code>") != NULL);
         CHECK(strstr(out.data, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
                                "id=\"the-svg\">") != NULL);
         CHECK(strstr(out.data, "<?xml") == NULL); /* prolog dropped when inlined */
-        /* the export form posts to the API and keeps the options */
-        CHECK(strstr(out.data, "action=\"/api/chart?format=json\"") != NULL);
-        CHECK(strstr(out.data, "formaction=\"/api/chart?format=csv\"") != NULL);
-        CHECK(strstr(out.data, "name=\"width\" value=\"1024\"") != NULL);
-        CHECK(strstr(out.data, "name=\"height\"") == NULL); /* not given */
-        CHECK(strstr(out.data, "name=\"max_points\" value=\"500\"") != NULL);
-        CHECK(strstr(out.data, "name=\"file\"") != NULL);
+        /* the view: its link, downloads, and the controls set to it */
+        CHECK(strstr(out.data, "data-view=\"/c/25a72bdf") != NULL);
+        CHECK(strstr(out.data, "?filter=tcp&amp;filter=%3Cb%3E&amp;width=1024&amp;"
+                               "format=csv\" download=\"") != NULL);
+        CHECK(strstr(out.data, "format=json") != NULL && strstr(out.data, "format=svg"));
+        CHECK(strstr(out.data, "formaction=\"/c/"
+                               "25a72bdf") != NULL);
+        CHECK(strstr(out.data, "name=\"filename\" value=\"" HOSTILE_ESCAPED "\"") !=
+              NULL);
+        CHECK(strstr(out.data, "name=\"width\" min=\"200\" max=\"4000\" step=\"1\" "
+                               "placeholder=\"800\" inputmode=\"numeric\" "
+                               "value=\"1024\"") != NULL);
+        CHECK(strstr(out.data, "value=\"500\"") != NULL);
+        CHECK(strstr(out.data, "<option value=\"0.25\" selected>0.25 s</option>") !=
+              NULL);
+        CHECK(strstr(out.data, "value=\"tcp &amp;&amp; ip.src == 10.0.0.1\"") != NULL);
+        CHECK(strstr(out.data, "action=\"/api/chart") == NULL); /* kept: no re-upload */
+    }
+    buf_release(&out);
+
+    /* not kept: no links, a form posting the file again with the view's query */
+    r.view_url = NULL;
+    r.pv.id_hex = NULL;
+    r.not_kept = "you asked for it not to be kept";
+    r.info = NULL;
+    CHECK(page_result(p, &r, &out, &err) == 0);
+    if (out.data != NULL) {
+        CHECK(strstr(out.data, "data-view=") == NULL);
+        CHECK(strstr(out.data, "formaction=\"/c/") == NULL);
+        CHECK(
+            strstr(out.data, "Not kept on the server (you asked for it not to be kept)"));
+        CHECK(strstr(out.data, "action=\"/api/chart?filter=tcp%20%26%26%20ip.src%20%3D%3D"
+                               "%2010.0.0.1&amp;name=%3Cscript%3Ealert") != NULL);
+        CHECK(strstr(out.data, "&amp;filter=%3Cb%3Eudp%3C/b%3E&amp;name=&amp;interval="
+                               "0.25&amp;width=1024&amp;max_points=500&amp;retain=0&amp;"
+                               "format=json\"") != NULL);
+        CHECK(strstr(out.data, "&amp;retain=0&amp;format=csv\">CSV</button>") != NULL);
+        CHECK(strstr(out.data, "File format") == NULL);
     }
     buf_release(&out);
 
@@ -181,14 +265,17 @@ static void test_result(const struct page *p) {
     buf_release(&out);
     chart_release(c);
     free(c);
+    free(v);
 }
 
 static void test_error(const struct page *p) {
     struct buf out = BUF_INIT(MAX_PAGE_BYTES);
     struct err err = ERR_INIT;
+    struct page_view pv = {NULL, NULL, NULL};
+    struct view v;
 
-    CHECK(page_error(p, 422, "Unprocessable Entity", "tshark: '" HOSTILE "' is bad", &out,
-                     &err) == 0);
+    CHECK(page_error(p, 422, "Unprocessable Entity", "tshark: '" HOSTILE "' is bad", NULL,
+                     &out, &err) == 0);
     CHECK(out.data != NULL && filled(out.data));
     if (out.data != NULL) {
         CHECK(strstr(out.data, "<script") == NULL && strstr(out.data, "<img") == NULL);
@@ -203,8 +290,24 @@ static void test_error(const struct page *p) {
     buf_release(&out);
 
     /* a hostile reason is escaped too; NULLs are allowed */
-    CHECK(page_error(p, 400, "<b>", NULL, &out, &err) == 0);
+    CHECK(page_error(p, 400, "<b>", NULL, NULL, &out, &err) == 0);
     CHECK(out.data != NULL && strstr(out.data, "<h2>400 &lt;b&gt;</h2>") != NULL);
+    buf_release(&out);
+
+    /* the controls keep what was asked, so a bad filter can be fixed in place */
+    view_init(&v, VIEW_HTML);
+    CHECK(view_set(&v, "kind", "io", 2, &err) == 0);
+    CHECK(view_set(&v, "filter", "tcp.nope", 8, &err) == 0);
+    CHECK(view_finish(&v, &err) == 0);
+    pv.view = &v;
+    pv.id_hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    CHECK(page_error(p, 400, "Bad Request", "invalid display filter of series 1", &pv,
+                     &out, &err) == 0);
+    if (out.data != NULL) {
+        CHECK(strstr(out.data, "<option value=\"io\" selected>") != NULL);
+        CHECK(strstr(out.data, "value=\"tcp.nope\"") != NULL);
+        CHECK(strstr(out.data, "formaction=\"/c/00112233") != NULL);
+    }
     buf_release(&out);
 }
 
@@ -220,6 +323,7 @@ static void test_shipped_www(void) {
     CHECK(page_load(&p, www, &err) == 0);
     if (err.status != 0)
         fprintf(stderr, "page_load: %s\n", err.msg);
+    page_set_policy(&p, 0, 1000);
     CHECK(page_index(&p, &out, &err) == 0);
     if (out.data != NULL) {
         CHECK(filled(out.data));
@@ -228,9 +332,13 @@ static void test_shipped_www(void) {
         CHECK(strstr(out.data, "<input type=file name=file") != NULL);
         CHECK(strstr(out.data, "name=\"width\"") != NULL);
         CHECK(strstr(out.data, "name=\"height\"") != NULL);
-        CHECK(strstr(out.data, "<script>") == NULL);   /* no inline script (CSP) */
-        CHECK(strstr(out.data, "src=\"http") == NULL); /* no CDN */
+        CHECK(strstr(out.data, "name=\"filter\"") != NULL);
+        CHECK(strstr(out.data, "deletes the file as soon as the answer is sent") != NULL);
+        CHECK(strstr(out.data, "name=\"retain\"") == NULL); /* nothing is kept anyway */
+        CHECK(strstr(out.data, "<script>") == NULL);        /* no inline script (CSP) */
+        CHECK(strstr(out.data, "src=\"http") == NULL);      /* no CDN */
         CHECK(strstr(out.data, "href=\"http") == NULL);
+        CHECK(strstr(out.data, " on") == NULL || strstr(out.data, "onclick") == NULL);
     }
     buf_release(&out);
     page_release(&p);
@@ -251,6 +359,7 @@ int main(void) {
     test_load_errors();
     write_www(TEMPLATE);
     CHECK(page_load(&p, dir, &err) == 0);
+    page_set_policy(&p, 3600, 1 << 30);
     test_static(&p);
     test_index(&p);
     test_result(&p);

@@ -1,15 +1,546 @@
 /*
- * pcapchart - optional niceties: drop a file anywhere on the page, and an
- * upload progress bar (XHR to the same POST /). Without JavaScript the plain
- * form does the same job.
+ * pcapchart - the page without reloads. Everything here is an extra: the
+ * form posts the file and "Update chart" gets the view without JavaScript.
+ *
+ *  - drop a file anywhere; upload with a progress bar (bytes sent), then an
+ *    analysis indicator while tshark reads it;
+ *  - once the server keeps the capture, every change of the controls (kind,
+ *    series, interval, ...) fetches the same view of it (GET /c/<sha256>?...)
+ *    without uploading again, and the address bar follows (back/forward too);
+ *  - drag across the chart to zoom (start/end), "Reset zoom" to go back;
+ *  - tooltips for the points, bars and intervals (the SVG's own <title>s);
+ *  - PNG download made here from the SVG.
  */
 (function () {
   'use strict';
 
-  var lastFile = null;
+  /* the chart's palette (chart.c), the colour a series row starts with */
+  var PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7',
+                 '#e69f00', '#56b4e9', '#f0e442', '#999999'];
+
+  var lastFile = null;   /* the file uploaded last, to upload again if needed */
+  var inflight = null;   /* the running request: {abort: fn} */
 
   function $(sel, root) { return (root || document).querySelector(sel); }
+  function $$(sel, root) {
+    return Array.prototype.slice.call((root || document).querySelectorAll(sel));
+  }
 
+  function form() { return $('#upload'); }
+  function controls() { return $('#controls'); }
+  function keptId() {
+    var c = controls();
+    return c ? c.getAttribute('data-id') : null;
+  }
+
+  function setStatus(text) {
+    var s = $('#upload .status');
+    if (s) s.textContent = text;
+  }
+
+  function fmtBytes(n) {
+    if (n < 1024) return n + ' B';
+    var u = ['KiB', 'MiB', 'GiB', 'TiB'], i = -1;
+    do { n /= 1024; i++; } while (n >= 1024 && i < u.length - 1);
+    return n.toFixed(1) + ' ' + u[i];
+  }
+
+  /* ---- the query string of the controls ---- */
+
+  function rowValues(li) {
+    return {
+      filter: ($('input[name=filter]', li) || {}).value || '',
+      name: ($('input[name=name]', li) || {}).value || '',
+      color: (($('input[name=color]', li) || {}).value || '').toLowerCase(),
+      index: Number(li.getAttribute('data-row') || 1) - 1
+    };
+  }
+
+  function buildQuery() {
+    var f = form(), q = [];
+    if (!f) return '';
+    function add(k, v) { q.push(encodeURIComponent(k) + '=' + encodeURIComponent(v)); }
+    function val(name) {
+      var el = f.elements.namedItem(name);
+      return el && typeof el.value === 'string' ? el.value.trim() : '';
+    }
+    if (val('kind') && val('kind') !== 'size') add('kind', val('kind'));
+    var rows = $$('.series-row', f).map(rowValues).filter(function (r) {
+      return r.filter.trim() !== '' || r.name.trim() !== '';
+    });
+    var anyName = rows.some(function (r) { return r.name.trim() !== ''; });
+    var anyColor = rows.some(function (r) { return r.color !== PALETTE[r.index]; });
+    rows.forEach(function (r) {
+      add('filter', r.filter.trim());
+      if (anyName) add('name', r.name.trim());
+      if (anyColor) add('color', r.color);
+    });
+    ['interval', 'y', 'sma', 'start', 'end', 'width', 'height', 'max_points',
+     'filename'].forEach(function (k) {
+      var v = val(k);
+      if (v === '' || (k === 'y' && v === 'packets') || (k === 'sma' && v === '0')) return;
+      add(k, v);
+    });
+    var log = f.elements.namedItem('log');
+    if (log && log.checked) add('log', '1');
+    return q.join('&');
+  }
+
+  function retainOff() {
+    var r = form() && form().elements.namedItem('retain');
+    return !!(r && r.checked);
+  }
+
+  /* ---- putting an answer on the page ---- */
+
+  /* Replace the result section (or add it after the form) with the answer's. */
+  function showResult(doc) {
+    var fresh = $('#result', doc), cur = $('#result'), f = form();
+    if (!fresh) return false;
+    fresh = document.adoptNode(fresh);
+    if (cur) cur.replaceWith(fresh);
+    else if (f) f.insertAdjacentElement('afterend', fresh);
+    enhanceResult();
+    return true;
+  }
+
+  /* Take the answer's controls (after an upload: the kept capture's id). */
+  function showControls(doc) {
+    var fresh = $('#controls', doc), cur = controls();
+    if (!fresh || !cur) return;
+    cur.replaceWith(document.adoptNode(fresh));
+    bindControls();
+  }
+
+  function parse(html) {
+    return new DOMParser().parseFromString(html, 'text/html');
+  }
+
+  function busy(on) {
+    var fig = $('#chart'), f = form();
+    if (fig) fig.classList.toggle('busy', on);
+    if (f) f.setAttribute('aria-busy', on ? 'true' : 'false');
+    var bar = $('#upload .progress');
+    if (bar) {
+      bar.hidden = !on;
+      if (on) bar.removeAttribute('value');
+    }
+  }
+
+  /* ---- uploading ---- */
+
+  function upload(file) {
+    var f = form(), c = controls();
+    var max = c ? Number(c.getAttribute('data-max-upload') || 0) : 0;
+    if (max > 0 && file.size > max) {
+      setStatus('This file is ' + fmtBytes(file.size) + ': the server takes at most ' +
+                fmtBytes(max) + '.');
+      return;
+    }
+    if (inflight) inflight.abort();
+    var xhr = new XMLHttpRequest();
+    var bar = $('#upload .progress');
+    var data = new FormData(f);
+    data.set('file', file, file.name);
+    xhr.open('POST', '/');
+    xhr.responseType = 'text';
+    inflight = { abort: function () { xhr.abort(); } };
+    if (bar) { bar.hidden = false; bar.max = file.size || 1; bar.value = 0; }
+    setStatus('Uploading\u2026');
+    xhr.upload.addEventListener('progress', function (e) {
+      if (!bar) return;
+      bar.max = e.total || file.size || 1;
+      bar.value = e.loaded;
+      setStatus('Uploading: ' + fmtBytes(e.loaded) + ' of ' + fmtBytes(e.total || file.size));
+    });
+    xhr.upload.addEventListener('load', function () {
+      busy(true);
+      setStatus('Reading the capture with tshark\u2026');
+    });
+    xhr.addEventListener('load', function () {
+      inflight = null;
+      busy(false);
+      lastFile = file;
+      var doc = parse(xhr.responseText);
+      if (xhr.status === 200) showControls(doc);
+      if (!showResult(doc)) {
+        setStatus('Unexpected answer (HTTP ' + xhr.status + ')');
+        return;
+      }
+      setStatus(xhr.status === 200 ? '' : 'The server answered ' + xhr.status + '.');
+      var res = $('#result'), view = res && res.getAttribute('data-view');
+      if (view) history.pushState({ view: view }, '', view);
+      document.title = doc.title;
+      if (res && xhr.status === 200) res.scrollIntoView({ block: 'nearest' });
+    });
+    xhr.addEventListener('error', function () {
+      inflight = null;
+      busy(false);
+      setStatus('The upload failed: the connection was closed (too large, or the server ' +
+                'went away).');
+    });
+    xhr.addEventListener('abort', function () { busy(false); });
+    xhr.send(data);
+  }
+
+  /* ---- views of the kept capture ---- */
+
+  function viewUrl() {
+    var q = buildQuery();
+    return '/c/' + keptId() + (q ? '?' + q : '');
+  }
+
+  /* Fetch url (an HTML view) and show it; push it to the history unless told. */
+  function loadView(url, opts) {
+    opts = opts || {};
+    if (inflight && inflight.url === url) return; /* that one is on its way */
+    if (inflight) inflight.abort();
+    var ctl = typeof AbortController === 'function' ? new AbortController() : null;
+    inflight = { url: url, abort: function () { if (ctl) ctl.abort(); } };
+    busy(true);
+    setStatus('Reading the capture with tshark\u2026');
+    fetch(url, { signal: ctl ? ctl.signal : undefined, credentials: 'same-origin' })
+      .then(function (r) {
+        return r.text().then(function (t) { return { status: r.status, text: t }; });
+      })
+      .then(function (a) {
+        inflight = null;
+        busy(false);
+        var doc = parse(a.text);
+        if (a.status === 404 || a.status === 410) {
+          /* not kept any more: upload again what we have, else say so */
+          if (lastFile) {
+            setStatus('The server no longer has the capture: uploading it again\u2026');
+            upload(lastFile);
+            return;
+          }
+          var c = controls();
+          if (c) c.removeAttribute('data-id');
+          var up = $('#upload button.update');
+          if (up) up.remove();
+        }
+        if (opts.replaceControls) showControls(doc);
+        showResult(doc);
+        document.title = doc.title;
+        setStatus(a.status === 200 ? '' : 'The server answered ' + a.status + '.');
+        if (!opts.noHistory && a.status === 200) history.pushState({ view: url }, '', url);
+      })
+      .catch(function (e) {
+        if (e && e.name === 'AbortError') return;
+        inflight = null;
+        busy(false);
+        setStatus('The server could not be reached.');
+      });
+  }
+
+  /* A control changed: the same capture, the new view. */
+  function refresh() {
+    if (keptId()) {
+      loadView(viewUrl());
+    } else if (lastFile) {
+      upload(lastFile); /* nothing kept (retain=0): send it again */
+    }
+  }
+
+  /* ---- controls ---- */
+
+  function kindChanged() {
+    var k = form() && form().elements.namedItem('kind');
+    var io = k && k.value === 'io';
+    $$('.io-only').forEach(function (el) { el.hidden = !io; });
+  }
+
+  /* Show the series rows in use and one blank one; the rest behind "Add series". */
+  function tidyRows() {
+    var rows = $$('.series-row'), blank = false;
+    rows.forEach(function (li) {
+      var v = rowValues(li), used = v.filter !== '' || v.name !== '';
+      var show = used || li.getAttribute('data-open') === '1' || !blank;
+      if (!used && show) blank = true;
+      li.hidden = !show;
+      var rm = $('button.remove', li);
+      if (rm) rm.hidden = !used && li.getAttribute('data-open') !== '1';
+    });
+    var add = $('.add-series');
+    if (add) add.hidden = rows.every(function (li) { return !li.hidden; });
+  }
+
+  function bindControls() {
+    var c = controls();
+    if (!c || c.getAttribute('data-bound')) return;
+    c.setAttribute('data-bound', '1');
+    kindChanged();
+    tidyRows();
+
+    c.addEventListener('change', function (e) {
+      var t = e.target;
+      if (!t || !t.name) return;
+      if (t.name === 'kind') kindChanged();
+      if (t.name === 'retain') return; /* applies to the next upload */
+      if (t.name === 'filter' || t.name === 'name') tidyRows();
+      if (t.name === 'start' || t.name === 'end') {
+        var reset = $('.reset-zoom');
+        if (reset) reset.hidden = !(form().elements.namedItem('start').value ||
+                                    form().elements.namedItem('end').value);
+      }
+      refresh();
+    });
+    c.addEventListener('click', function (e) {
+      var t = e.target;
+      if (!t || !t.closest) return;
+      if (t.closest('.add-series')) {
+        var blank = $$('.series-row').filter(function (li) {
+          var v = rowValues(li);
+          return !li.hidden && v.filter === '' && v.name === '';
+        })[0];
+        var next = blank || $$('.series-row').filter(function (li) { return li.hidden; })[0];
+        if (next) {
+          next.setAttribute('data-open', '1');
+          tidyRows();
+          var inp = $('input[name=filter]', next);
+          if (inp) inp.focus();
+        }
+      } else if (t.closest('button.remove')) {
+        var li = t.closest('.series-row');
+        var had = rowValues(li).filter !== '' || rowValues(li).name !== '';
+        li.removeAttribute('data-open');
+        $$('input[type=text]', li).forEach(function (i) { i.value = ''; });
+        var col = $('input[name=color]', li);
+        if (col) col.value = PALETTE[Number(li.getAttribute('data-row')) - 1] || '#999999';
+        tidyRows();
+        var first = $('.series-row input[name=filter]');
+        if (first) first.focus();
+        if (had) refresh();
+      } else if (t.closest('.reset-zoom')) {
+        form().elements.namedItem('start').value = '';
+        form().elements.namedItem('end').value = '';
+        t.closest('.reset-zoom').hidden = true;
+        refresh();
+      }
+    });
+  }
+
+  function bindForm() {
+    var f = form();
+    if (!f || !window.FormData || !window.XMLHttpRequest) return;
+    var input = $('input[type=file]', f);
+    var drop = $('.drop', f);
+    var name = $('.drop-name', f);
+
+    function show() {
+      var file = input.files && input.files[0];
+      name.textContent = file ? file.name + ' (' + fmtBytes(file.size) + ')' : '';
+      drop.classList.toggle('has-file', !!file);
+    }
+    input.addEventListener('change', show);
+    show();
+
+    f.addEventListener('submit', function (ev) {
+      var file = input.files && input.files[0];
+      var sub = ev.submitter;
+      var isUpdate = sub ? sub.classList.contains('update') : !file;
+      ev.preventDefault();
+      if (isUpdate && keptId()) {
+        loadView(viewUrl());
+      } else if (file) {
+        upload(file);
+      } else if (lastFile) {
+        upload(lastFile);
+      } else {
+        setStatus('Choose a capture file first.');
+        input.focus();
+      }
+    });
+    bindControls();
+  }
+
+  /* ---- the chart: tooltips and zoom ---- */
+
+  var UNITS = { '\u00b5s': 1e-6, 'us': 1e-6, 'ms': 1e-3, 's': 1, 'min': 60, 'h': 3600 };
+
+  /* x (SVG units) -> seconds, from the time axis' tick labels; null if none. */
+  function timeScale(svg) {
+    var ds = svg.dataset || {};
+    if (ds.x0 && ds.x1 && ds.t0 && ds.t1) {
+      return mapping(+ds.x0, +ds.t0, +ds.x1, +ds.t1);
+    }
+    var title = $('g.at text', svg);
+    if (!title || !/^Time since first packet/.test(title.textContent)) return null;
+    var pts = $$('g.tk[text-anchor=middle] text', svg).map(function (t) {
+      var m = /^(-?[0-9.]+)\s*(\u00b5s|us|ms|s|min|h)$/.exec(t.textContent.trim());
+      return m ? { x: parseFloat(t.getAttribute('x')), t: parseFloat(m[1]) * UNITS[m[2]] }
+               : null;
+    }).filter(function (p) { return p && isFinite(p.x) && isFinite(p.t); });
+    if (pts.length < 2) return null;
+    var a = pts[0], b = pts[pts.length - 1];
+    if (b.x === a.x) return null;
+    return mapping(a.x, a.t, b.x, b.t);
+  }
+
+  function mapping(x0, t0, x1, t1) {
+    var k = (t1 - t0) / (x1 - x0);
+    return function (x) { return t0 + (x - x0) * k; };
+  }
+
+  /* The plot area [left, right] in SVG units, from the axis path. */
+  function plotSpan(svg) {
+    var ax = $('path.ax', svg);
+    var m = ax && /^M\s*([0-9.]+)[ ,]([0-9.]+)V([0-9.]+)H([0-9.]+)/.exec(ax.getAttribute('d'));
+    return m ? { left: parseFloat(m[1]), right: parseFloat(m[4]) } : null;
+  }
+
+  function svgX(svg, clientX, clientY) {
+    var ctm = svg.getScreenCTM();
+    if (!ctm) return null;
+    var p = svg.createSVGPoint();
+    p.x = clientX;
+    p.y = clientY;
+    return p.matrixTransform(ctm.inverse()).x;
+  }
+
+  function fmtSeconds(t) {
+    var s = t.toFixed(6).replace(/0+$/, '').replace(/\.$/, '');
+    return s === '-0' ? '0' : s;
+  }
+
+  function enhanceChart(fig) {
+    var svg = $('svg', fig);
+    var tip = $('.tip', fig);
+    var box = $('.zoom-box', fig);
+    var dragging = null;
+    if (!svg) return;
+
+    /* tooltips: the element's <title>, shown at once and styled */
+    function tipOf(el) {
+      for (; el && el !== svg; el = el.parentNode) {
+        if (el.getAttribute && el.getAttribute('data-tip')) return el;
+        var first = el.firstElementChild;
+        if (first && first.tagName.toLowerCase() === 'title') {
+          el.setAttribute('data-tip', first.textContent);
+          first.remove(); /* no native tooltip on top of ours */
+          return el;
+        }
+      }
+      return null;
+    }
+    svg.addEventListener('pointermove', function (e) {
+      if (!tip || dragging) return;
+      var el = tipOf(e.target);
+      if (!el) { tip.hidden = true; return; }
+      var r = fig.getBoundingClientRect();
+      tip.textContent = el.getAttribute('data-tip');
+      tip.hidden = false;
+      var x = e.clientX - r.left + 14, y = e.clientY - r.top + 14;
+      if (x + tip.offsetWidth > r.width) x = Math.max(0, e.clientX - r.left - tip.offsetWidth - 10);
+      if (y + tip.offsetHeight > r.height) y = Math.max(0, e.clientY - r.top - tip.offsetHeight - 10);
+      tip.style.left = x + 'px';
+      tip.style.top = y + 'px';
+    });
+    svg.addEventListener('pointerleave', function () { if (tip) tip.hidden = true; });
+
+    /* zoom: drag across the plot */
+    var res = $('#result');
+    var kind = res ? res.getAttribute('data-kind') : '';
+    var toTime = kind !== 'hist' ? timeScale(svg) : null;
+    var span = plotSpan(svg);
+    if (!toTime || !span || !box) return;
+    fig.classList.add('zoomable');
+    var hint = $('.zoom-hint');
+    if (hint) hint.hidden = false;
+
+    function clamp(x) { return Math.min(span.right, Math.max(span.left, x)); }
+    function place(a, b) {
+      var r = fig.getBoundingClientRect(), sr = svg.getBoundingClientRect();
+      var scale = sr.width / (svg.viewBox.baseVal.width || sr.width);
+      var left = Math.min(a, b), right = Math.max(a, b);
+      box.style.left = (sr.left - r.left + left * scale) + 'px';
+      box.style.width = ((right - left) * scale) + 'px';
+      box.hidden = false;
+    }
+    svg.addEventListener('pointerdown', function (e) {
+      if (e.button !== 0) return;
+      var x = svgX(svg, e.clientX, e.clientY);
+      if (x === null || x < span.left || x > span.right) return;
+      dragging = { from: x, to: x };
+      if (tip) tip.hidden = true;
+      svg.setPointerCapture(e.pointerId);
+      e.preventDefault();
+    });
+    svg.addEventListener('pointermove', function (e) {
+      if (!dragging) return;
+      dragging.to = clamp(svgX(svg, e.clientX, e.clientY));
+      place(dragging.from, dragging.to);
+    });
+    function end(e) {
+      if (!dragging) return;
+      var d = dragging;
+      dragging = null;
+      box.hidden = true;
+      if (e.type === 'pointercancel' || Math.abs(d.to - d.from) < 4) return;
+      var t1 = toTime(Math.min(d.from, d.to)), t2 = toTime(Math.max(d.from, d.to));
+      var f = form();
+      f.elements.namedItem('start').value = fmtSeconds(t1);
+      f.elements.namedItem('end').value = fmtSeconds(t2);
+      var reset = $('.reset-zoom');
+      if (reset) reset.hidden = false;
+      refresh();
+    }
+    svg.addEventListener('pointerup', end);
+    svg.addEventListener('pointercancel', end);
+  }
+
+  /* ---- downloads ---- */
+
+  /* The inline SVG as a standalone document (its tooltips put back). */
+  function svgText() {
+    var svg = $('#chart svg');
+    if (!svg) return null;
+    var copy = svg.cloneNode(true);
+    $$('[data-tip]', copy).forEach(function (el) {
+      var t = document.createElementNS('http://www.w3.org/2000/svg', 'title');
+      t.textContent = el.getAttribute('data-tip');
+      el.removeAttribute('data-tip');
+      el.insertBefore(t, el.firstChild);
+    });
+    return new XMLSerializer().serializeToString(copy);
+  }
+
+  function save(blob, name) {
+    var a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+
+  function savePng(button) {
+    var text = svgText(), svg = $('#chart svg');
+    if (!text || !svg) return;
+    var w = svg.viewBox.baseVal.width || svg.width.baseVal.value;
+    var h = svg.viewBox.baseVal.height || svg.height.baseVal.value;
+    var url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
+    var img = new Image();
+    img.onload = function () {
+      var scale = 2, canvas = document.createElement('canvas');
+      canvas.width = w * scale;
+      canvas.height = h * scale;
+      var ctx = canvas.getContext('2d');
+      ctx.scale(scale, scale);
+      ctx.drawImage(img, 0, 0, w, h);
+      URL.revokeObjectURL(url);
+      canvas.toBlob(function (png) {
+        if (png) save(png, button.getAttribute('data-name') || 'chart.png');
+      }, 'image/png');
+    };
+    img.onerror = function () {
+      URL.revokeObjectURL(url);
+      setStatus('The PNG could not be made in this browser; download the SVG instead.');
+    };
+    img.src = url;
+  }
+
+  /* not kept: the export form gets the file without choosing it again */
   function fillExport() {
     var input = $('form.export input[type=file]');
     if (!input || !lastFile || typeof DataTransfer !== 'function') return;
@@ -17,90 +548,46 @@
       var dt = new DataTransfer();
       dt.items.add(lastFile);
       input.files = dt.files;
-    } catch (e) { /* older browsers: the user picks the file again */ }
+    } catch (e) { /* the user picks the file again */ }
   }
 
-  function replaceMain(html) {
-    var doc = new DOMParser().parseFromString(html, 'text/html');
-    var fresh = $('main', doc);
-    var cur = $('main');
-    if (!fresh || !cur) return false;
-    cur.replaceWith(document.adoptNode(fresh));
-    document.title = doc.title;
-    bind();
-    fillExport();
-    var result = $('#result');
-    if (result) result.scrollIntoView({ behavior: 'smooth', block: 'start' });
-    return true;
-  }
-
-  function bind() {
-    var form = $('#upload');
-    if (!form || !window.FormData || !window.XMLHttpRequest) return;
-    var input = $('input[type=file]', form);
-    var drop = $('.drop', form);
-    var name = $('.drop-name', form);
-    var bar = $('progress', form);
-    var status = $('.status', form);
-    var button = $('button[type=submit]', form);
-
-    function show() {
-      var f = input.files && input.files[0];
-      name.textContent = f ? f.name : '';
-      drop.classList.toggle('has-file', !!f);
+  function enhanceResult() {
+    var res = $('#result');
+    if (!res) return;
+    var fig = $('#chart', res);
+    if (fig) enhanceChart(fig);
+    var png = $('button.png', res);
+    if (png) {
+      png.hidden = false;
+      png.addEventListener('click', function () { savePng(png); });
     }
-    input.addEventListener('change', show);
-
-    form.addEventListener('submit', function (ev) {
-      var f = input.files && input.files[0];
-      if (!f) return;
-      ev.preventDefault();
-      var xhr = new XMLHttpRequest();
-      xhr.open('POST', form.getAttribute('action') || '/');
-      xhr.responseType = 'text';
-      bar.hidden = false;
-      bar.value = 0;
-      button.disabled = true;
-      status.textContent = 'Uploading\u2026';
-      xhr.upload.addEventListener('progress', function (e) {
-        if (e.lengthComputable) bar.value = Math.round(100 * e.loaded / e.total);
-      });
-      xhr.upload.addEventListener('load', function () {
-        bar.removeAttribute('value'); /* indeterminate while tshark reads it */
-        status.textContent = 'Reading the capture\u2026';
-      });
-      xhr.addEventListener('load', function () {
-        lastFile = f;
-        if (!replaceMain(xhr.responseText)) {
-          status.textContent = 'Unexpected answer (HTTP ' + xhr.status + ')';
-          button.disabled = false;
-          bar.hidden = true;
-        }
-      });
-      xhr.addEventListener('error', function () {
-        status.textContent = 'The upload failed: the connection was closed.';
-        button.disabled = false;
-        bar.hidden = true;
-      });
-      xhr.send(new FormData(form));
-    });
+    fillExport();
   }
 
-  /* drop anywhere: the file goes into the upload form */
-  function dragging(on) {
+  /* ---- history, drop anywhere, start ---- */
+
+  window.addEventListener('popstate', function () {
+    if (/^\/c\/[0-9a-f]{64}/.test(location.pathname)) {
+      loadView(location.pathname + location.search, { noHistory: true, replaceControls: true });
+    } else {
+      location.reload();
+    }
+  });
+
+  function dragOver(on) {
     var drop = $('#upload .drop');
     if (drop) drop.classList.toggle('over', on);
   }
   document.addEventListener('dragover', function (e) {
     e.preventDefault();
-    dragging(true);
+    dragOver(true);
   });
   document.addEventListener('dragleave', function (e) {
-    if (!e.relatedTarget) dragging(false);
+    if (!e.relatedTarget) dragOver(false);
   });
   document.addEventListener('drop', function (e) {
     e.preventDefault();
-    dragging(false);
+    dragOver(false);
     var input = $('#upload input[type=file]');
     var files = e.dataTransfer && e.dataTransfer.files;
     if (!input || !files || !files.length) return;
@@ -113,5 +600,8 @@
     input.dispatchEvent(new Event('change'));
   });
 
-  bind();
+  bindForm();
+  enhanceResult();
+  var res = $('#result'), view = res && res.getAttribute('data-view');
+  if (view && history.replaceState) history.replaceState({ view: view }, '', location.href);
 })();
