@@ -18,7 +18,8 @@
 #define DEFAULT_MAX_UPLOAD_BYTES (1024LL * 1024 * 1024) /* 1 GiB */
 #define DEFAULT_TIMEOUT_S 300                           /* wall clock per tshark run */
 #define DEFAULT_JOBS 0                                  /* 0: number of online cores */
-#define DEFAULT_MAX_PACKETS 0                           /* 0: no packet limit */
+#define DEFAULT_QUEUE 16      /* analyses that may wait for a slot before 503 */
+#define DEFAULT_MAX_PACKETS 0 /* 0: no packet limit */
 #define DEFAULT_TSHARK_MEM_BYTES (8LL * 1024 * 1024 * 1024) /* RLIMIT_AS of tshark */
 
 /* tshark child */
@@ -97,11 +98,14 @@
 /* HTTP */
 #define HTTP_CONN_TIMEOUT_S 30
 #define HTTP_MAX_CONNS 64
-#define HTTP_CONN_MEMORY_BYTES (256 * 1024)
+#define HTTP_MAX_CONNS_PER_IP 48            /* one address cannot take every connection */
+#define HTTP_CONN_MEMORY_BYTES (256 * 1024) /* request head + arguments */
 #define HTTP_POST_BUFFER_BYTES (64 * 1024)
 #define MAX_FIELD_BYTES 4096 /* one non-file form field or query value */
 #define MAX_FILENAME_BYTES 255
 #define RETRY_AFTER_S 5
+#define QUEUE_WAIT_S 60        /* longest wait for an analysis slot, then 503 */
+#define SHUTDOWN_GRACE_MS 8000 /* SIGTERM: running analyses may finish this long */
 
 /* errors */
 #define ERR_MSG_MAX 512

@@ -34,6 +34,7 @@ struct options {
     uint64_t max_upload_bytes;
     int timeout_s;
     int jobs;                   /* concurrent tshark runs; resolved to >= 1 */
+    int queue;                  /* analyses that may wait for a slot; 0: none */
     uint64_t max_packets;       /* 0: none */
     uint64_t tshark_mem_bytes;  /* RLIMIT_AS of each tshark; 0: none */
     char store[MAX_PATH_BYTES]; /* capture store directory; "": <tmpdir>/store */

@@ -10,10 +10,12 @@
 #include <string.h>
 #include <strings.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -61,8 +63,19 @@ struct http {
     struct store *store;           /* owned; NULL: nothing is kept */
     char capinfos[MAX_PATH_BYTES]; /* "" when there is none */
     atomic_uint next_id;
-    atomic_int jobs; /* analyses running now */
     int port;
+
+    /*
+     * Analysis slots: at most opts->jobs run, at most opts->queue wait for
+     * one (up to QUEUE_WAIT_S), the rest get 503. The fds of running
+     * analyses are kept so a shutdown past its grace period can end them.
+     */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int running;
+    int waiting;
+    int stopping;
+    int active_fds[HTTP_MAX_CONNS];
 };
 
 enum route {
@@ -111,7 +124,7 @@ struct req {
     struct view *view;     /* owned; allocated when the parameters are read */
     struct store_ref *ref; /* the kept capture in use; owned */
     char *location;        /* Content-Location of the answer; owned */
-    int job;               /* holds one of h->jobs */
+    int job;               /* holds one of h's analysis slots */
     struct chart *chart;   /* owned; allocated and chart_init'ed by render() */
 };
 
@@ -593,6 +606,107 @@ static struct req *req_new(struct http *h, const char *url, const char *method) 
     return r;
 }
 
+/* 1 when a new analysis would get 503 now: every slot and queue place taken. */
+static int slots_full(struct http *h) {
+    int full;
+
+    pthread_mutex_lock(&h->lock);
+    full = h->stopping || (h->running >= h->opts->jobs && h->waiting >= h->opts->queue);
+    pthread_mutex_unlock(&h->lock);
+    return full;
+}
+
+/* Is the client behind fd gone? (a closed socket reads as EOF) */
+static int client_gone(int fd) {
+    struct pollfd p = {fd, POLLIN, 0};
+    char c;
+
+    if (fd == -1 || poll(&p, 1, 0) <= 0)
+        return 0;
+    if (p.revents & (POLLHUP | POLLERR))
+        return 1;
+    return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+/*
+ * Take an analysis slot, waiting in the bounded queue when all are busy.
+ * fd (the client socket, or -1) is registered so a shutdown can end the
+ * analysis. 0, or -1 with err: 503 (queue full, waited QUEUE_WAIT_S, or
+ * stopping), 499 (the client left while waiting).
+ */
+static int slot_acquire(struct http *h, int fd, struct err *err) {
+    struct timespec until, step;
+    int rc = -1, i, queued = 0;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += QUEUE_WAIT_S;
+    pthread_mutex_lock(&h->lock);
+    while (!h->stopping && h->running >= h->opts->jobs) {
+        if (!queued) {
+            if (h->waiting >= h->opts->queue) {
+                err_set(err, 503,
+                        "busy: all %d analysis slots and %d queue places are taken, try "
+                        "again in %d s",
+                        h->opts->jobs, h->opts->queue, RETRY_AFTER_S);
+                goto done;
+            }
+            h->waiting++;
+            queued = 1;
+        }
+        /* wake at least once a second to notice a client that left */
+        clock_gettime(CLOCK_REALTIME, &step);
+        step.tv_sec += 1;
+        if (step.tv_sec > until.tv_sec)
+            step = until;
+        pthread_cond_timedwait(&h->changed, &h->lock, &step);
+        if (client_gone(fd)) {
+            err_set(err, 499, "client went away");
+            goto done;
+        }
+        clock_gettime(CLOCK_REALTIME, &step);
+        if (step.tv_sec >= until.tv_sec && h->running >= h->opts->jobs) {
+            err_set(err, 503, "busy: waited %d s for an analysis slot, try again in %d s",
+                    QUEUE_WAIT_S, RETRY_AFTER_S);
+            goto done;
+        }
+    }
+    if (h->stopping) {
+        err_set(err, 503, "the server is shutting down, try again in %d s",
+                RETRY_AFTER_S);
+        goto done;
+    }
+    h->running++;
+    for (i = 0; fd != -1 && i < HTTP_MAX_CONNS; i++) {
+        if (h->active_fds[i] == -1) {
+            h->active_fds[i] = fd;
+            break;
+        }
+    }
+    rc = 0;
+done:
+    if (queued)
+        h->waiting--;
+    pthread_cond_broadcast(&h->changed);
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+/* Give back a slot taken by slot_acquire (fd as given there, or -1). */
+static void slot_release(struct http *h, int fd) {
+    int i;
+
+    pthread_mutex_lock(&h->lock);
+    h->running--;
+    for (i = 0; fd != -1 && i < HTTP_MAX_CONNS; i++) {
+        if (h->active_fds[i] == fd) {
+            h->active_fds[i] = -1;
+            break;
+        }
+    }
+    pthread_cond_broadcast(&h->changed);
+    pthread_mutex_unlock(&h->lock);
+}
+
 static void req_free(struct req *r) {
     if (r == NULL)
         return;
@@ -606,7 +720,7 @@ static void req_free(struct req *r) {
     free(r->chart);
     free(r->view);
     if (r->job)
-        atomic_fetch_sub(&r->h->jobs, 1);
+        slot_release(r->h, -1);
     buf_release(&r->form);
     free(r->location);
     free(r);
@@ -673,9 +787,11 @@ static void check_headers(struct req *r, struct MHD_Connection *conn) {
     if (build_view(r, conn, r->route == ROUTE_API ? VIEW_SVG : VIEW_HTML, 0, &r->err) ==
         -1)
         return;
-    if (atomic_load(&r->h->jobs) >= o->jobs) {
-        err_set(&r->err, 503, "busy: all %d analysis slots are in use, try again in %d s",
-                o->jobs, RETRY_AFTER_S);
+    if (slots_full(r->h)) {
+        err_set(&r->err, 503,
+                "busy: all %d analysis slots and %d queue places are taken, try again "
+                "in %d s",
+                o->jobs, o->queue, RETRY_AFTER_S);
         return;
     }
     r->pp = MHD_create_post_processor(conn, HTTP_POST_BUFFER_BYTES, on_field, r);
@@ -814,12 +930,10 @@ static enum MHD_Result render(struct req *r, struct MHD_Connection *conn,
     int cancel_fd = -1, rc, kept = !fresh, have_info = 0;
     enum view_format f = r->view->format;
 
-    if (atomic_fetch_add(&h->jobs, 1) >= h->opts->jobs) {
-        atomic_fetch_sub(&h->jobs, 1);
-        err_set(&err, 503, "busy: all %d analysis slots are in use, try again in %d s",
-                h->opts->jobs, RETRY_AFTER_S);
+    if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD)) != NULL)
+        cancel_fd = ci->connect_fd;
+    if (slot_acquire(h, cancel_fd, &err) == -1)
         goto fail;
-    }
     r->job = 1;
     if (check_filters(r, &err) == -1)
         goto fail;
@@ -829,8 +943,6 @@ static enum MHD_Result render(struct req *r, struct MHD_Connection *conn,
     }
     view_apply(r->view, r->chart);
     snprintf(r->chart->subject, sizeof(r->chart->subject), "%s", display);
-    if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD)) != NULL)
-        cancel_fd = ci->connect_fd;
     rc = pipeline_chart(h->ts, path, display, cancel_fd, r->chart, &err);
     if (rc == 0 && fresh) {
         if (!r->view->retain)
@@ -853,7 +965,7 @@ static enum MHD_Result render(struct req *r, struct MHD_Connection *conn,
         else
             log_debug("req %u: capinfos: %s", r->id, ierr.msg);
     }
-    atomic_fetch_sub(&h->jobs, 1);
+    slot_release(h, cancel_fd);
     r->job = 0;
     /* tshark and capinfos are done with the file */
     if (r->ref != NULL) {
@@ -909,7 +1021,7 @@ static enum MHD_Result render(struct req *r, struct MHD_Connection *conn,
     return reply_buf_take(r, conn, 200, CTYPE_HTML, &out, CACHE_NO_STORE);
 fail:
     if (r->job) {
-        atomic_fetch_sub(&h->jobs, 1);
+        slot_release(h, cancel_fd);
         r->job = 0;
     }
     /* the error page may still offer the kept capture (a bad filter, say) */
@@ -1130,6 +1242,40 @@ static int open_store(struct http *h, struct err *err) {
     return 0;
 }
 
+static int hexval(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Percent-decoding of the URL and its arguments (MHD's unescape callback).
+ * As MHD's own, except that "%00" stays as it is: a decoded NUL would cut
+ * the C string our router sees ("style.css%00.html" would serve style.css).
+ */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
+    char *r = s, *w = s;
+    int hi, lo;
+
+    (void)cls;
+    (void)c;
+    while (*r != '\0') {
+        if (r[0] == '%' && (hi = hexval(r[1])) != -1 && (lo = hexval(r[2])) != -1 &&
+            (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 struct http *http_start(const struct options *opts, const struct tshark *ts,
                         struct err *err) {
     struct http *h = NULL;
@@ -1146,7 +1292,10 @@ struct http *http_start(const struct options *opts, const struct tshark *ts,
     h->opts = opts;
     h->ts = ts;
     atomic_init(&h->next_id, 0);
-    atomic_init(&h->jobs, 0);
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_cond_init(&h->changed, NULL);
+    for (rc = 0; rc < HTTP_MAX_CONNS; rc++)
+        h->active_fds[rc] = -1;
     if (page_load(&h->page, opts->www, err) == -1)
         goto fail;
     if (upload_prepare_dir(opts->tmpdir, err) == -1)
@@ -1174,8 +1323,9 @@ struct http *http_start(const struct options *opts, const struct tshark *ts,
                 gai_strerror(rc));
         goto fail;
     }
+    /* ITC: MHD_quiesce_daemon (graceful stop) needs it in this threading mode */
     flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-            MHD_USE_ERROR_LOG;
+            MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* the logger must come first, or MHD logs the earlier options' errors itself */
@@ -1185,7 +1335,9 @@ struct http *http_start(const struct options *opts, const struct tshark *ts,
         on_completed, h, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_BYTES,
-        MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_END);
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNS_PER_IP,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_END);
     if (h->d == NULL) {
         err_set(err, 500, "cannot listen on '%s' port %d (see the log above)", opts->bind,
                 opts->port);
@@ -1205,6 +1357,8 @@ fail:
     if (h != NULL) {
         store_close(h->store);
         page_release(&h->page);
+        pthread_cond_destroy(&h->changed);
+        pthread_mutex_destroy(&h->lock);
         free(h);
     }
     return NULL;
@@ -1215,12 +1369,49 @@ int http_port(const struct http *h) {
 }
 
 void http_stop(struct http *h) {
+    struct timespec until;
+    MHD_socket lfd;
+    int i, ended = 0;
+
     if (h == NULL)
         return;
-    /* joins every connection thread: running requests finish first */
-    if (h->d != NULL)
+    if (h->d != NULL) {
+        /* stop accepting, then give running analyses SHUTDOWN_GRACE_MS */
+        if ((lfd = MHD_quiesce_daemon(h->d)) != MHD_INVALID_SOCKET)
+            close(lfd);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += SHUTDOWN_GRACE_MS / 1000;
+        until.tv_nsec += (long)(SHUTDOWN_GRACE_MS % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&h->lock);
+        h->stopping = 1;
+        pthread_cond_broadcast(&h->changed);
+        while (h->running > 0 || h->waiting > 0)
+            if (pthread_cond_timedwait(&h->changed, &h->lock, &until) != 0)
+                break;
+        /*
+         * Past the grace period: shutting the client sockets down makes each
+         * running tshark's cancel fd fire, so it is killed and reaped.
+         */
+        for (i = 0; i < HTTP_MAX_CONNS; i++) {
+            if (h->active_fds[i] != -1) {
+                shutdown(h->active_fds[i], SHUT_RDWR);
+                ended++;
+            }
+        }
+        pthread_mutex_unlock(&h->lock);
+        if (ended > 0)
+            log_warnx("stopping: %d analyses still running after %d ms, ended", ended,
+                      SHUTDOWN_GRACE_MS);
+        /* joins every connection thread */
         MHD_stop_daemon(h->d);
+    }
     store_close(h->store);
     page_release(&h->page);
+    pthread_cond_destroy(&h->changed);
+    pthread_mutex_destroy(&h->lock);
     free(h);
 }

@@ -25,6 +25,8 @@ static const char usage[] =
     "                       default 1G)\n"
     "  --timeout SECONDS    wall clock per tshark run (PCAPCHART_TIMEOUT, default 300)\n"
     "  --jobs N             tshark runs at once (PCAPCHART_JOBS, default: cores)\n"
+    "  --queue N            analyses waiting for a slot before 503 (PCAPCHART_QUEUE,\n"
+    "                       default 16)\n"
     "  --max-packets N      stop reading a capture after N packets, 0 for no limit\n"
     "                       (PCAPCHART_MAX_PACKETS, default 0)\n"
     "  --tshark-mem BYTES   address-space limit of each tshark, 0 for none\n"
@@ -136,6 +138,11 @@ static int apply(struct options *o, const char *name, const char *val, struct er
         if (parse_u64(val, 0, 86400, &v) == -1 || v == 0)
             return BAD_VALUE();
         o->timeout_s = (int)v;
+    } else if (strcmp(name, "queue") == 0) {
+        NEED_VALUE();
+        if (parse_u64(val, 0, 4096, &v) == -1)
+            return BAD_VALUE();
+        o->queue = (int)v;
     } else if (strcmp(name, "jobs") == 0) {
         NEED_VALUE();
         if (parse_u64(val, 0, 1024, &v) == -1)
@@ -205,10 +212,10 @@ static int is_flag(const char *name) {
 }
 
 static const char *const known_options[] = {
-    "port",       "bind",      "tmpdir",     "tshark",      "www",
-    "max-upload", "timeout",   "jobs",       "max-packets", "tshark-mem",
-    "store",      "store-max", "store-ttl",  "verbose",     "format",
-    "width",      "height",    "max-points", "warm",
+    "port",       "bind",    "tmpdir",    "tshark",     "www",
+    "max-upload", "timeout", "jobs",      "queue",      "max-packets",
+    "tshark-mem", "store",   "store-max", "store-ttl",  "verbose",
+    "format",     "width",   "height",    "max-points", "warm",
 };
 
 static int is_known(const char *name) {
@@ -221,8 +228,9 @@ static int is_known(const char *name) {
 }
 
 static const char *const env_options[] = {
-    "port", "bind",        "tmpdir", "tshark",    "www",       "max-upload", "timeout",
-    "jobs", "max-packets", "store",  "store-max", "store-ttl", "verbose",    "warm",
+    "port",       "bind",      "tmpdir",    "tshark",  "www",
+    "max-upload", "timeout",   "jobs",      "queue",   "max-packets",
+    "store",      "store-max", "store-ttl", "verbose", "warm",
 };
 
 static int apply_env(struct options *o, char *const envp[], struct err *err) {
@@ -281,6 +289,7 @@ static void set_defaults(struct options *o, char *const envp[]) {
     o->max_upload_bytes = DEFAULT_MAX_UPLOAD_BYTES;
     o->timeout_s = DEFAULT_TIMEOUT_S;
     o->jobs = DEFAULT_JOBS;
+    o->queue = DEFAULT_QUEUE;
     o->max_packets = DEFAULT_MAX_PACKETS;
     o->tshark_mem_bytes = DEFAULT_TSHARK_MEM_BYTES;
     o->store_max_bytes = DEFAULT_STORE_MAX_BYTES;

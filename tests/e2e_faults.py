@@ -13,6 +13,7 @@ Clients: slow uploads, hang-ups mid-upload and mid-analysis, more analyses
 than --jobs (503 + Retry-After). Start-up with a missing tshark must fail
 with a message naming tshark. SIGTERM during an analysis ends cleanly.
 """
+import json
 import os
 import random
 import shutil
@@ -80,6 +81,7 @@ some() {  # the first N packets of the exit_mid series
 }
 case "$mode" in
 normal) exec "$REAL" "$@" ;;
+slow) @SLEEP@ 2; exec "$REAL" "$@" ;;
 hang) exec @SLEEP@ 3600 ;;
 hang_noterm) trap '' TERM INT HUP; exec @SLEEP@ 3600 ;;
 hang_after_packets) start; some; exec @SLEEP@ 3600 ;;
@@ -419,6 +421,26 @@ def jobs_limit(R, srv, fake):
     normal_ok(R, srv, fake, "after the --jobs test")
 
 
+def graceful_stop(R, srv, fake):
+    """SIGTERM while an analysis runs: it still gets its chart, then exit 0."""
+    fake.set("slow")
+    out = {}
+
+    def req():
+        out["a"] = srv.post("/api/chart?format=json", cap_data(), "http.cap", timeout=60)
+
+    t = threading.Thread(target=req)
+    t.start()
+    R.check(wait_child(srv), "graceful stop: the analysis is running")
+    srv.stop(label="graceful stop")
+    t.join(70)
+    a = out.get("a")
+    ok = a is not None and a.status == 200 and json.loads(a.body).get("packets") == 43
+    R.check(ok, "SIGTERM during an analysis: the request in flight still gets its chart "
+            "(200, 43 packets) within the grace period",
+            a.brief() if a else "no answer")
+
+
 def stop_during_analysis(R, srv, fake):
     fake.set("hang_noterm")
     out = {}
@@ -480,7 +502,11 @@ def main():
     except Exception:  # noqa: BLE001
         R.fail("missing tshark: test raised", traceback.format_exc())
     fake = FakeTshark()
-    srv = pcc.Server(R, ["--tshark", fake.path, "--timeout", str(TIMEOUT_S), "--jobs", "1"],
+    # --queue 0: a second analysis during a hanging one must get 503 at once.
+    # --warm 0: the wrapper picks its fault when a run starts, which a warm
+    # tshark (started ahead) would have done before the test set the mode
+    srv = pcc.Server(R, ["--tshark", fake.path, "--timeout", str(TIMEOUT_S), "--jobs", "1",
+                         "--queue", "0", "--warm", "0"],
                      name="faults server", marker=fake.marker)
     try:
         if srv.start():
@@ -492,6 +518,10 @@ def main():
             hangup_mid_analysis(R, srv, fake)
             jobs_limit(R, srv, fake)
             stop_during_analysis(R, srv, fake)
+            srv2 = pcc.Server(R, ["--tshark", fake.path, "--timeout", "30", "--warm", "0"], name="graceful server",
+                              marker=fake.marker)
+            if srv2.start():
+                graceful_stop(R, srv2, fake)
     except Exception:  # noqa: BLE001 - a bug of the test itself is a failure too
         R.fail("test script raised", traceback.format_exc())
     finally:
