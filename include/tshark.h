@@ -9,6 +9,17 @@
  * when no filter is given and a frame-only profile was prepared, with
  * WIRESHARK_CONFIG_DIR pointing at it (every protocol but frame disabled:
  * same times and lengths, several times faster).
+ *
+ * Warm runs: tshark_pool_start() keeps tshark processes of the unfiltered
+ * command started ahead with `-r -` instead of `-r FILE` (warm.h), blocked
+ * on a stdin pipe. An unfiltered run of a file that starts with a pcap,
+ * pcapng or gzip magic takes one of them, if one is idle, and feeds it the
+ * file: start-up (dissector registration, ~0.15-0.65 s of CPU and ~157 MB)
+ * is then already done. For those formats tshark 4.0.17 prints the same
+ * output from a pipe as from the file (checked for every capture of
+ * ../shared/captures by test_warm); only its messages say "the standard
+ * input" where they said `the file "X"`, and are mapped back. Anything else
+ * (a filter, another format, an empty pool) runs cold, as before.
  */
 #ifndef TSHARK_H
 #define TSHARK_H
@@ -20,6 +31,8 @@
 #include "err.h"
 #include "tsjson.h"
 
+struct warm_pool;
+
 struct tshark {
     char path[MAX_PATH_BYTES];        /* absolute path of the tshark binary */
     char version[128];                /* "4.0.17", from tshark --version */
@@ -27,6 +40,8 @@ struct tshark {
     int timeout_s;                    /* wall clock per run */
     uint64_t max_packets;             /* 0: no limit */
     uint64_t rlimit_as_bytes;         /* 0: none */
+    struct warm_pool *pool; /* owned: warm tshark processes (tshark_pool_start); NULL:
+                               none. Copies of the struct share it: stop it once */
 };
 
 /*
@@ -51,12 +66,31 @@ int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err);
  */
 int tshark_check_filter(const struct tshark *ts, const char *filter, struct err *err);
 
+/*
+ * Start a pool of size warm tshark processes for unfiltered runs (warm.h),
+ * with the command, environment and limits tshark_run() would use cold
+ * (set timeout_s, max_packets, rlimit_as_bytes and the profile first: they
+ * are fixed into the warm processes; RLIMIT_CPU gets WARM_START_CPU_S more
+ * for the start-up). size 0 does nothing. 0, or -1 with err (500) and no
+ * pool (runs stay correct, only cold). Call before threads use ts.
+ */
+int tshark_pool_start(struct tshark *ts, int size, struct err *err);
+
+/*
+ * Kill and reap the idle warm processes and free the pool; ts->pool = NULL.
+ * Runs in flight keep the process they took and reap it themselves. Call
+ * when no other thread uses ts any more (after http_stop). Safe without a
+ * pool and twice.
+ */
+void tshark_pool_stop(struct tshark *ts);
+
 /* What one run saw besides the packets. */
 struct tshark_result {
     uint64_t packets; /* packets handed to the callback */
     int damaged;      /* tshark failed after printing packets: they are real */
     int stopped;      /* stopped early: packet limit or timeout with packets read */
     int exit_status;  /* tshark's status as a shell reports it */
+    int warm;         /* a warm tshark (fed through stdin) did the run */
     char reason[ERR_MSG_MAX]; /* tshark's one-line reason when damaged/stopped, else "" */
 };
 
@@ -69,7 +103,9 @@ struct tshark_job {
 };
 
 /*
- * Run tshark on job->capture and call cb for every packet. 0 on success,
+ * Run tshark on job->capture and call cb for every packet (warm when it can,
+ * see the top; a warm process that turns out to have died before printing
+ * anything is replaced by a cold run, once). 0 on success,
  * including a damaged capture whose frames were read (res->damaged, reason
  * set) and an early stop (res->stopped). -1 with err otherwise:
  *   422 tshark could not read the file (its own reason, one line, without the
@@ -79,7 +115,8 @@ struct tshark_job {
  *   504 the timeout passed before any packet;
  *   499 the client went away (cancel_fd);
  *   500 it could not be started.
- * No child is left running or unreaped on any path.
+ * No child is left running or unreaped on any path. Thread-safe: runs on
+ * one ts may go on in several threads at once.
  */
 int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb cb,
                void *ctx, struct tshark_result *res, struct err *err);

@@ -108,6 +108,10 @@ static int make_pipe(int fds[2]) {
     return 0;
 }
 
+int child_pipe(int fds[2]) {
+    return make_pipe(fds);
+}
+
 static void limit_for(struct rlimit *rl, int resource, uint64_t want, int soft_margin) {
     struct rlimit cur;
     rlim_t v = (rlim_t)want;
@@ -225,7 +229,7 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     char path[MAX_PATH_BYTES];
     const char *prog;
     struct exec_plan pl;
-    int out[2] = {-1, -1}, errp[2] = {-1, -1}, st[2] = {-1, -1};
+    int out[2] = {-1, -1}, errp[2] = {-1, -1}, st[2] = {-1, -1}, inp[2] = {-1, -1};
     int devnull = -1, child_errno = 0, blocked = 0;
     sigset_t all, old;
     ssize_t r;
@@ -241,6 +245,10 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     ch->status = -1;
     ch->tail_len = 0;
     ch->tail[0] = '\0';
+    ch->in_fd = -1;
+    ch->feed_fd = -1;
+    ch->feed_off = 0;
+    ch->feed_cut = 0;
 
     if (spec->argv == NULL || spec->argv[0] == NULL || spec->argv[0][0] == '\0')
         return err_set(err, 500, "cannot run a child: no program given");
@@ -257,6 +265,10 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
         err_set(err, 500, "cannot run '%s': pipe: %s", prog, strerror(errno));
         goto fail;
     }
+    if (spec->stdin_fd == CHILD_STDIN_PIPE && make_pipe(inp) == -1) {
+        err_set(err, 500, "cannot run '%s': pipe: %s", prog, strerror(errno));
+        goto fail;
+    }
     if (spec->stdin_fd == -1) {
         if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
             fd_above_stdio(&devnull) == -1) {
@@ -270,7 +282,9 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     /* execve's prototype predates const; it does not modify them */
     pl.argv = (char *const *)spec->argv;
     pl.envp = spec->envp != NULL ? (char *const *)spec->envp : environ;
-    pl.in_fd = spec->stdin_fd == -1 ? devnull : spec->stdin_fd;
+    pl.in_fd = spec->stdin_fd == -1                 ? devnull
+               : spec->stdin_fd == CHILD_STDIN_PIPE ? inp[0]
+                                                    : spec->stdin_fd;
     pl.out_fd = out[1];
     pl.err_fd = errp[1];
     pl.status_fd = st[1];
@@ -300,6 +314,7 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     close_fd(&errp[1]);
     close_fd(&st[1]);
     close_fd(&devnull);
+    close_fd(&inp[0]);
 
     /* EOF: exec succeeded (the pipe was CLOEXEC); an int: its errno */
     do {
@@ -318,8 +333,10 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
         goto fail;
     }
 
+    /* O_NONBLOCK on our ends only: each pipe end is its own open file */
     if (fcntl(out[0], F_SETFL, O_NONBLOCK) == -1 ||
-        fcntl(errp[0], F_SETFL, O_NONBLOCK) == -1) {
+        fcntl(errp[0], F_SETFL, O_NONBLOCK) == -1 ||
+        (inp[1] != -1 && fcntl(inp[1], F_SETFL, O_NONBLOCK) == -1)) {
         /* cannot happen on a pipe we own; behave as if it did not start */
         int status;
 
@@ -332,6 +349,7 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     ch->pid = pid;
     ch->out_fd = out[0];
     ch->err_fd = errp[0];
+    ch->in_fd = inp[1];
     return 0;
 fail:
     close_fd(&out[0]);
@@ -341,6 +359,8 @@ fail:
     close_fd(&st[0]);
     close_fd(&st[1]);
     close_fd(&devnull);
+    close_fd(&inp[0]);
+    close_fd(&inp[1]);
     return -1;
 }
 
@@ -418,9 +438,102 @@ static int read_stderr(struct child *ch) {
     }
 }
 
+int child_feed_from(struct child *ch, int src_fd, struct err *err) {
+    if (ch->pid <= 0 || ch->in_fd == -1)
+        return err_set(err, 500, "cannot feed the child: it has no stdin pipe");
+    if (ch->feed_fd != -1 || src_fd < 0)
+        return err_set(err, 500, "cannot feed the child: %s",
+                       src_fd < 0 ? "no input" : "a feed is running");
+    ch->feed_fd = src_fd;
+    ch->feed_off = 0;
+    ch->feed_cut = 0;
+    return 0;
+}
+
+/* End the feed: the child sees EOF on stdin. */
+static void feed_stop(struct child *ch) {
+    close_fd(&ch->in_fd);
+    ch->feed_fd = -1;
+}
+
+/*
+ * write() that cannot kill us with SIGPIPE, whatever the process does with
+ * that signal: it is blocked in this thread for the call, and one raised by
+ * the call (it goes to the calling thread) is taken off before unblocking.
+ */
+static ssize_t write_nosigpipe(int fd, const void *p, size_t n) {
+    struct timespec zero = {0, 0};
+    sigset_t pipe_set, old;
+    ssize_t w;
+    int e, blocked;
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    blocked = pthread_sigmask(SIG_BLOCK, &pipe_set, &old) == 0;
+    w = write(fd, p, n);
+    e = errno;
+    if (w == -1 && e == EPIPE && blocked && !sigismember(&old, SIGPIPE)) {
+        while (sigtimedwait(&pipe_set, NULL, &zero) == -1 && errno == EINTR)
+            ;
+    }
+    if (blocked)
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return w;
+}
+
+/*
+ * Copy the feed file into the stdin pipe until the pipe is full, the file
+ * ends (stdin closed: EOF for the child) or the child closed its end. What a
+ * short write left over is read again next time (pread at feed_off), so no
+ * buffer outlives the call. 0, or -1 with err (500).
+ */
+static int pump(struct child *ch, struct err *err) {
+    char buf[FEED_CHUNK_BYTES];
+
+    while (ch->feed_fd != -1 && ch->in_fd != -1) {
+        ssize_t r, w;
+
+        r = pread(ch->feed_fd, buf, sizeof(buf), (off_t)ch->feed_off);
+        if (r == -1 && errno == EINTR)
+            continue;
+        if (r == -1) {
+            int e = errno;
+            feed_stop(ch);
+            return err_set(err, 500, "cannot read the child's input: %s", strerror(e));
+        }
+        if (r == 0) {
+            feed_stop(ch);
+            return 0;
+        }
+        w = write_nosigpipe(ch->in_fd, buf, (size_t)r);
+        if (w > 0) {
+            ch->feed_off += w;
+            if (w < r)
+                return 0; /* the pipe is full: wait for POLLOUT */
+            continue;
+        }
+        if (w == -1 && errno == EINTR)
+            continue;
+        if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (w == -1 && errno == EPIPE) {
+            ch->feed_cut = 1; /* it stopped reading: its status tells why */
+            feed_stop(ch);
+            return 0;
+        }
+        {
+            int e = w == -1 ? errno : EIO;
+            feed_stop(ch);
+            return err_set(err, 500, "cannot write the child's input: %s", strerror(e));
+        }
+    }
+    return 0;
+}
+
 ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
-    struct pollfd pfd[3];
-    int nfd, out_i, err_i, cancel_i;
+    struct pollfd pfd[4];
+    int nfd, out_i, err_i, cancel_i, in_i;
 
     for (;;) {
         int timeout = -1;
@@ -438,7 +551,7 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
             timeout = left > INT_MAX ? INT_MAX : (int)left;
         }
         nfd = 0;
-        out_i = err_i = cancel_i = -1;
+        out_i = err_i = cancel_i = in_i = -1;
         pfd[nfd].fd = ch->out_fd;
         pfd[nfd].events = POLLIN;
         out_i = nfd++;
@@ -452,6 +565,11 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
             pfd[nfd].fd = ch->cancel_fd;
             pfd[nfd].events = POLLRDHUP;
             cancel_i = nfd++;
+        }
+        if (ch->feed_fd != -1 && ch->in_fd != -1) {
+            pfd[nfd].fd = ch->in_fd;
+            pfd[nfd].events = POLLOUT;
+            in_i = nfd++;
         }
         rc = poll(pfd, (nfds_t)nfd, timeout);
         if (rc == -1) {
@@ -469,6 +587,9 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
         }
         if (err_i != -1 && pfd[err_i].revents != 0)
             read_stderr(ch);
+        /* POLLERR here means the child closed its end: pump() sees EPIPE */
+        if (in_i != -1 && pfd[in_i].revents != 0 && pump(ch, err) == -1)
+            return -1;
         if (pfd[out_i].revents != 0) {
             ssize_t r = read(ch->out_fd, dst, n);
             if (r > 0)
@@ -485,6 +606,7 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
 
 void child_kill(struct child *ch) {
     close_fd(&ch->out_fd);
+    feed_stop(ch);
     kill_group(ch);
 }
 
@@ -534,6 +656,7 @@ int child_finish(struct child *ch) {
     int status = -1;
 
     close_fd(&ch->out_fd);
+    feed_stop(ch); /* a child still waiting for input sees EOF and ends */
     if (ch->pid > 0) {
         int64_t until;
 

@@ -104,18 +104,23 @@ static int serve(const struct options *o, struct tshark *ts) {
         goto done;
     }
     make_profile(ts, o->tmpdir, profile, sizeof(profile));
+    /* before http_start: the warm tshark are there when the first request is */
+    if (tshark_pool_start(ts, o->warm, &err) == -1)
+        log_warnx("no warm tshark, every run starts cold: %s", err.msg);
     if ((h = http_start(o, ts, &err)) == NULL) {
         log_warnx("cannot start the server: %s", err.msg);
         goto done;
     }
-    log_info("listening on http://%s:%d/ (tshark %s, %d jobs, tmpdir '%s')", o->bind,
-             http_port(h), ts->version, o->jobs, o->tmpdir);
+    log_info("listening on http://%s:%d/ (tshark %s, %d jobs, %d warm, tmpdir '%s')",
+             o->bind, http_port(h), ts->version, o->jobs, ts->pool != NULL ? o->warm : 0,
+             o->tmpdir);
     while (sigwait(&set, &sig) != 0 || (sig != SIGINT && sig != SIGTERM))
         ;
     log_info("signal %d: stopping", sig);
     rc = 0;
 done:
     http_stop(h);
+    tshark_pool_stop(ts); /* after http_stop: no request takes one any more */
     remove_flat_dir(profile);
     return rc;
 }

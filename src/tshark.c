@@ -13,6 +13,7 @@
 #include "child.h"
 #include "log.h"
 #include "tshark.h"
+#include "warm.h"
 #include "banned.h"
 
 #define FALLBACK_PATH "/usr/local/bin:/usr/bin:/bin"
@@ -563,26 +564,138 @@ static int on_packet(void *vr, const struct pkt *p, struct err *err) {
     return rc;
 }
 
-int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb cb,
-               void *ctx, struct tshark_result *res, struct err *err) {
+/*
+ * The command of a run: `tshark -n -r CAPTURE -T json -e ... [-Y F | -c N]`.
+ * count (>= 32 bytes) holds the -c value. Returns argc; argv needs 16 slots.
+ */
+static int build_argv(const struct tshark *ts, const char *capture, const char *filter,
+                      const char **argv, char *count, size_t countsz) {
+    int argc = 0;
+
+    argv[argc++] = ts->path;
+    argv[argc++] = "-n";
+    argv[argc++] = "-r";
+    argv[argc++] = capture;
+    argv[argc++] = "-T";
+    argv[argc++] = "json";
+    argv[argc++] = "-e";
+    argv[argc++] = "frame.number";
+    argv[argc++] = "-e";
+    argv[argc++] = "frame.time_relative";
+    argv[argc++] = "-e";
+    argv[argc++] = "frame.len";
+    if (filter != NULL && *filter != '\0') {
+        argv[argc++] = "-Y";
+        argv[argc++] = filter;
+    } else if (ts->max_packets != 0 && ts->max_packets < INT_MAX) {
+        /*
+         * Without a filter every packet read is printed, so tshark can stop
+         * by itself; one more than the limit tells a stop from an exact fit.
+         * (With -Y, -c counts packets read, not shown: we count ourselves.)
+         */
+        snprintf(count, countsz, "%llu", (unsigned long long)ts->max_packets + 1);
+        argv[argc++] = "-c";
+        argv[argc++] = count;
+    }
+    argv[argc] = NULL;
+    return argc;
+}
+
+/* The limits of a run's tshark (warm: plus its start-up CPU). */
+static void set_limits(const struct tshark *ts, struct child_spec *spec, int warm) {
+    if (ts->timeout_s > 0)
+        /* a backstop only: the wall-clock deadline normally comes first */
+        spec->rlimit_cpu_s = (uint64_t)ts->timeout_s + (KILL_GRACE_MS + 999) / 1000 +
+                             (warm ? WARM_START_CPU_S : 0);
+    spec->rlimit_as_bytes = ts->rlimit_as_bytes;
+    spec->rlimit_nofile = TSHARK_RLIMIT_NOFILE;
+    spec->rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;
+}
+
+int tshark_pool_start(struct tshark *ts, int size, struct err *err) {
+    struct child_spec spec = CHILD_SPEC_INIT;
+    struct env env;
+    const char *argv[16];
+    char count[32];
+    struct err perr = ERR_INIT;
+
+    if (size <= 0)
+        return 0;
+    if (ts->path[0] == '\0')
+        return err_set(err, 500, "cannot start warm tshark: tshark_init not done");
+    if (ts->pool != NULL)
+        return err_set(err, 500, "cannot start warm tshark: already started");
+    build_argv(ts, "-", NULL, argv, count, sizeof(count));
+    if (build_env(&env, ts->profile_dir) == -1)
+        return err_set(err, 500, "cannot start warm tshark: environment too long");
+    spec.argv = argv;
+    spec.envp = env.vec;
+    spec.stdin_fd = CHILD_STDIN_PIPE;
+    set_limits(ts, &spec, 1);
+    if ((ts->pool = warm_pool_new(&spec, size, &perr)) == NULL) {
+        /* child's message names our binary's path: keep only its reason */
+        const char *why = strstr(perr.msg, "': ");
+        if (why != NULL)
+            return err_set(err, 500, "cannot start warm tshark%s", why + 1);
+        return err_set(err, 500, "cannot start warm tshark: %s", perr.msg);
+    }
+    return 0;
+}
+
+void tshark_pool_stop(struct tshark *ts) {
+    warm_pool_free(ts->pool);
+    ts->pool = NULL;
+}
+
+/*
+ * The capture opened as a warm tshark's stdin, or -1 when it must run cold:
+ * not a regular file, or not starting with a magic of a format tshark reads
+ * the same from a pipe (classic pcap in both byte orders, microsecond and
+ * nanosecond; pcapng; gzip, which tshark unpacks itself).
+ */
+static int warm_input(const char *capture) {
+    unsigned char m[4];
+    struct stat st;
+    int fd;
+
+    if ((fd = open(capture, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+        return -1;
+    if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || pread(fd, m, 4, 0) != 4)
+        goto cold;
+    if (memcmp(m, "\xa1\xb2\xc3\xd4", 4) == 0 || memcmp(m, "\xd4\xc3\xb2\xa1", 4) == 0 ||
+        memcmp(m, "\xa1\xb2\x3c\x4d", 4) == 0 || memcmp(m, "\x4d\x3c\xb2\xa1", 4) == 0 ||
+        memcmp(m, "\x0a\x0d\x0d\x0a", 4) == 0 || memcmp(m, "\x1f\x8b", 2) == 0)
+        return fd;
+cold:
+    close(fd);
+    return -1;
+}
+
+/*
+ * One run, warm if allow_warm and the pool has one, else cold. *retry is set
+ * (and -1 returned, nothing reported) when a warm tshark died by a signal we
+ * did not send before printing a byte: killed while idle, most likely, and
+ * worth one cold run.
+ */
+static int run_once(const struct tshark *ts, const struct tshark_job *job, tsjson_cb cb,
+                    void *ctx, struct tshark_result *res, int allow_warm, int *retry,
+                    struct err *err) {
     struct child ch = CHILD_INIT;
     struct child_spec spec = CHILD_SPEC_INIT;
     struct tsjson js;
     struct env env;
     struct run r;
     struct err ferr = ERR_INIT, cerr = ERR_INIT;
-    struct tshark_result scratch;
     const char *argv[24];
-    const char *display;
-    char count[32];
+    const char *display, *named;
+    char count[32], warm_display[ERR_MSG_MAX];
     char *chunk = NULL;
-    int argc = 0, filtered, fed = 0, read_failed = 0, fin = 0, status;
+    int filtered, fed = 0, read_failed = 0, fin = 0, status, in = -1, warm = 0;
     int64_t started_ms = 0;
+    uint64_t out_bytes = 0;
     ssize_t n;
 
     tsjson_init(&js);
-    if (res == NULL)
-        res = &scratch;
     memset(res, 0, sizeof(*res));
     res->exit_status = -1;
     memset(&r, 0, sizeof(r));
@@ -596,64 +709,63 @@ int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb 
     }
     display = job->display_name != NULL ? job->display_name : "the capture";
     filtered = job->filter != NULL && *job->filter != '\0';
-
-    argv[argc++] = ts->path;
-    argv[argc++] = "-n";
-    argv[argc++] = "-r";
-    argv[argc++] = job->capture;
-    argv[argc++] = "-T";
-    argv[argc++] = "json";
-    argv[argc++] = "-e";
-    argv[argc++] = "frame.number";
-    argv[argc++] = "-e";
-    argv[argc++] = "frame.time_relative";
-    argv[argc++] = "-e";
-    argv[argc++] = "frame.len";
-    if (filtered) {
-        argv[argc++] = "-Y";
-        argv[argc++] = job->filter;
-    } else if (ts->max_packets != 0 && ts->max_packets < INT_MAX) {
-        /*
-         * Without a filter every packet read is printed, so tshark can stop
-         * by itself; one more than the limit tells a stop from an exact fit.
-         * (With -Y, -c counts packets read, not shown: we count ourselves.)
-         */
-        snprintf(count, sizeof(count), "%llu", (unsigned long long)ts->max_packets + 1);
-        argv[argc++] = "-c";
-        argv[argc++] = count;
-    }
-    argv[argc] = NULL;
-
-    if (build_env(&env, filtered ? NULL : ts->profile_dir) == -1) {
-        err_set(err, 500, "cannot run tshark: environment too long");
-        goto fail;
-    }
     if ((chunk = malloc(READ_CHUNK_BYTES)) == NULL) {
         err_set(err, 500, "out of memory");
         goto fail;
     }
-    spec.argv = argv;
-    spec.envp = env.vec;
-    spec.cancel_fd = job->cancel_fd;
-    if (ts->timeout_s > 0) {
-        spec.deadline_ms = mono_now_ms() + (int64_t)ts->timeout_s * 1000;
-        /* a backstop only: the wall-clock deadline normally comes first */
-        spec.rlimit_cpu_s = (uint64_t)ts->timeout_s + (KILL_GRACE_MS + 999) / 1000;
-    }
-    spec.rlimit_as_bytes = ts->rlimit_as_bytes;
-    spec.rlimit_nofile = TSHARK_RLIMIT_NOFILE;
-    spec.rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;
+
     started_ms = mono_now_ms();
-    if (child_start(&ch, &spec, &cerr) == -1) {
-        /* child's message names our binary's path: keep only its reason */
-        const char *why = strstr(cerr.msg, "': ");
-        err_set(err, 500, "cannot run tshark%s", why != NULL ? why + 1 : "");
-        goto fail;
+    if (allow_warm && !filtered && ts->pool != NULL &&
+        (in = warm_input(job->capture)) != -1 && warm_pool_take(ts->pool, &ch) == 0) {
+        /* its clock starts now, not when it was started */
+        ch.deadline_ms =
+            ts->timeout_s > 0 ? started_ms + (int64_t)ts->timeout_s * 1000 : 0;
+        ch.cancel_fd = job->cancel_fd;
+        if (child_feed_from(&ch, in, &cerr) == -1) {
+            err_set(err, 500, "cannot run tshark: %s", cerr.msg);
+            goto fail;
+        }
+        warm = 1;
+        res->warm = 1;
+    } else {
+        if (in != -1) { /* no warm one idle: cold, and tshark opens the file itself */
+            close(in);
+            in = -1;
+        }
+        build_argv(ts, job->capture, job->filter, argv, count, sizeof(count));
+        if (build_env(&env, filtered ? NULL : ts->profile_dir) == -1) {
+            err_set(err, 500, "cannot run tshark: environment too long");
+            goto fail;
+        }
+        spec.argv = argv;
+        spec.envp = env.vec;
+        spec.cancel_fd = job->cancel_fd;
+        if (ts->timeout_s > 0)
+            spec.deadline_ms = started_ms + (int64_t)ts->timeout_s * 1000;
+        set_limits(ts, &spec, 0);
+        if (child_start(&ch, &spec, &cerr) == -1) {
+            /* child's message names our binary's path: keep only its reason */
+            const char *why = strstr(cerr.msg, "': ");
+            err_set(err, 500, "cannot run tshark%s", why != NULL ? why + 1 : "");
+            goto fail;
+        }
+    }
+    /*
+     * Through stdin tshark says "the standard input" where it says
+     * `the file "PATH"` for a file: the same text once both are mapped.
+     */
+    if (warm) {
+        snprintf(warm_display, sizeof(warm_display), "file \"%s\"", display);
+        named = "standard input";
+    } else {
+        snprintf(warm_display, sizeof(warm_display), "%s", display);
+        named = job->capture;
     }
 
     for (;;) {
         n = child_read(&ch, chunk, READ_CHUNK_BYTES, &cerr);
         if (n > 0) {
+            out_bytes += (uint64_t)n;
             if ((fed = tsjson_feed(&js, chunk, (size_t)n, on_packet, &r, &ferr)) == 0)
                 continue;
             child_kill(&ch); /* its SIGPIPE or SIGTERM death is expected */
@@ -666,11 +778,18 @@ int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb 
     }
     status = child_finish(&ch);
     res->exit_status = status;
-    log_debug("tshark: %llu packets, exit %d, %lld ms wall, %lld ms cpu, %lld MB peak",
-              (unsigned long long)res->packets, status,
-              (long long)(mono_now_ms() - started_ms), (long long)ch.cpu_ms,
-              (long long)ch.maxrss_kb / 1024);
+    log_debug(
+        "tshark: %llu packets, exit %d, %lld ms wall, %lld ms cpu, %lld MB peak, %s",
+        (unsigned long long)res->packets, status, (long long)(mono_now_ms() - started_ms),
+        (long long)ch.cpu_ms, (long long)ch.maxrss_kb / 1024, warm ? "warm" : "cold");
 
+    if (warm && out_bytes == 0 && !read_failed && !ch.timed_out && !ch.cancelled &&
+        status > 128 && status != 128 + SIGXCPU) {
+        log_warnx("warm tshark died (signal %d) before any output; running it cold",
+                  status - 128);
+        *retry = 1;
+        goto fail;
+    }
     if (fed == 1) {
         res->stopped = 1;
         snprintf(res->reason, sizeof(res->reason), "stopped after %llu packets",
@@ -714,7 +833,7 @@ int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb 
     }
     if (status != 0) {
         /* a failure after packets: those frames are real, keep them */
-        clean_reason(&ch, job->capture, display, 0, res->reason, sizeof(res->reason));
+        clean_reason(&ch, named, warm_display, 0, res->reason, sizeof(res->reason));
         if (res->packets > 0) {
             res->damaged = 1;
             if (res->reason[0] == '\0')
@@ -736,12 +855,31 @@ int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb 
         goto fail;
     }
 done:
+    if (in != -1)
+        close(in);
     free(chunk);
     tsjson_release(&js);
     return 0;
 fail:
     child_finish(&ch);
+    if (in != -1)
+        close(in);
     free(chunk);
     tsjson_release(&js);
     return -1;
+}
+
+int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb cb,
+               void *ctx, struct tshark_result *res, struct err *err) {
+    struct tshark_result scratch;
+    int retry = 0;
+
+    if (res == NULL)
+        res = &scratch;
+    if (run_once(ts, job, cb, ctx, res, 1, &retry, err) == 0)
+        return 0;
+    if (!retry)
+        return -1;
+    /* no packet reached cb: a second run starts from scratch */
+    return run_once(ts, job, cb, ctx, res, 0, &retry, err);
 }

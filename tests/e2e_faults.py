@@ -81,7 +81,7 @@ some() {  # the first N packets of the exit_mid series
 }
 case "$mode" in
 normal) exec "$REAL" "$@" ;;
-slow) @SLEEP@ 2; exec "$REAL" "$@" ;;
+slow) @SLEEP@ 1; exec "$REAL" "$@" ;;
 hang) exec @SLEEP@ 3600 ;;
 hang_noterm) trap '' TERM INT HUP; exec @SLEEP@ 3600 ;;
 hang_after_packets) start; some; exec @SLEEP@ 3600 ;;

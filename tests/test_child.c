@@ -1,4 +1,7 @@
-/* test_child.c - child.c: status, pipes, tail, deadline, group kill, rlimits, fds */
+/*
+ * test_child.c - child.c: status, pipes, tail, deadline, group kill, rlimits, fds,
+ * and the stdin pump (child_feed_from)
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -500,6 +503,207 @@ static void test_cloexec(void) {
     buf_release(&out);
 }
 
+/* A temp file of n bytes (a pattern that shows misplaced chunks); its fd. */
+static int pattern_file(size_t n) {
+    char tmpl[] = "/tmp/test_child.XXXXXX";
+    char block[8192];
+    size_t done = 0;
+    int fd = mkstemp(tmpl);
+
+    if (fd == -1)
+        return -1;
+    unlink(tmpl);
+    while (done < n) {
+        size_t i, k = n - done < sizeof(block) ? n - done : sizeof(block);
+        for (i = 0; i < k; i++)
+            block[i] = (char)((done + i) * 7 + (done + i) / 251);
+        if (write(fd, block, k) != (ssize_t)k) {
+            close(fd);
+            return -1;
+        }
+        done += k;
+    }
+    lseek(fd, 3, SEEK_SET); /* the feed must not care where the offset is */
+    return fd;
+}
+
+/* 1 when data equals what pattern_file wrote, from byte 0 */
+static int is_pattern(const char *data, size_t n) {
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (data[i] != (char)(i * 7 + i / 251))
+            return 0;
+    return 1;
+}
+
+/* Start argv with a stdin pipe fed from fd; the spec's deadline and cancel fd. */
+static int start_fed(struct child *ch, const char *const *argv, int fd, int64_t deadline,
+                     int cancel_fd, struct err *err) {
+    struct child_spec spec = CHILD_SPEC_INIT;
+
+    spec.argv = argv;
+    spec.stdin_fd = CHILD_STDIN_PIPE;
+    spec.deadline_ms = deadline;
+    spec.cancel_fd = cancel_fd;
+    if (child_start(ch, &spec, err) == -1)
+        return -1;
+    return child_feed_from(ch, fd, err);
+}
+
+/* Read all stdout into out; the count, or -1 with err. */
+static int read_all(struct child *ch, struct buf *out, struct err *err) {
+    char chunk[READ_CHUNK_BYTES];
+    ssize_t n;
+
+    while ((n = child_read(ch, chunk, sizeof(chunk), err)) > 0)
+        if (buf_append(out, chunk, (size_t)n) == -1)
+            return -1;
+    return n == 0 ? 0 : -1;
+}
+
+/* the stdin pump: copying a file into the child while reading its output */
+static void test_feed(void) {
+    struct child ch = CHILD_INIT;
+    struct buf out = BUF_INIT(OUT_MAX);
+    struct err err = ERR_INIT;
+    const char *cat[] = {"cat", NULL};
+    const size_t big = 3 * 1024 * 1024 + 4321; /* far more than a pipe holds */
+    int fd = pattern_file(big), empty = pattern_file(0);
+    int64_t t0;
+
+    CHECK(fd != -1 && empty != -1);
+
+    /* everything through cat, in order: feeding and reading interleave */
+    CHECK(start_fed(&ch, cat, fd, mono_now_ms() + 20000, -1, &err) == 0);
+    CHECK(ch.in_fd > 2 && (fcntl(ch.in_fd, F_GETFD) & FD_CLOEXEC) &&
+          (fcntl(ch.in_fd, F_GETFL) & O_NONBLOCK));
+    CHECK(read_all(&ch, &out, &err) == 0);
+    CHECK(child_finish(&ch) == 0);
+    CHECK(out.len == big && is_pattern(out.data, out.len));
+    CHECK(ch.feed_off == (int64_t)big && !ch.feed_cut && ch.in_fd == -1);
+    CHECK(lseek(fd, 0, SEEK_CUR) == 3); /* pread: the offset is left alone */
+    buf_reset(&out);
+
+    /* an empty file: EOF at once */
+    CHECK(start_fed(&ch, cat, empty, mono_now_ms() + 20000, -1, &err) == 0);
+    CHECK(read_all(&ch, &out, &err) == 0 && out.len == 0);
+    CHECK(child_finish(&ch) == 0);
+
+    /* the child stops reading early: EPIPE ends the feed, no SIGPIPE for us */
+    {
+        const char *head[] = {"head", "-c", "1000", NULL};
+        const char *quit[] = {"/bin/sh", "-c", "exit 3", NULL};
+        struct sigaction dfl, old;
+
+        /* SIGPIPE at default, as in a CLI: the write must still not kill us */
+        memset(&dfl, 0, sizeof(dfl));
+        dfl.sa_handler = SIG_DFL;
+        sigaction(SIGPIPE, &dfl, &old);
+        CHECK(start_fed(&ch, head, fd, mono_now_ms() + 20000, -1, &err) == 0);
+        CHECK(read_all(&ch, &out, &err) == 0);
+        CHECK(child_finish(&ch) == 0);
+        CHECK(out.len == 1000 && is_pattern(out.data, out.len));
+        CHECK(ch.feed_cut && ch.feed_off < (int64_t)big);
+        buf_reset(&out);
+        CHECK(start_fed(&ch, quit, fd, mono_now_ms() + 20000, -1, &err) == 0);
+        CHECK(read_all(&ch, &out, &err) == 0 && out.len == 0);
+        CHECK(child_finish(&ch) == 3);
+        sigaction(SIGPIPE, &old, NULL);
+        {
+            sigset_t pend;
+            sigpending(&pend);
+            CHECK(!sigismember(&pend, SIGPIPE));
+        }
+    }
+
+    /* a child that never reads: the deadline still fires while stdin is full */
+    {
+        const char *sleeper[] = {"sleep", "100", NULL};
+        t0 = mono_now_ms();
+        CHECK(start_fed(&ch, sleeper, fd, t0 + 300, -1, &err) == 0);
+        CHECK(read_all(&ch, &out, &err) == -1 && err.status == 504);
+        CHECK(ch.timed_out && ch.feed_off > 0 && ch.feed_off < (int64_t)big);
+        CHECK(child_finish(&ch) == 128 + SIGTERM);
+        CHECK(mono_now_ms() - t0 >= 300 && mono_now_ms() - t0 < SLOW_MS);
+    }
+
+    /* the client goes away while we feed: killed at once */
+    {
+        const char *sleeper[] = {"sleep", "100", NULL};
+        int sv[2];
+
+        CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+        close(sv[1]);
+        t0 = mono_now_ms();
+        CHECK(start_fed(&ch, sleeper, fd, t0 + 20000, sv[0], &err) == 0);
+        err.status = 0;
+        CHECK(read_all(&ch, &out, &err) == -1 && err.status == 499);
+        CHECK(ch.cancelled && !ch.timed_out);
+        CHECK(child_finish(&ch) == 128 + SIGTERM);
+        CHECK(mono_now_ms() - t0 < SLOW_MS);
+        close(sv[0]);
+    }
+
+    /* finish without feeding: stdin closes, cat ends, nothing hangs */
+    {
+        struct child_spec spec = CHILD_SPEC_INIT;
+        spec.argv = cat;
+        spec.stdin_fd = CHILD_STDIN_PIPE;
+        t0 = mono_now_ms();
+        CHECK(child_start(&ch, &spec, &err) == 0);
+        CHECK(child_finish(&ch) == 0);
+        CHECK(ch.in_fd == -1 && mono_now_ms() - t0 < SLOW_MS);
+    }
+
+    /* misuse: no stdin pipe, a second feed, a source pread cannot read */
+    {
+        struct child_spec spec = CHILD_SPEC_INIT;
+        int p[2];
+
+        spec.argv = cat;
+        CHECK(child_start(&ch, &spec, &err) == 0);
+        err.status = 0;
+        CHECK(child_feed_from(&ch, fd, &err) == -1 && err.status == 500);
+        CHECK(child_finish(&ch) == 0);
+        CHECK(child_feed_from(&ch, fd, NULL) == -1); /* finished: no child */
+
+        CHECK(start_fed(&ch, cat, fd, mono_now_ms() + 20000, -1, &err) == 0);
+        CHECK(child_feed_from(&ch, empty, NULL) == -1);
+        child_kill(&ch);
+        child_finish(&ch);
+
+        CHECK(pipe(p) == 0);
+        CHECK(start_fed(&ch, cat, p[0], mono_now_ms() + 20000, -1, &err) == 0);
+        err.status = 0;
+        CHECK(read_all(&ch, &out, &err) == -1 && err.status == 500);
+        CHECK(strstr(err.msg, "input") != NULL);
+        CHECK(child_finish(&ch) == 0); /* its stdin was closed: cat ends */
+        close(p[0]);
+        close(p[1]);
+    }
+
+    /* another child started meanwhile does not hold our stdin pipe open */
+    {
+        struct child other = CHILD_INIT;
+        struct child_spec spec = CHILD_SPEC_INIT;
+        const char *ls[] = {"ls", "/proc/self/fd", NULL};
+
+        spec.argv = cat;
+        spec.stdin_fd = CHILD_STDIN_PIPE;
+        CHECK(child_start(&ch, &spec, &err) == 0);
+        buf_reset(&out);
+        CHECK(run_argv(ls, &other, &out, &err) == 0);
+        CHECK(out.len == 8 && memcmp(out.data, "0\n1\n2\n3\n", 8) == 0);
+        t0 = mono_now_ms();
+        CHECK(child_finish(&ch) == 0); /* EOF reached cat: no other writer */
+        CHECK(mono_now_ms() - t0 < SLOW_MS);
+    }
+    close(fd);
+    close(empty);
+    buf_release(&out);
+}
+
 /* Threads: quick children must see EOF at once while others are started. */
 static volatile int slow_runs;
 
@@ -561,6 +765,7 @@ int main(void) {
     test_rlimits();
     test_signals_group();
     test_cloexec();
+    test_feed();
     test_threads();
 
     CHECK(count_fds() == fds);
