@@ -29,7 +29,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pcc  # noqa: E402
 
-TIMEOUT_S = 2
+TIMEOUT_S = 5  # generous: a real tshark on a loaded machine can take seconds
 EXIT_MID_PACKETS = 5
 EXIT_MID_FRAMES = [("%d.%09d" % divmod(i * 250000000, 1000000000), 60 + i)
                    for i in range(EXIT_MID_PACKETS)]
