@@ -74,6 +74,7 @@ struct http {
     pthread_cond_t changed;
     int running;
     int waiting;
+    int answering; /* took a slot, answer not yet sent: a graceful stop waits */
     int stopping;
     int active_fds[HTTP_MAX_CONNS];
 };
@@ -125,6 +126,7 @@ struct req {
     struct store_ref *ref; /* the kept capture in use; owned */
     char *location;        /* Content-Location of the answer; owned */
     int job;               /* holds one of h's analysis slots */
+    int answering;         /* counted in h->answering until the request ends */
     struct chart *chart;   /* owned; allocated and chart_init'ed by render() */
 };
 
@@ -676,6 +678,7 @@ static int slot_acquire(struct http *h, int fd, struct err *err) {
         goto done;
     }
     h->running++;
+    h->answering++;
     for (i = 0; fd != -1 && i < HTTP_MAX_CONNS; i++) {
         if (h->active_fds[i] == -1) {
             h->active_fds[i] = fd;
@@ -721,6 +724,12 @@ static void req_free(struct req *r) {
     free(r->view);
     if (r->job)
         slot_release(r->h, -1);
+    if (r->answering) {
+        pthread_mutex_lock(&r->h->lock);
+        r->h->answering--;
+        pthread_cond_broadcast(&r->h->changed);
+        pthread_mutex_unlock(&r->h->lock);
+    }
     buf_release(&r->form);
     free(r->location);
     free(r);
@@ -935,6 +944,7 @@ static enum MHD_Result render(struct req *r, struct MHD_Connection *conn,
     if (slot_acquire(h, cancel_fd, &err) == -1)
         goto fail;
     r->job = 1;
+    r->answering = 1; /* slot_acquire counted it */
     if (check_filters(r, &err) == -1)
         goto fail;
     if ((r->chart = calloc(1, sizeof(*r->chart))) == NULL) {
@@ -1389,7 +1399,7 @@ void http_stop(struct http *h) {
         pthread_mutex_lock(&h->lock);
         h->stopping = 1;
         pthread_cond_broadcast(&h->changed);
-        while (h->running > 0 || h->waiting > 0)
+        while (h->running > 0 || h->waiting > 0 || h->answering > 0)
             if (pthread_cond_timedwait(&h->changed, &h->lock, &until) != 0)
                 break;
         /*

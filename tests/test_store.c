@@ -341,7 +341,7 @@ static void *hammer(void *arg) {
     int i, k;
 
     for (i = 0; i < 300; i++) {
-        k = (i * 7 + (int)(size_t)w % 5) % 6;
+        k = (i * 7 + (int)((size_t)w % 5)) % 6;
         if (store_put(w->st, w->srcs[k], w->ids + k * SHA256_BYTES, NULL) == -1)
             continue; /* no room: the others hold theirs */
         if (store_acquire(w->st, w->ids + k * SHA256_BYTES, &ref, path, sizeof(path),
