@@ -218,8 +218,9 @@ code=$(curl -sS -m 60 -o "$TMP/bad.out" -w '%{http_code}' \
     -F "file=@$BAD" "$URL/api/chart?format=json" || true)
 check "truncated_global_header.pcap answers 422 (got $code)" test "$code" = 422
 
-# --- nothing of the uploads is left in the tmpdir (the profile dir may stay)
-left=$("${P[@]}" exec "$NAME" sh -c 'ls -A /tmp/pcapchart | grep -v "^pcapchart-profile-" || true')
+# --- no in-flight upload is left in the tmpdir (the profile dir and the store of
+#     kept captures, <tmpdir>/store, stay by design)
+left=$("${P[@]}" exec "$NAME" sh -c 'ls -A /tmp/pcapchart | grep -v -e "^pcapchart-profile-" -e "^store$" || true')
 check "no upload left in /tmp/pcapchart (left: ${left:-none})" test -z "$left"
 
 # ----------------------------------------------------------------- stop while tshark runs
