@@ -252,6 +252,13 @@ void chart_finish(struct chart *c);
 void chart_time_range(const struct chart *c, int64_t *lo_ns, int64_t *hi_ns);
 
 /*
+ * Earliest and latest time (ns) of any timed packet over all series, as
+ * seen (no zoom, no widening to 0). Returns 1, or 0 with both set to 0 when
+ * no packet has a time.
+ */
+int chart_timed_extent(const struct chart *c, int64_t *lo_ns, int64_t *hi_ns);
+
+/*
  * The time shown as 0 on a time axis: 0, or for epoch times (see
  * chart_time_range) the earliest timestamp of every series.
  */

@@ -863,7 +863,7 @@ void chart_finish(struct chart *c) {
     }
 }
 
-void chart_time_range(const struct chart *c, int64_t *lo_ns, int64_t *hi_ns) {
+int chart_timed_extent(const struct chart *c, int64_t *lo_ns, int64_t *hi_ns) {
     int64_t lo = 0, hi = 0;
     int any = 0;
     size_t i;
@@ -879,6 +879,15 @@ void chart_time_range(const struct chart *c, int64_t *lo_ns, int64_t *hi_ns) {
             hi = s->t_max_ns;
         any = 1;
     }
+    *lo_ns = lo;
+    *hi_ns = hi;
+    return any;
+}
+
+void chart_time_range(const struct chart *c, int64_t *lo_ns, int64_t *hi_ns) {
+    int64_t lo, hi;
+    int any = chart_timed_extent(c, &lo, &hi);
+
     if (any && lo > 0 && lo < EPOCH_LIKE_NS)
         lo = 0;
     if (c->has_start)

@@ -178,21 +178,9 @@ static int any_decimated(const struct chart *c) {
 
 /* t_max - t_min over every timed packet, as seconds; 0 when there is none (null). */
 static int duration(const struct chart *c, char *dst, size_t n) {
-    int64_t lo = 0, hi = 0;
-    int any = 0;
-    size_t i;
+    int64_t lo, hi;
+    int any = chart_timed_extent(c, &lo, &hi);
 
-    for (i = 0; i < c->nseries; i++) {
-        const struct series *s = &c->series[i];
-
-        if (s->timed == 0)
-            continue;
-        if (!any || s->t_min_ns < lo)
-            lo = s->t_min_ns;
-        if (!any || s->t_max_ns > hi)
-            hi = s->t_max_ns;
-        any = 1;
-    }
     fmt_useconds(dst, n, "", (uint64_t)hi - (uint64_t)lo);
     return any;
 }

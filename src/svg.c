@@ -212,21 +212,9 @@ static uint64_t total_timed(const struct chart *c) {
 
 /* t_max - t_min over timed packets of every series, in seconds (0 if none). */
 static double duration_s(const struct chart *c) {
-    int64_t lo = 0, hi = 0;
-    int any = 0;
-    size_t i;
+    int64_t lo, hi;
 
-    for (i = 0; i < c->nseries; i++) {
-        const struct series *s = &c->series[i];
-
-        if (s->timed == 0)
-            continue;
-        if (!any || s->t_min_ns < lo)
-            lo = s->t_min_ns;
-        if (!any || s->t_max_ns > hi)
-            hi = s->t_max_ns;
-        any = 1;
-    }
+    chart_timed_extent(c, &lo, &hi);
     return (double)((uint64_t)hi - (uint64_t)lo) / 1e9;
 }
 
