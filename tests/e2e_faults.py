@@ -421,9 +421,10 @@ def jobs_limit(R, srv, fake):
     normal_ok(R, srv, fake, "after the --jobs test")
 
 
-def graceful_stop(R, srv, fake):
-    """SIGTERM while an analysis runs: it still gets its chart, then exit 0."""
-    fake.set("slow")
+def stop_mid_analysis(R, srv, fake, mode, label):
+    """Start an analysis with the fake in mode, SIGTERM the server while it
+    runs; return the answer the request in flight got (None for none)."""
+    fake.set(mode)
     out = {}
 
     def req():
@@ -431,10 +432,15 @@ def graceful_stop(R, srv, fake):
 
     t = threading.Thread(target=req)
     t.start()
-    R.check(wait_child(srv), "graceful stop: the analysis is running")
-    srv.stop(label="graceful stop")
+    R.check(wait_child(srv), "%s: the analysis is running" % label)
+    srv.stop(label=label)
     t.join(70)
-    a = out.get("a")
+    return out.get("a")
+
+
+def graceful_stop(R, srv, fake):
+    """SIGTERM while an analysis runs: it still gets its chart, then exit 0."""
+    a = stop_mid_analysis(R, srv, fake, "slow", "graceful stop")
     ok = a is not None and a.status == 200 and json.loads(a.body).get("packets") == 43
     R.check(ok, "SIGTERM during an analysis: the request in flight still gets its chart "
             "(200, 43 packets) within the grace period",
@@ -442,18 +448,7 @@ def graceful_stop(R, srv, fake):
 
 
 def stop_during_analysis(R, srv, fake):
-    fake.set("hang_noterm")
-    out = {}
-
-    def req():
-        out["a"] = srv.post("/api/chart?format=json", cap_data(), "http.cap", timeout=60)
-
-    t = threading.Thread(target=req)
-    t.start()
-    R.check(wait_child(srv), "SIGTERM mid-analysis: the analysis is running")
-    srv.stop(label="SIGTERM mid-analysis")
-    t.join(70)
-    a = out.get("a")
+    a = stop_mid_analysis(R, srv, fake, "hang_noterm", "SIGTERM mid-analysis")
     R.note("the request in flight at SIGTERM got %s" % (a.brief() if a else "nothing"))
 
 
