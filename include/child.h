@@ -4,7 +4,8 @@
  * argv only, never a shell. The child gets stdin from /dev/null, a given fd,
  * or a pipe we hold (CHILD_STDIN_PIPE, filled later by child_feed_from()),
  * stdout and stderr on CLOEXEC pipes, an empty signal mask, SIGPIPE at
- * default, its own process group, and the resource limits asked for. Reading
+ * default, its own process group, no_new_privs, the resource limits asked
+ * for and, when asked and we are root, another user and group. Reading
  * is bounded by a monotonic deadline; at the deadline (or when the watched
  * cancel fd reports the client gone) the whole group gets SIGTERM, then
  * SIGKILL after KILL_GRACE_MS. child_finish() reaps exactly once.
@@ -35,13 +36,19 @@ struct child_spec {
     uint64_t rlimit_cpu_s;       /* 0: unchanged. RLIMIT_CPU of the child */
     uint64_t rlimit_fsize_bytes; /* 0: unchanged; else RLIMIT_FSIZE */
     uint64_t rlimit_nofile;      /* 0: unchanged; else RLIMIT_NOFILE */
+    uid_t uid;   /* (uid_t)-1: unchanged. Else the child drops to uid and gid, with no
+                    supplementary groups, after its rlimits and before exec (the
+                    parent must be root; a failed drop fails the start) */
+    gid_t gid;   /* with uid */
+    int keep_fd; /* borrowed; -1: none. A descriptor above 2 the child inherits
+                    under the same number (every other one is closed) */
 };
 
 /* child_spec.stdin_fd: give the child a pipe, keep its write end in in_fd */
 #define CHILD_STDIN_PIPE (-2)
 
 #define CHILD_SPEC_INIT                                                                  \
-    { NULL, NULL, -1, 0, -1, 0, 0, 0, 0 }
+    { NULL, NULL, -1, 0, -1, 0, 0, 0, 0, (uid_t)-1, (gid_t)-1, -1 }
 
 struct child {
     pid_t pid;     /* -1 when not running / reaped */

@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -160,6 +162,9 @@ struct exec_plan {
     int in_fd, out_fd, err_fd, status_fd;
     int set_as, set_cpu, set_fsize, set_nofile;
     struct rlimit as, cpu, fsize, nofile;
+    uid_t uid; /* (uid_t)-1: keep ours */
+    gid_t gid;
+    int keep_fd; /* -1: none */
 };
 
 /* Report errno to the parent and die; async-signal-safe. */
@@ -200,10 +205,25 @@ static _Noreturn void child_exec(const struct exec_plan *pl) {
      * pipe stays open up to the exec. Older kernels: rely on CLOEXEC alone.
      */
     close_range(STDERR_FILENO + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (pl->keep_fd > STDERR_FILENO && fcntl(pl->keep_fd, F_SETFD, 0) == -1)
+        child_fail(pl->status_fd);
     if ((pl->set_as && setrlimit(RLIMIT_AS, &pl->as) == -1) ||
         (pl->set_cpu && setrlimit(RLIMIT_CPU, &pl->cpu) == -1) ||
         (pl->set_fsize && setrlimit(RLIMIT_FSIZE, &pl->fsize) == -1) ||
         (pl->set_nofile && setrlimit(RLIMIT_NOFILE, &pl->nofile) == -1))
+        child_fail(pl->status_fd);
+    /*
+     * Raw system calls, not glibc's set*id(): those signal every thread of
+     * the process to change with it, and after fork() this thread is alone.
+     * Groups first: after the uid change we could no longer drop them.
+     */
+    if (pl->uid != (uid_t)-1 &&
+        (syscall(SYS_setgroups, 0, NULL) == -1 ||
+         syscall(SYS_setresgid, pl->gid, pl->gid, pl->gid) == -1 ||
+         syscall(SYS_setresuid, pl->uid, pl->uid, pl->uid) == -1))
+        child_fail(pl->status_fd);
+    /* nothing it runs may gain privileges (setuid bits, file capabilities) */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
         child_fail(pl->status_fd);
     /*
      * Every disposition back to default: our handlers must not run here once
@@ -296,6 +316,9 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
         limit_for(&pl.fsize, RLIMIT_FSIZE, spec->rlimit_fsize_bytes, 0);
     if ((pl.set_nofile = spec->rlimit_nofile != 0))
         limit_for(&pl.nofile, RLIMIT_NOFILE, spec->rlimit_nofile, 0);
+    pl.uid = spec->uid;
+    pl.gid = spec->gid;
+    pl.keep_fd = spec->keep_fd;
 
     /* no handler of ours may run in the child between fork and exec */
     sigfillset(&all);

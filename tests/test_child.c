@@ -753,6 +753,43 @@ static void test_threads(void) {
     CHECK(slow_runs == 6);
 }
 
+/* another user (when we are root), no_new_privs, and one kept descriptor */
+static void test_user_keep(void) {
+    struct child ch = CHILD_INIT;
+    struct child_spec spec = CHILD_SPEC_INIT;
+    struct buf out = BUF_INIT(4096);
+    struct err err = ERR_INIT;
+    const char *argv[] = {"/bin/sh", "-c", NULL, NULL};
+    char script[256];
+    int keep = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    CHECK(keep > 2);
+    /* ids, the NoNewPrivs flag, and whether the kept fd (only it) is open */
+    snprintf(
+        script, sizeof(script),
+        "echo $(id -u) $(id -g) $(id -G) $(grep NoNewPrivs /proc/self/status | cut -f2)"
+        " $(test -e /proc/self/fd/%d && echo kept) $(ls /proc/self/fd | wc -l)",
+        keep);
+    argv[2] = script;
+    spec.argv = argv;
+    spec.deadline_ms = mono_now_ms() + 20000;
+    spec.keep_fd = keep;
+    if (geteuid() == 0) {
+        spec.uid = 65534;
+        spec.gid = 65534;
+    }
+    CHECK(run_spec(&spec, &ch, &out, &err) == 0);
+    CHECK(buf_append(&out, "", 1) == 0);
+    if (geteuid() == 0) /* 0-2, keep, and the one ls opens */
+        CHECK(strcmp(out.data, "65534 65534 65534 1 kept 5\n") == 0);
+    else
+        CHECK(strstr(out.data, " 1 kept 5\n") != NULL);
+    if (out.data != NULL)
+        fprintf(stderr, "  child as: %s", out.data);
+    close(keep);
+    buf_release(&out);
+}
+
 int main(void) {
     int fds = count_fds();
 
@@ -767,6 +804,7 @@ int main(void) {
     test_cloexec();
     test_feed();
     test_threads();
+    test_user_keep();
 
     CHECK(count_fds() == fds);
     errno = 0;
