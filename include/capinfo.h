@@ -12,6 +12,7 @@
 #define CAPINFO_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -27,12 +28,13 @@ struct capinfo {
 int capinfo_find(const char *tshark_path, char *dst, size_t n);
 
 /*
- * Run capinfos (borrowed path) -t -E on file (borrowed) and fill ci. 0 when
+ * Run capinfos (borrowed path) -t -E on file (borrowed; opened by us and
+ * given as its stdin) as uid/gid ((uid_t)-1: as we run) and fill ci. 0 when
  * at least the format was read (also from a damaged file: capinfos reports
  * what it saw), or -1 with err (500 could not run, 504 timeout, 499 client
  * gone, 422 nothing read). ci is empty strings on -1.
  */
-int capinfo_read(const char *capinfos, const char *file, int cancel_fd,
-                 struct capinfo *ci, struct err *err);
+int capinfo_read(const char *capinfos, const char *file, int cancel_fd, uid_t uid,
+                 gid_t gid, struct capinfo *ci, struct err *err);
 
 #endif

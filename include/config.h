@@ -14,7 +14,8 @@
 #define DEFAULT_PORT 8080
 #define DEFAULT_BIND "127.0.0.1"
 #define DEFAULT_TMPDIR "/tmp"
-#define DEFAULT_TSHARK "tshark"                         /* looked up in PATH at start */
+#define DEFAULT_TSHARK "tshark"      /* looked up in PATH at start */
+#define DEFAULT_TSHARK_USER "nobody" /* tshark runs as this user when we are root */
 #define DEFAULT_MAX_UPLOAD_BYTES (1024LL * 1024 * 1024) /* 1 GiB */
 #define DEFAULT_TIMEOUT_S 300                           /* wall clock per tshark run */
 #define DEFAULT_JOBS 0                                  /* 0: number of online cores */

@@ -4,7 +4,8 @@
  *   pcapchart [serve] [--port N] [--bind ADDR] [--tmpdir DIR] [--tshark PATH]
  *             [--www DIR] [--max-upload BYTES] [--timeout SECONDS] [--jobs N]
  *             [--max-packets N] [--store DIR] [--store-max BYTES]
- *             [--store-ttl SECONDS] [--warm N] [--verbose]
+ *             [--store-ttl SECONDS] [--warm N] [--tshark-mem BYTES]
+ *             [--tshark-user NAME] [--verbose]
  *   pcapchart chart FILE [--format svg|json|csv] [--width W] [--height H]
  *             [--max-points N] [--tshark PATH] [--timeout SECONDS]
  *   pcapchart healthcheck [--port N] [--bind ADDR]
@@ -37,6 +38,7 @@ struct options {
     int queue;                  /* analyses that may wait for a slot; 0: none */
     uint64_t max_packets;       /* 0: none */
     uint64_t tshark_mem_bytes;  /* RLIMIT_AS of each tshark; 0: none */
+    char tshark_user[64];       /* user tshark runs as; "": nobody when root */
     char store[MAX_PATH_BYTES]; /* capture store directory; "": <tmpdir>/store */
     uint64_t store_max_bytes;   /* 0: keep no capture */
     int store_ttl_s;            /* a capture expires this long after its last use */

@@ -3,18 +3,21 @@
  * streams its stdout into tsjson.c, and maps its failures to a struct err.
  *
  * The command is always
- *   tshark -n -r FILE -T json -e frame.number -e frame.time_relative -e frame.len
+ *   tshark -n -r - -T json -e frame.number -e frame.time_relative -e frame.len
  *          [-Y FILTER]
- * with TZ set (tshark otherwise stat()s /etc/localtime per packet) and,
- * when no filter is given and a frame-only profile was prepared, with
- * WIRESHARK_CONFIG_DIR pointing at it (every protocol but frame disabled:
- * same times and lengths, several times faster).
+ * with the capture opened by us as its stdin (no path of ours in its argv;
+ * tshark 4.0.17 prints the same from a file on stdin as from the path, for
+ * every capture in ../shared/captures, only naming it "the standard input"),
+ * as an unprivileged user when we are root (tshark_run_as), with TZ set
+ * (tshark otherwise stat()s /etc/localtime per packet) and, when no filter
+ * is given and a frame-only profile was prepared, with WIRESHARK_CONFIG_DIR
+ * and WIRESHARK_DATA_DIR pointing into it (every protocol but frame
+ * disabled, no name tables: same times and lengths, several times faster).
  *
  * Warm runs: tshark_pool_start() keeps tshark processes of the unfiltered
- * command started ahead with `-r -` instead of `-r FILE` (warm.h), blocked
- * on a stdin pipe. An unfiltered run of a file that starts with a pcap,
- * pcapng or gzip magic takes one of them, if one is idle, and feeds it the
- * file: start-up (dissector registration, ~0.15-0.65 s of CPU and ~157 MB)
+ * command started ahead (warm.h), blocked on a stdin pipe. An unfiltered run of a file
+ * that starts with a pcap, pcapng or gzip magic takes one of them, if one is idle, and
+ * feeds it the file: start-up (dissector registration, ~0.15-0.65 s of CPU and ~157 MB)
  * is then already done. For those formats tshark 4.0.17 prints the same
  * output from a pipe as from the file (checked for every capture of
  * ../shared/captures by test_warm); only its messages say "the standard
@@ -26,6 +29,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "err.h"
@@ -36,12 +40,21 @@ struct warm_pool;
 struct tshark {
     char path[MAX_PATH_BYTES];        /* absolute path of the tshark binary */
     char version[128];                /* "4.0.17", from tshark --version */
-    char profile_dir[MAX_PATH_BYTES]; /* frame-only WIRESHARK_CONFIG_DIR; "" if none */
-    int timeout_s;                    /* wall clock per run */
-    uint64_t max_packets;             /* 0: no limit */
-    uint64_t rlimit_as_bytes;         /* 0: none */
-    struct warm_pool *pool; /* owned: warm tshark processes (tshark_pool_start); NULL:
-                               none. Copies of the struct share it: stop it once */
+    char profile_dir[MAX_PATH_BYTES]; /* frame-only profile directory; "" if none */
+    int profile_fd; /* owned: O_PATH descriptor of profile_dir, -1 if none. tshark
+                       gets WIRESHARK_CONFIG_DIR=/proc/self/fd/N (it inherits N),
+                       so it needs no search right on the directories above */
+    int data_ok;    /* profile_dir/data is ready: WIRESHARK_DATA_DIR for frame-only
+                       runs, tshark's data with empty name tables (see .c) */
+    uid_t uid;      /* (uid_t)-1: tshark runs as we do; else as this user (root only) */
+    gid_t gid;      /* with uid: its primary group, and no supplementary ones */
+    char user[64];  /* name of that user, "" when none */
+    char home[MAX_PATH_BYTES]; /* that user's home: tshark's HOME */
+    int timeout_s;             /* wall clock per run */
+    uint64_t max_packets;      /* 0: no limit */
+    uint64_t rlimit_as_bytes;  /* 0: none */
+    struct warm_pool *pool;    /* owned: warm tshark processes (tshark_pool_start); NULL:
+                                  none. Copies of the struct share it: stop it once */
 };
 
 /*
@@ -53,10 +66,25 @@ struct tshark {
 int tshark_init(struct tshark *ts, const char *prog, int timeout_s, struct err *err);
 
 /*
- * Write a frame-only profile under dir (created 0700 if missing): a
+ * Choose the user tshark (and capinfos) run as. user NULL or "": "nobody"
+ * (DEFAULT_TSHARK_USER) when we run as root, else ourselves. Naming another
+ * user needs root: -1 with err (500) otherwise, or when the user does not
+ * exist or cannot run tshark (`tshark --version` is run again as that user).
+ * Dissectors then parse uploads without root, and tshark honours
+ * WIRESHARK_DATA_DIR, which it ignores when started as root. Call after
+ * tshark_init, before tshark_prepare_profile.
+ */
+int tshark_run_as(struct tshark *ts, const char *user, struct err *err);
+
+/*
+ * Write a frame-only profile under dir (created 0755 if missing): a
  * disabled_protos file listing every protocol of `tshark -G protocols` but
- * frame. On success ts->profile_dir is set. -1 with err otherwise (the caller
- * may go on without it: results are the same, only slower).
+ * frame, and a data directory (data/) linking tshark's own data files but
+ * with empty name tables (manuf, enterprises.tsv, services, wka), which
+ * tshark would otherwise parse again for every capture (~30 ms, the most of
+ * a warm run on a small capture). On success ts->profile_dir and
+ * ts->profile_fd are set (a previous profile_fd of ts is closed). -1 with
+ * err otherwise (the caller may go on without it: same results, slower).
  */
 int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err);
 
@@ -83,6 +111,12 @@ int tshark_pool_start(struct tshark *ts, int size, struct err *err);
  * pool and twice.
  */
 void tshark_pool_stop(struct tshark *ts);
+
+/*
+ * tshark_pool_stop(), then close the profile descriptor (the profile's files
+ * stay: the caller made the directory and removes it). Safe twice.
+ */
+void tshark_release(struct tshark *ts);
 
 /* What one run saw besides the packets. */
 struct tshark_result {

@@ -1,4 +1,6 @@
 /* capinfo.c - see capinfo.h */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,21 +78,29 @@ static void parse(char *text, struct capinfo *ci) {
     }
 }
 
-int capinfo_read(const char *capinfos, const char *file, int cancel_fd,
-                 struct capinfo *ci, struct err *err) {
+int capinfo_read(const char *capinfos, const char *file, int cancel_fd, uid_t uid,
+                 gid_t gid, struct capinfo *ci, struct err *err) {
     static const char *const envp[] = {"LC_ALL=C", "TZ=UTC", NULL};
-    const char *argv[] = {capinfos, "-t", "-E", "--", file, NULL};
+    /* the file is its stdin, as for tshark: it may run as a user who cannot open it */
+    const char *argv[] = {capinfos, "-t", "-E", "--", "-", NULL};
     struct child_spec spec = CHILD_SPEC_INIT;
     struct child ch = CHILD_INIT;
     struct buf out = BUF_INIT(MAX_CAPINFOS_BYTES);
     char chunk[4096];
     ssize_t n;
     size_t room;
-    int rc = -1;
+    int rc = -1, in;
 
     ci->format[0] = '\0';
     ci->encap[0] = '\0';
+    if ((in = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+        err_set(err, 500, "cannot open the capture: %s", strerror(errno));
+        goto done;
+    }
     spec.argv = argv;
+    spec.stdin_fd = in;
+    spec.uid = uid;
+    spec.gid = gid;
     spec.envp = envp;
     spec.deadline_ms = mono_now_ms() + CAPINFOS_TIMEOUT_MS;
     spec.cancel_fd = cancel_fd;
@@ -116,6 +126,8 @@ int capinfo_read(const char *capinfos, const char *file, int cancel_fd,
     rc = 0;
 done:
     child_finish(&ch);
+    if (in != -1)
+        close(in);
     buf_release(&out);
     return rc;
 }

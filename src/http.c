@@ -968,7 +968,8 @@ static enum MHD_Result render(struct req *r, struct MHD_Connection *conn,
     }
     if (rc == 0 && f == VIEW_HTML && h->capinfos[0] != '\0') {
         struct err ierr = ERR_INIT;
-        if (capinfo_read(h->capinfos, path, cancel_fd, &info, &ierr) == 0)
+        if (capinfo_read(h->capinfos, path, cancel_fd, h->ts->uid, h->ts->gid, &info,
+                         &ierr) == 0)
             have_info = 1;
         else if (ierr.status == 499)
             rc = err_set(&err, 499, "client went away");

@@ -28,9 +28,13 @@
 
 extern char **environ;
 
-/* Remove a directory of plain files (the frame-only profile). */
-static void remove_flat_dir(const char *dir) {
+/*
+ * Remove the frame-only profile: files and symlinks, and directories of
+ * them (its data/) down to depth levels.
+ */
+static void remove_profile_dir(const char *dir, int depth) {
     char path[MAX_PATH_BYTES];
+    struct stat st;
     struct dirent *de;
     DIR *d;
     int n;
@@ -41,7 +45,11 @@ static void remove_flat_dir(const char *dir) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
         n = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        if (n > 0 && (size_t)n < sizeof(path) && unlink(path) == -1)
+        if (n <= 0 || (size_t)n >= sizeof(path))
+            continue;
+        if (depth > 0 && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_profile_dir(path, depth - 1);
+        else if (unlink(path) == -1)
             log_warn("cannot remove '%s'", path);
     }
     closedir(d);
@@ -66,7 +74,7 @@ static void make_profile(struct tshark *ts, const char *tmpdir, char *dir, size_
     }
     if (tshark_prepare_profile(ts, dir, &err) == -1) {
         log_warnx("frame-only profile unavailable, charts will be slower: %s", err.msg);
-        remove_flat_dir(dir);
+        remove_profile_dir(dir, 1);
         dir[0] = '\0';
         ts->profile_dir[0] = '\0';
     }
@@ -120,8 +128,8 @@ static int serve(const struct options *o, struct tshark *ts) {
     rc = 0;
 done:
     http_stop(h);
-    tshark_pool_stop(ts); /* after http_stop: no request takes one any more */
-    remove_flat_dir(profile);
+    tshark_release(ts); /* after http_stop: no request takes one any more */
+    remove_profile_dir(profile, 1);
     return rc;
 }
 
@@ -183,7 +191,7 @@ static int chart_file(const struct options *o, struct tshark *ts) {
 done:
     buf_release(&out);
     chart_release(&c);
-    remove_flat_dir(profile);
+    remove_profile_dir(profile, 1);
     return rc;
 }
 
@@ -266,6 +274,10 @@ int main(int argc, char *argv[]) {
     }
     memset(&ts, 0, sizeof(ts));
     if (tshark_init(&ts, o.tshark, o.timeout_s, &err) == -1) {
+        fprintf(stderr, "pcapchart: %s\n", err.msg);
+        return 1;
+    }
+    if (tshark_run_as(&ts, o.tshark_user, &err) == -1) {
         fprintf(stderr, "pcapchart: %s\n", err.msg);
         return 1;
     }

@@ -31,6 +31,8 @@ static const char usage[] =
     "                       (PCAPCHART_MAX_PACKETS, default 0)\n"
     "  --tshark-mem BYTES   address-space limit of each tshark, 0 for none\n"
     "                       (PCAPCHART_TSHARK_MEM, default 8G)\n"
+    "  --tshark-user NAME   user tshark and capinfos run as; needs root\n"
+    "                       (PCAPCHART_TSHARK_USER, default nobody when root)\n"
     "  --store DIR          directory of the kept captures, apart from the temp files\n"
     "                       (PCAPCHART_STORE, default <tmpdir>/store)\n"
     "  --store-max BYTES    bytes of captures kept for later views, suffix k/M/G, 0 to\n"
@@ -158,6 +160,10 @@ static int apply(struct options *o, const char *name, const char *val, struct er
         if (parse_u64(val, 1, UINT64_MAX, &v) == -1)
             return BAD_VALUE();
         o->tshark_mem_bytes = v;
+    } else if (strcmp(name, "tshark-user") == 0) {
+        NEED_VALUE();
+        if (val[0] == '\0' || copy_str(o->tshark_user, sizeof(o->tshark_user), val) == -1)
+            return BAD_VALUE();
     } else if (strcmp(name, "store") == 0) {
         NEED_VALUE();
         if (val[0] == '\0' || copy_str(o->store, sizeof(o->store), val) == -1)
@@ -212,10 +218,10 @@ static int is_flag(const char *name) {
 }
 
 static const char *const known_options[] = {
-    "port",       "bind",    "tmpdir",    "tshark",     "www",
-    "max-upload", "timeout", "jobs",      "queue",      "max-packets",
-    "tshark-mem", "store",   "store-max", "store-ttl",  "verbose",
-    "format",     "width",   "height",    "max-points", "warm",
+    "port",       "bind",      "tmpdir",      "tshark",      "www",        "max-upload",
+    "timeout",    "jobs",      "queue",       "max-packets", "tshark-mem", "store",
+    "store-max",  "store-ttl", "verbose",     "format",      "width",      "height",
+    "max-points", "warm",      "tshark-user",
 };
 
 static int is_known(const char *name) {
@@ -228,9 +234,9 @@ static int is_known(const char *name) {
 }
 
 static const char *const env_options[] = {
-    "port",       "bind",      "tmpdir",    "tshark",  "www",
-    "max-upload", "timeout",   "jobs",      "queue",   "max-packets",
-    "store",      "store-max", "store-ttl", "verbose", "warm",
+    "port",      "bind",    "tmpdir", "tshark",      "www",         "max-upload",
+    "timeout",   "jobs",    "queue",  "max-packets", "store",       "store-max",
+    "store-ttl", "verbose", "warm",   "tshark-mem",  "tshark-user",
 };
 
 static int apply_env(struct options *o, char *const envp[], struct err *err) {

@@ -1,4 +1,5 @@
 /* tshark.c - see tshark.h */
+#define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -6,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +30,15 @@
 #define ROOT_WARNING "Running as user \""
 #define PROFILE_FILE "disabled_protos"
 #define PROFILE_TMP_FILE "disabled_protos.tmp"
+#define DATA_SUBDIR "data" /* the frame-only WIRESHARK_DATA_DIR, in the profile */
+#define GLOBAL_CONFIG_LABEL "Global configuration:"
+
+/*
+ * Name tables tshark reads again for every capture it opens (epan_new),
+ * even with -n: ~30 ms of a warm run on a small capture. A frame-only run
+ * prints no name, so its data directory has them empty.
+ */
+static const char *const name_tables[] = {"manuf", "enterprises.tsv", "services", "wka"};
 
 /* The environment tshark gets: nothing of ours leaks into it. */
 struct env {
@@ -34,7 +46,8 @@ struct env {
     char home[MAX_PATH_BYTES + sizeof("HOME=")];
     char tz[MAX_PATH_BYTES + sizeof("TZ=")];
     char cfg[MAX_PATH_BYTES + sizeof("WIRESHARK_CONFIG_DIR=")];
-    const char *vec[6];
+    char data[MAX_PATH_BYTES + sizeof("WIRESHARK_DATA_DIR=")];
+    const char *vec[7];
 };
 
 static int env_var(char *dst, size_t dstsz, const char *name, const char *value,
@@ -49,12 +62,19 @@ static int env_var(char *dst, size_t dstsz, const char *name, const char *value,
     return n < 0 || (size_t)n >= dstsz ? -1 : 0;
 }
 
-/* profile_dir: NULL, or the WIRESHARK_CONFIG_DIR to select */
-static int build_env(struct env *e, const char *profile_dir) {
+/*
+ * profile_dir: NULL, or the WIRESHARK_CONFIG_DIR to select; data_dir: NULL,
+ * or the WIRESHARK_DATA_DIR (tshark ignores it when it runs as root).
+ */
+static int build_env(struct env *e, const struct tshark *ts, const char *profile_dir,
+                     const char *data_dir) {
+    /* another user's tshark gets its own HOME: ours it cannot read (4.0.17 even
+       crashes on some of the files it is refused there) */
+    const char *home = ts->user[0] != '\0' ? ts->home : getenv("HOME");
     int i = 0;
 
     if (env_var(e->path, sizeof(e->path), "PATH", getenv("PATH"), FALLBACK_PATH) == -1 ||
-        env_var(e->home, sizeof(e->home), "HOME", getenv("HOME"), FALLBACK_HOME) == -1 ||
+        env_var(e->home, sizeof(e->home), "HOME", home, FALLBACK_HOME) == -1 ||
         env_var(e->tz, sizeof(e->tz), "TZ", getenv("TZ"), FALLBACK_TZ) == -1)
         return -1;
     e->vec[i++] = e->path;
@@ -66,6 +86,11 @@ static int build_env(struct env *e, const char *profile_dir) {
             -1)
             return -1;
         e->vec[i++] = e->cfg;
+    }
+    if (data_dir != NULL && *data_dir != '\0') {
+        if (env_var(e->data, sizeof(e->data), "WIRESHARK_DATA_DIR", data_dir, "") == -1)
+            return -1;
+        e->vec[i++] = e->data;
     }
     e->vec[i] = NULL;
     return 0;
@@ -225,6 +250,23 @@ static void clean_reason(const struct child *ch, const char *capture, const char
     out[o] = '\0';
 }
 
+/* The frame-only profile's directory as a child sees it. */
+struct profile_paths {
+    char cfg[64];  /* /proc/self/fd/N, "" for none */
+    char data[64]; /* /proc/self/fd/N/data, "" for none */
+};
+
+static void profile_paths(const struct tshark *ts, struct profile_paths *pp) {
+    pp->cfg[0] = '\0';
+    pp->data[0] = '\0';
+    if (ts->profile_dir[0] == '\0' || ts->profile_fd < 0)
+        return;
+    snprintf(pp->cfg, sizeof(pp->cfg), "/proc/self/fd/%d", ts->profile_fd);
+    if (ts->data_ok)
+        snprintf(pp->data, sizeof(pp->data), "/proc/self/fd/%d/%s", ts->profile_fd,
+                 DATA_SUBDIR);
+}
+
 typedef int (*sink_fn)(void *ctx, const char *data, size_t n);
 
 /*
@@ -239,7 +281,7 @@ static int run_small(const struct tshark *ts, const char *const *argv, int stdin
     char *chunk = NULL;
     ssize_t n;
 
-    if (build_env(&env, NULL) == -1) {
+    if (build_env(&env, ts, NULL, NULL) == -1) {
         err_set(err, 500, "cannot run tshark: environment too long");
         goto fail;
     }
@@ -254,6 +296,8 @@ static int run_small(const struct tshark *ts, const char *const *argv, int stdin
     spec.rlimit_as_bytes = ts->rlimit_as_bytes;
     spec.rlimit_nofile = TSHARK_RLIMIT_NOFILE;
     spec.rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;
+    spec.uid = ts->uid;
+    spec.gid = ts->gid;
     if (child_start(ch, &spec, err) == -1)
         goto fail;
     while ((n = child_read(ch, chunk, READ_CHUNK_BYTES, err)) > 0) {
@@ -280,37 +324,30 @@ static int keep_head(void *ctx, const char *data, size_t n) {
     return buf_append(b, data, n < room ? n : room);
 }
 
-int tshark_init(struct tshark *ts, const char *prog, int timeout_s, struct err *err) {
+/* Run `tshark --version` (as ts->uid, if set) and keep the version. */
+static int read_version(struct tshark *ts, const char *prog, struct err *err) {
     struct child ch = CHILD_INIT;
     struct buf out = BUF_INIT(READ_CHUNK_BYTES);
     const char *argv[3];
     const char *v;
     size_t vlen;
-    int status;
+    int status, rc = -1;
 
-    memset(ts, 0, sizeof(*ts));
-    ts->timeout_s = timeout_s;
-    if (prog == NULL)
-        prog = DEFAULT_TSHARK;
-    if (resolve(prog, ts->path, sizeof(ts->path)) == -1) {
-        err_set(err, 500, "cannot run tshark '%s': %s", prog, strerror(errno));
-        goto fail;
-    }
     argv[0] = ts->path;
     argv[1] = "--version";
     argv[2] = NULL;
     if ((status = run_small(ts, argv, -1, keep_head, &out, &ch, err)) == -1)
-        goto fail;
+        goto out;
     if (status != 0) {
         err_set(err, 500, "cannot run tshark '%s': --version exited %d", prog, status);
-        goto fail;
+        goto out;
     }
     /* "TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3)." */
 #define VERSION_PREFIX "TShark (Wireshark) "
     if (out.data == NULL ||
         strncmp(out.data, VERSION_PREFIX, sizeof(VERSION_PREFIX) - 1)) {
         err_set(err, 500, "cannot run tshark '%s': it does not answer like tshark", prog);
-        goto fail;
+        goto out;
     }
     v = out.data + sizeof(VERSION_PREFIX) - 1;
 #undef VERSION_PREFIX
@@ -319,16 +356,73 @@ int tshark_init(struct tshark *ts, const char *prog, int timeout_s, struct err *
         vlen--;
     if (vlen == 0 || vlen >= sizeof(ts->version)) {
         err_set(err, 500, "cannot run tshark '%s': no version in its answer", prog);
-        goto fail;
+        goto out;
     }
     memcpy(ts->version, v, vlen);
     ts->version[vlen] = '\0';
+    rc = 0;
+out:
     buf_release(&out);
+    return rc;
+}
+
+int tshark_init(struct tshark *ts, const char *prog, int timeout_s, struct err *err) {
+    memset(ts, 0, sizeof(*ts));
+    ts->profile_fd = -1;
+    ts->uid = (uid_t)-1;
+    ts->gid = (gid_t)-1;
+    ts->timeout_s = timeout_s;
+    if (prog == NULL)
+        prog = DEFAULT_TSHARK;
+    if (resolve(prog, ts->path, sizeof(ts->path)) == -1) {
+        err_set(err, 500, "cannot run tshark '%s': %s", prog, strerror(errno));
+        goto fail;
+    }
+    if (read_version(ts, prog, err) == -1)
+        goto fail;
     return 0;
 fail:
-    buf_release(&out);
     ts->path[0] = '\0';
     return -1;
+}
+
+int tshark_run_as(struct tshark *ts, const char *user, struct err *err) {
+    struct passwd pw, *found = NULL;
+    char pwbuf[4096];
+    int e;
+
+    if (ts->path[0] == '\0')
+        return err_set(err, 500, "cannot choose tshark's user: tshark_init not done");
+    if (user == NULL || *user == '\0') {
+        if (geteuid() != 0)
+            return 0; /* not root: tshark runs as we do */
+        user = DEFAULT_TSHARK_USER;
+    }
+    e = getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &found);
+    if (e != 0 || found == NULL)
+        return err_set(err, 500, "tshark user '%s': no such user", user);
+    if (pw.pw_uid == geteuid())
+        return 0; /* ourselves: nothing to change */
+    if (geteuid() != 0)
+        return err_set(err, 500,
+                       "tshark user '%s': only a server started as root can run tshark "
+                       "as another user",
+                       user);
+    ts->uid = pw.pw_uid;
+    ts->gid = pw.pw_gid;
+    if (pw.pw_dir == NULL || pw.pw_dir[0] != '/' ||
+        snprintf(ts->home, sizeof(ts->home), "%s", pw.pw_dir) >= (int)sizeof(ts->home))
+        snprintf(ts->home, sizeof(ts->home), "%s", FALLBACK_HOME);
+    snprintf(ts->user, sizeof(ts->user), "%s", user);
+    /* can that user run it? (a tshark under a private home would say no) */
+    if (read_version(ts, ts->path, err) == -1) {
+        ts->uid = (uid_t)-1;
+        ts->gid = (gid_t)-1;
+        ts->user[0] = '\0';
+        ts->home[0] = '\0';
+        return -1;
+    }
+    return 0;
 }
 
 /* -G protocols: "Name\tShort name\tfilter.name\n" lines to disabled_protos */
@@ -407,21 +501,165 @@ static int proto_sink_fn(void *ctx, const char *data, size_t n) {
     return 0;
 }
 
+/* *fd (CLOEXEC) moved to a number above 2. 0, or -1 with errno. */
+static int move_above_stdio(int *fd) {
+    int nfd = fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+
+    if (nfd == -1)
+        return -1;
+    close(*fd);
+    *fd = nfd;
+    return 0;
+}
+
+/* The "Global configuration:" directory of `tshark -G folders`, into out. */
+static int global_data_dir(const struct tshark *ts, char *out, size_t outsz,
+                           struct err *err) {
+    struct child ch = CHILD_INIT;
+    struct buf b = BUF_INIT(READ_CHUNK_BYTES);
+    const char *argv[] = {ts->path, "-G", "folders", NULL};
+    const char *p, *eol;
+    int status, rc = -1;
+
+    if ((status = run_small(ts, argv, -1, keep_head, &b, &ch, err)) == -1)
+        goto out;
+    if (status != 0 || buf_append(&b, "", 1) == -1) { /* NUL-terminate */
+        err_set(err, 500, "tshark -G folders failed (exit %d)", status);
+        goto out;
+    }
+    for (p = b.data; p != NULL && *p != '\0'; p = eol != NULL ? eol + 1 : NULL) {
+        eol = strchr(p, '\n');
+        if (strncmp(p, GLOBAL_CONFIG_LABEL, sizeof(GLOBAL_CONFIG_LABEL) - 1) != 0)
+            continue;
+        p += sizeof(GLOBAL_CONFIG_LABEL) - 1;
+        p += strspn(p, " \t");
+        if (*p == '/' && eol != NULL && (size_t)(eol - p) < outsz) {
+            memcpy(out, p, (size_t)(eol - p));
+            out[eol - p] = '\0';
+            rc = 0;
+        }
+        break;
+    }
+    if (rc == -1)
+        err_set(err, 500, "tshark -G folders named no global configuration directory");
+out:
+    buf_release(&b);
+    return rc;
+}
+
+static int is_name_table(const char *name) {
+    size_t i;
+
+    for (i = 0; i < sizeof(name_tables) / sizeof(name_tables[0]); i++)
+        if (strcmp(name, name_tables[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * absdir/data: tshark's own data directory with every entry linked, except
+ * the name tables (empty files). Made afresh each time.
+ */
+static int make_data_dir(const struct tshark *ts, const char *absdir, struct err *err) {
+    char global[MAX_PATH_BYTES], data[MAX_PATH_BYTES], from[MAX_PATH_BYTES],
+        to[MAX_PATH_BYTES];
+    DIR *d = NULL;
+    struct dirent *de;
+    struct stat st;
+    size_t i;
+    int n, fd, rc = -1;
+
+    if (global_data_dir(ts, global, sizeof(global), err) == -1)
+        goto out;
+    n = snprintf(data, sizeof(data), "%s/%s", absdir, DATA_SUBDIR);
+    if (n < 0 || (size_t)n >= sizeof(data)) {
+        err_set(err, 500, "data dir: path too long");
+        goto out;
+    }
+    if (mkdir(data, 0755) == -1 && errno != EEXIST) {
+        err_set(err, 500, "cannot create '%s': %s", data, strerror(errno));
+        goto out;
+    }
+    if (lstat(data, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        ((st.st_mode & 07777) != 0755 && chmod(data, 0755) == -1)) {
+        err_set(err, 500, "'%s' is not a directory of ours", data);
+        goto out;
+    }
+    /* a restart over the same profile: start empty */
+    if ((d = opendir(data)) == NULL) {
+        err_set(err, 500, "cannot read '%s': %s", data, strerror(errno));
+        goto out;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        n = snprintf(to, sizeof(to), "%s/%s", data, de->d_name);
+        if (n > 0 && (size_t)n < sizeof(to))
+            unlink(to);
+    }
+    closedir(d);
+    if ((d = opendir(global)) == NULL) {
+        err_set(err, 500, "cannot read '%s': %s", global, strerror(errno));
+        goto out;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+            is_name_table(de->d_name))
+            continue;
+        n = snprintf(from, sizeof(from), "%s/%s", global, de->d_name);
+        if (n < 0 || (size_t)n >= sizeof(from) ||
+            snprintf(to, sizeof(to), "%s/%s", data, de->d_name) >= (int)sizeof(to)) {
+            err_set(err, 500, "data dir: path too long");
+            goto out;
+        }
+        if (symlink(from, to) == -1) {
+            err_set(err, 500, "cannot link '%s': %s", to, strerror(errno));
+            goto out;
+        }
+    }
+    for (i = 0; i < sizeof(name_tables) / sizeof(name_tables[0]); i++) {
+        n = snprintf(to, sizeof(to), "%s/%s", data, name_tables[i]);
+        if (n < 0 || (size_t)n >= sizeof(to) ||
+            (fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                       0644)) == -1) {
+            err_set(err, 500, "cannot create '%s': %s", to, strerror(errno));
+            goto out;
+        }
+        if (fchmod(fd, 0644) == -1) {
+            close(fd);
+            err_set(err, 500, "cannot chmod '%s': %s", to, strerror(errno));
+            goto out;
+        }
+        close(fd);
+    }
+    rc = 0;
+out:
+    if (d != NULL)
+        closedir(d);
+    return rc;
+}
+
 int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err) {
     struct child ch = CHILD_INIT;
     struct proto_sink ps = {-1, BUF_INIT(READ_CHUNK_BYTES),
                             BUF_INIT(2 * READ_CHUNK_BYTES), 0, 0};
     char tmp[MAX_PATH_BYTES], final[MAX_PATH_BYTES], absdir[MAX_PATH_BYTES];
     const char *argv[4];
+    struct err derr = ERR_INIT;
     struct stat st;
     int n, m, status, made_tmp = 0;
 
     ts->profile_dir[0] = '\0';
+    ts->data_ok = 0;
+    if (ts->profile_fd > 2)
+        close(ts->profile_fd);
+    ts->profile_fd = -1;
     if (ts->path[0] == '\0') {
         err_set(err, 500, "cannot prepare tshark profile: tshark_init not done");
         goto fail;
     }
-    if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+    /* world-readable: tshark may run as another user; nothing in it is secret */
+    if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
         err_set(err, 500, "cannot create profile dir '%s': %s", dir, strerror(errno));
         goto fail;
     }
@@ -429,7 +667,7 @@ int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err) 
         err_set(err, 500, "profile dir '%s' is not a directory of ours", dir);
         goto fail;
     }
-    if ((st.st_mode & 07777) != 0700 && chmod(dir, 0700) == -1) {
+    if ((st.st_mode & 07777) != 0755 && chmod(dir, 0755) == -1) {
         err_set(err, 500, "cannot chmod profile dir '%s': %s", dir, strerror(errno));
         goto fail;
     }
@@ -449,13 +687,13 @@ int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err) 
         err_set(err, 500, "profile dir '%s': path too long", dir);
         goto fail;
     }
-    ps.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    ps.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (ps.fd == -1) {
         err_set(err, 500, "cannot create '%s': %s", tmp, strerror(errno));
         goto fail;
     }
     made_tmp = 1;
-    if (fchmod(ps.fd, 0600) == -1) {
+    if (fchmod(ps.fd, 0644) == -1) {
         err_set(err, 500, "cannot chmod '%s': %s", tmp, strerror(errno));
         goto fail;
     }
@@ -480,6 +718,22 @@ int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err) 
         goto fail;
     }
     made_tmp = 0;
+    /*
+     * tshark finds the profile through this descriptor (/proc/self/fd/N),
+     * so a tshark user that cannot search --tmpdir still reads it.
+     */
+    if ((ts->profile_fd = open(absdir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) ==
+            -1 ||
+        (ts->profile_fd <= 2 && move_above_stdio(&ts->profile_fd) == -1)) {
+        err_set(err, 500, "cannot open profile dir '%s': %s", absdir, strerror(errno));
+        goto fail;
+    }
+    if (make_data_dir(ts, absdir, &derr) == 0)
+        ts->data_ok = 1;
+    else
+        log_warnx("frame-only profile without its data directory (slower on small "
+                  "captures): %s",
+                  derr.msg);
     memcpy(ts->profile_dir, absdir, strlen(absdir) + 1);
     buf_release(&ps.line);
     buf_release(&ps.out);
@@ -610,11 +864,14 @@ static void set_limits(const struct tshark *ts, struct child_spec *spec, int war
     spec->rlimit_as_bytes = ts->rlimit_as_bytes;
     spec->rlimit_nofile = TSHARK_RLIMIT_NOFILE;
     spec->rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;
+    spec->uid = ts->uid;
+    spec->gid = ts->gid;
 }
 
 int tshark_pool_start(struct tshark *ts, int size, struct err *err) {
     struct child_spec spec = CHILD_SPEC_INIT;
     struct env env;
+    struct profile_paths pp;
     const char *argv[16];
     char count[32];
     struct err perr = ERR_INIT;
@@ -626,11 +883,13 @@ int tshark_pool_start(struct tshark *ts, int size, struct err *err) {
     if (ts->pool != NULL)
         return err_set(err, 500, "cannot start warm tshark: already started");
     build_argv(ts, "-", NULL, argv, count, sizeof(count));
-    if (build_env(&env, ts->profile_dir) == -1)
+    profile_paths(ts, &pp);
+    if (build_env(&env, ts, pp.cfg, pp.data) == -1)
         return err_set(err, 500, "cannot start warm tshark: environment too long");
     spec.argv = argv;
     spec.envp = env.vec;
     spec.stdin_fd = CHILD_STDIN_PIPE;
+    spec.keep_fd = pp.cfg[0] != '\0' ? ts->profile_fd : -1;
     set_limits(ts, &spec, 1);
     if ((ts->pool = warm_pool_new(&spec, size, &perr)) == NULL) {
         /* child's message names our binary's path: keep only its reason */
@@ -647,28 +906,49 @@ void tshark_pool_stop(struct tshark *ts) {
     ts->pool = NULL;
 }
 
+void tshark_release(struct tshark *ts) {
+    tshark_pool_stop(ts);
+    if (ts->profile_fd > STDERR_FILENO)
+        close(ts->profile_fd);
+    ts->profile_fd = -1;
+    ts->profile_dir[0] = '\0';
+    ts->data_ok = 0;
+}
+
 /*
- * The capture opened as a warm tshark's stdin, or -1 when it must run cold:
- * not a regular file, or not starting with a magic of a format tshark reads
- * the same from a pipe (classic pcap in both byte orders, microsecond and
- * nanosecond; pcapng; gzip, which tshark unpacks itself).
+ * The capture opened for tshark's stdin (every run reads `-r -`: no path of
+ * ours in its argv, and a tshark running as another user needs no access to
+ * our files), or -1 with err (422 for a directory, 500 otherwise).
+ * *warmable: it starts with a magic of a format tshark reads the same from
+ * a pipe as from a file (classic pcap in both byte orders, microsecond and
+ * nanosecond; pcapng; gzip, which tshark unpacks itself), so a warm tshark
+ * reading a pipe may take it.
  */
-static int warm_input(const char *capture) {
+static int open_capture(const char *capture, const char *display, int *warmable,
+                        struct err *err) {
     unsigned char m[4];
     struct stat st;
     int fd;
 
-    if ((fd = open(capture, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+    *warmable = 0;
+    if ((fd = open(capture, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+        if (errno == ENOENT) /* tshark's words */
+            err_set(err, 422, "The file \"%s\" doesn't exist.", display);
+        else
+            err_set(err, 500, "cannot open %s: %s", display, strerror(errno));
         return -1;
-    if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || pread(fd, m, 4, 0) != 4)
-        goto cold;
-    if (memcmp(m, "\xa1\xb2\xc3\xd4", 4) == 0 || memcmp(m, "\xd4\xc3\xb2\xa1", 4) == 0 ||
-        memcmp(m, "\xa1\xb2\x3c\x4d", 4) == 0 || memcmp(m, "\x4d\x3c\xb2\xa1", 4) == 0 ||
-        memcmp(m, "\x0a\x0d\x0d\x0a", 4) == 0 || memcmp(m, "\x1f\x8b", 2) == 0)
-        return fd;
-cold:
-    close(fd);
-    return -1;
+    }
+    if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+        err_set(err, 422, "%s is not a capture file", display);
+        close(fd);
+        return -1;
+    }
+    if (S_ISREG(st.st_mode) && pread(fd, m, 4, 0) == 4 &&
+        (memcmp(m, "\xa1\xb2\xc3\xd4", 4) == 0 || memcmp(m, "\xd4\xc3\xb2\xa1", 4) == 0 ||
+         memcmp(m, "\xa1\xb2\x3c\x4d", 4) == 0 || memcmp(m, "\x4d\x3c\xb2\xa1", 4) == 0 ||
+         memcmp(m, "\x0a\x0d\x0d\x0a", 4) == 0 || memcmp(m, "\x1f\x8b", 2) == 0))
+        *warmable = 1;
+    return fd;
 }
 
 /*
@@ -687,10 +967,12 @@ static int run_once(const struct tshark *ts, const struct tshark_job *job, tsjso
     struct run r;
     struct err ferr = ERR_INIT, cerr = ERR_INIT;
     const char *argv[24];
-    const char *display, *named;
-    char count[32], warm_display[ERR_MSG_MAX];
+    struct profile_paths pp;
+    const char *display;
+    char count[32], named[ERR_MSG_MAX];
     char *chunk = NULL;
     int filtered, fed = 0, read_failed = 0, fin = 0, status, in = -1, warm = 0;
+    int warmable;
     int64_t started_ms = 0;
     uint64_t out_bytes = 0;
     ssize_t n;
@@ -715,8 +997,10 @@ static int run_once(const struct tshark *ts, const struct tshark_job *job, tsjso
     }
 
     started_ms = mono_now_ms();
-    if (allow_warm && !filtered && ts->pool != NULL &&
-        (in = warm_input(job->capture)) != -1 && warm_pool_take(ts->pool, &ch) == 0) {
+    if ((in = open_capture(job->capture, display, &warmable, err)) == -1)
+        goto fail;
+    if (allow_warm && !filtered && warmable && ts->pool != NULL &&
+        warm_pool_take(ts->pool, &ch) == 0) {
         /* its clock starts now, not when it was started */
         ch.deadline_ms =
             ts->timeout_s > 0 ? started_ms + (int64_t)ts->timeout_s * 1000 : 0;
@@ -728,17 +1012,20 @@ static int run_once(const struct tshark *ts, const struct tshark_job *job, tsjso
         warm = 1;
         res->warm = 1;
     } else {
-        if (in != -1) { /* no warm one idle: cold, and tshark opens the file itself */
-            close(in);
-            in = -1;
-        }
-        build_argv(ts, job->capture, job->filter, argv, count, sizeof(count));
-        if (build_env(&env, filtered ? NULL : ts->profile_dir) == -1) {
+        /* cold: the file is tshark's stdin */
+        build_argv(ts, "-", job->filter, argv, count, sizeof(count));
+        if (filtered)
+            pp.cfg[0] = pp.data[0] = '\0';
+        else
+            profile_paths(ts, &pp);
+        if (build_env(&env, ts, pp.cfg, pp.data) == -1) {
             err_set(err, 500, "cannot run tshark: environment too long");
             goto fail;
         }
         spec.argv = argv;
         spec.envp = env.vec;
+        spec.stdin_fd = in;
+        spec.keep_fd = pp.cfg[0] != '\0' ? ts->profile_fd : -1;
         spec.cancel_fd = job->cancel_fd;
         if (ts->timeout_s > 0)
             spec.deadline_ms = started_ms + (int64_t)ts->timeout_s * 1000;
@@ -750,17 +1037,8 @@ static int run_once(const struct tshark *ts, const struct tshark_job *job, tsjso
             goto fail;
         }
     }
-    /*
-     * Through stdin tshark says "the standard input" where it says
-     * `the file "PATH"` for a file: the same text once both are mapped.
-     */
-    if (warm) {
-        snprintf(warm_display, sizeof(warm_display), "file \"%s\"", display);
-        named = "standard input";
-    } else {
-        snprintf(warm_display, sizeof(warm_display), "%s", display);
-        named = job->capture;
-    }
+    /* reading stdin tshark says "the standard input" where it would name the file */
+    snprintf(named, sizeof(named), "file \"%s\"", display);
 
     for (;;) {
         n = child_read(&ch, chunk, READ_CHUNK_BYTES, &cerr);
@@ -833,7 +1111,7 @@ static int run_once(const struct tshark *ts, const struct tshark_job *job, tsjso
     }
     if (status != 0) {
         /* a failure after packets: those frames are real, keep them */
-        clean_reason(&ch, named, warm_display, 0, res->reason, sizeof(res->reason));
+        clean_reason(&ch, "standard input", named, 0, res->reason, sizeof(res->reason));
         if (res->packets > 0) {
             res->damaged = 1;
             if (res->reason[0] == '\0')

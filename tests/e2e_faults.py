@@ -111,6 +111,7 @@ esac
 class FakeTshark:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="pcc-fake-")
+        os.chmod(self.dir, 0o755)  # a root server runs tshark as nobody
         self.path = os.path.join(self.dir, "tshark")
         self.modefile = os.path.join(self.dir, "mode")
         self.marker_value = "pcc%012x" % random.getrandbits(48)
@@ -394,6 +395,30 @@ def hangup_mid_analysis(R, srv, fake):
     normal_ok(R, srv, fake, "after the mid-analysis hang-ups")
 
 
+def tshark_user(R, srv, fake):
+    """A root server runs tshark as nobody (its own user otherwise)."""
+    fake.set("hang")
+    body, ctype = pcc.multipart([("file", "http.cap", cap_data(),
+                                  "application/octet-stream")])
+    head = pcc.request_head("POST", "/api/chart?format=json",
+                            {"Content-Type": ctype, "Content-Length": str(len(body)),
+                             "Connection": "close"})
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    s.sendall(head + body)
+    want = 65534 if os.geteuid() == 0 else os.geteuid()
+    uids = []
+    deadline = time.monotonic() + 15
+    while not uids and time.monotonic() < deadline:
+        uids = [proc_uid for proc_uid in (pcc.proc_uid(k[0]) for k in srv.children())
+                if proc_uid is not None]
+        time.sleep(0.02)
+    R.check(uids and all(u == want for u in uids),
+            "tshark runs as uid %d (nobody when the server is root)" % want, repr(uids))
+    s.close()
+    srv.check_clean("after the tshark user check", grace=TIMEOUT_S + 4)
+    fake.set("normal")
+
+
 def jobs_limit(R, srv, fake):
     fake.set("hang")
     out = {}
@@ -455,6 +480,7 @@ def stop_during_analysis(R, srv, fake):
 def missing_tshark(R):
     progs = ["/nonexistent", "/bin/false"]
     wrapdir = tempfile.mkdtemp(prefix="pcc-fake-")
+    os.chmod(wrapdir, 0o755)  # a root server runs tshark as nobody
     ext = os.path.join(pcc.TESTS_DIR, "fake-tshark.sh")
     if os.access(ext, os.X_OK):
         # answers --version like something that is not tshark
@@ -511,6 +537,7 @@ def main():
             slow_uploads(R, srv, fake)
             hangups_mid_upload(R, srv, fake)
             hangup_mid_analysis(R, srv, fake)
+            tshark_user(R, srv, fake)
             jobs_limit(R, srv, fake)
             stop_during_analysis(R, srv, fake)
             srv2 = pcc.Server(R, ["--tshark", fake.path, "--timeout", "30", "--warm", "0"], name="graceful server",

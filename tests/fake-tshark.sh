@@ -5,8 +5,9 @@
 # else it behaves as MODE says. MODE comes, in this order, from:
 #   - the environment: FAKE_TSHARK_MODE=MODE (when the caller passes it on);
 #   - the program name: a symlink named fake-tshark-MODE;
-#   - the capture: a file given with -r whose first line is FAKE_TSHARK_MODE=MODE
-#     (tshark_run gives tshark a minimal environment, so tests use this one).
+#   - the capture: a file given with -r (or on stdin with -r -, as tshark_run
+#     gives it) whose first line is FAKE_TSHARK_MODE=MODE (tshark_run gives
+#     tshark a minimal environment, so tests use this one).
 # Modes:
 #   ok          three packets, exit 0 (also the default)
 #   hang        print "[", then sleep long with SIGTERM ignored (needs SIGKILL)
@@ -38,11 +39,19 @@ for a in "$@"; do
     [ "$prev" = "-r" ] && file="$a"
     prev="$a"
 done
-if [ -z "$mode" ] && [ -n "$file" ] && [ -r "$file" ]; then
+if [ -z "$mode" ] && [ "$file" = "-" ]; then
+    IFS= read -r first || true
+elif [ -z "$mode" ] && [ -n "$file" ] && [ -r "$file" ]; then
     IFS= read -r first <"$file" || true
-    case "${first:-}" in
-    FAKE_TSHARK_MODE=*) mode="${first#FAKE_TSHARK_MODE=}" ;;
-    esac
+fi
+case "${first:-}" in
+FAKE_TSHARK_MODE=*) mode="${first#FAKE_TSHARK_MODE=}" ;;
+esac
+# how tshark names its input in messages
+if [ "$file" = "-" ]; then
+    named="The standard input"
+else
+    named="The file \"$file\""
 fi
 [ -n "$mode" ] || mode=ok
 ulimit -c 0 # no core files from the crash mode
@@ -59,7 +68,11 @@ case "${1:-}" in
     exit 0
     ;;
 -G)
-    printf 'Frame\tFrame\tframe\nEthernet\tEthernet\teth\nInternet Protocol Version 4\tIPv4\tip\n'
+    if [ "${2:-}" = folders ]; then
+        printf 'Personal configuration:\t/nonexistent\nGlobal configuration:\t/usr/share/wireshark\n'
+    else
+        printf 'Frame\tFrame\tframe\nEthernet\tEthernet\teth\nInternet Protocol Version 4\tIPv4\tip\n'
+    fi
     exit 0
     ;;
 esac
@@ -133,12 +146,12 @@ exit_mid)
     pkt 2 0.500000000 70 ,
     printf '  {\n    "_index": "packets-2004-05-13",\n'
     echo 'Running as user "root" and group "root". This could be dangerous.' >&2
-    echo "tshark: The file \"$file\" appears to have been cut short in the middle of a packet." >&2
+    echo "tshark: $named appears to have been cut short in the middle of a packet." >&2
     exit 2
     ;;
 exit2)
     echo 'Running as user "root" and group "root". This could be dangerous.' >&2
-    echo "tshark: The file \"$file\" appears to be damaged or corrupt." >&2
+    echo "tshark: $named appears to be damaged or corrupt." >&2
     echo "(pcap: File has 2147483647-byte packet, bigger than maximum of 262144)" >&2
     exit 2
     ;;
@@ -148,7 +161,7 @@ noisy_exit2)
         echo " ** (tshark:4242) 12:00:00.000000 [Epan WARNING] noise about \"$file\" $i" >&2
         i=$((i + 1))
     done
-    echo "tshark: The file \"$file\" appears to be damaged or corrupt." >&2
+    echo "tshark: $named appears to be damaged or corrupt." >&2
     echo "(pcap: File has 2147483647-byte packet, bigger than maximum of 262144)" >&2
     exit 2
     ;;

@@ -634,9 +634,28 @@ def cmdline(pid):
 
 
 def is_warm_tshark(pid):
-    """A warm tshark of the server's pool: started ahead, reading stdin (-r -)."""
+    """A warm tshark of the server's pool: started ahead, reading stdin (-r -)
+    from a pipe. (Every tshark reads `-r -`; a cold one has the capture file
+    itself as stdin.)"""
     args = cmdline(pid)
-    return any(a == "-r" and b == "-" for a, b in zip(args, args[1:]))
+    if not any(a == "-r" and b == "-" for a, b in zip(args, args[1:])):
+        return False
+    try:
+        return os.readlink("/proc/%d/fd/0" % pid).startswith("pipe:")
+    except OSError:
+        return False
+
+
+def proc_uid(pid):
+    """Real uid of pid from /proc/PID/status, or None."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("Uid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def start_time(pid):

@@ -4,8 +4,10 @@
  * the frame-only profile proven to change nothing, display filters, the
  * packet limit, and fault injection through tests/fake-tshark.sh.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -201,6 +203,27 @@ static void test_init(const char *tests_dir) {
     }
 }
 
+/* tshark_run_as: who may be chosen, and what it sets */
+static void test_run_as(const struct tshark *ts) {
+    struct err err = ERR_INIT;
+    struct tshark t2;
+
+    if (geteuid() != 0) {
+        CHECK(ts->uid == (uid_t)-1 && ts->user[0] == '\0');
+        t2 = *ts;
+        CHECK(tshark_run_as(&t2, "root", &err) == -1 && err.status == 500);
+        CHECK(strstr(err.msg, "started as root") != NULL);
+        return;
+    }
+    CHECK(ts->uid == 65534 && strcmp(ts->user, "nobody") == 0 && ts->home[0] == '/');
+    t2 = *ts;
+    t2.uid = (uid_t)-1;
+    t2.user[0] = '\0';
+    CHECK(tshark_run_as(&t2, "root", &err) == 0 && t2.uid == (uid_t)-1);
+    CHECK(tshark_run_as(&t2, "no-such-user-pcapchart", &err) == -1 && err.status == 500);
+    CHECK(strstr(err.msg, "no such user") != NULL && t2.uid == (uid_t)-1);
+}
+
 static void test_profile(struct tshark *ts) {
     char dir[512], file[600];
     struct err err = ERR_INIT;
@@ -212,9 +235,9 @@ static void test_profile(struct tshark *ts) {
     snprintf(dir, sizeof(dir), "%s/profile", tmpdir);
     CHECK(tshark_prepare_profile(ts, dir, &err) == 0);
     CHECK(strcmp(ts->profile_dir, dir) == 0);
-    CHECK(lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700);
+    CHECK(lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0755);
     snprintf(file, sizeof(file), "%s/disabled_protos", dir);
-    CHECK(lstat(file, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600);
+    CHECK(lstat(file, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0644);
     if ((f = fopen(file, "r")) != NULL) {
         while (fgets(line, sizeof(line), f) != NULL) {
             size_t len = strlen(line);
@@ -231,6 +254,16 @@ static void test_profile(struct tshark *ts) {
         fclose(f);
     }
     CHECK(lines > 1000 && bad == 0 && frame == 0 && eth == 1 && ip == 1 && tcp == 1);
+
+    /* data/: tshark's data files linked, the name tables empty */
+    CHECK(ts->data_ok && ts->profile_fd > 2);
+    snprintf(file, sizeof(file), "%s/data/manuf", dir);
+    CHECK(lstat(file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0);
+    snprintf(file, sizeof(file), "%s/data/enterprises.tsv", dir);
+    CHECK(lstat(file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0);
+    snprintf(file, sizeof(file), "%s/data/radius", dir);
+    CHECK(lstat(file, &st) == 0 && S_ISLNK(st.st_mode) && stat(file, &st) == 0 &&
+          S_ISDIR(st.st_mode));
 
     /*
      * tshark reads it: with the profile no protocol above frame is dissected
@@ -268,15 +301,16 @@ static void test_profile(struct tshark *ts) {
     }
 
     /* again over the same dir (a restart); a loose mode is tightened */
-    CHECK(chmod(dir, 0755) == 0);
+    CHECK(chmod(dir, 0777) == 0);
     CHECK(tshark_prepare_profile(ts, dir, &err) == 0);
-    CHECK(lstat(dir, &st) == 0 && (st.st_mode & 07777) == 0700);
+    CHECK(lstat(dir, &st) == 0 && (st.st_mode & 07777) == 0755);
     snprintf(file, sizeof(file), "%s/disabled_protos.tmp", dir);
     CHECK(access(file, F_OK) == -1);
 
     /* a dir that cannot be made */
     {
         struct tshark t2 = *ts;
+        t2.profile_fd = -1; /* ts keeps owning it */
         err.status = 0;
         CHECK(tshark_prepare_profile(&t2, "/nonexistent/x/y", &err) == -1);
         CHECK(err.status == 500 && t2.profile_dir[0] == '\0');
@@ -706,6 +740,7 @@ static void test_fake(const char *tests_dir) {
         CHECK(err.status == 500 && strcmp(err.msg, "cannot run tshark: No such file or "
                                                    "directory") == 0);
     }
+    tshark_release(&ts);
 }
 
 /* MHD runs one thread per connection: runs at once must not disturb each other */
@@ -764,26 +799,15 @@ static void test_threads(const struct tshark *ts, const struct tshark *fake,
     }
 }
 
-static void rm_tmpdir(void) {
-    DIR *d;
-    struct dirent *e;
-    char p[1024];
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
 
-    if ((d = opendir(tmpdir)) == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
-        if (unlink(p) == -1) { /* a profile dir */
-            char q[1200];
-            snprintf(q, sizeof(q), "%s/disabled_protos", p);
-            unlink(q);
-            rmdir(p);
-        }
-    }
-    closedir(d);
-    rmdir(tmpdir);
+/* tmpdir and all in it (the profile and its data/ of symlinks) */
+static void rm_tmpdir(void) {
+    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int main(void) {
@@ -807,6 +831,9 @@ int main(void) {
         rmdir(tmpdir);
         return 77;
     }
+    /* as the server runs it: as nobody when we are root */
+    CHECK(tshark_run_as(&ts, NULL, &err) == 0);
+    test_run_as(&ts);
     test_init(tests_dir);
     test_fake(tests_dir);
     test_profile(&ts);
@@ -822,6 +849,7 @@ int main(void) {
         CHECK(tshark_init(&fake, prog, 1, &err) == 0);
         test_threads(&ts, &fake, capdir);
     }
+    tshark_release(&ts);
     rm_tmpdir();
 
     CHECK(count_fds() == fds);

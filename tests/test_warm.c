@@ -7,8 +7,10 @@
  * plus the packet limit, timeouts, cancel, a warm tshark that dies, and the
  * --warm option.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -609,8 +611,9 @@ static void test_fake(const struct tshark *real, const char *capdir) {
     CHECK(make_file(eat, sizeof(eat), "warm-eat",
                     "#!/bin/sh\ncat >/dev/null\nexec sleep 1000\n", 0755) == 0);
     snprintf(text, sizeof(text),
-             "#!/bin/sh\n# warm (-r -): die by SIGKILL once fed, before any output\n"
-             "if [ \"$3\" = - ]; then head -c 1 >/dev/null; kill -KILL $$; fi\n"
+             "#!/bin/sh\n# warm (stdin a pipe, not the file): die by SIGKILL once fed,\n"
+             "# before any output\n"
+             "if [ -p /dev/stdin ]; then head -c 1 >/dev/null; kill -KILL $$; fi\n"
              "exec '%s' \"$@\"\n",
              real->path);
     CHECK(make_file(die, sizeof(die), "warm-die", text, 0755) == 0);
@@ -696,26 +699,15 @@ static void test_options(void) {
     CHECK(strstr(options_usage(), "--warm N") != NULL);
 }
 
-static void rm_tmpdir(void) {
-    DIR *d;
-    struct dirent *e;
-    char p[1024];
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
 
-    if ((d = opendir(tmpdir)) == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
-        if (unlink(p) == -1) { /* the profile dir */
-            char q[1200];
-            snprintf(q, sizeof(q), "%s/disabled_protos", p);
-            unlink(q);
-            rmdir(p);
-        }
-    }
-    closedir(d);
-    rmdir(tmpdir);
+/* tmpdir and all in it (the profile and its data/ of symlinks) */
+static void rm_tmpdir(void) {
+    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int main(void) {
@@ -730,6 +722,8 @@ int main(void) {
         perror("mkdtemp");
         return 1;
     }
+    /* the scripts made here stand in for tshark, which runs as nobody when we are root */
+    CHECK(chmod(tmpdir, 0755) == 0);
     test_options();
     test_basic();
     test_dead();
@@ -741,6 +735,8 @@ int main(void) {
     } else if (tshark_init(&ts, "tshark", 120, &err) == -1) {
         fprintf(stderr, "no tshark (%s): tshark part skipped\n", err.msg);
     } else {
+        /* as the server runs them: as nobody when we are root */
+        CHECK(tshark_run_as(&ts, NULL, &err) == 0);
         snprintf(profile, sizeof(profile), "%s/profile", tmpdir);
         CHECK(tshark_prepare_profile(&ts, profile, &err) == 0);
         CHECK(tshark_pool_start(&ts, 2, &err) == 0 && ts.pool != NULL);
@@ -770,6 +766,7 @@ int main(void) {
         tshark_pool_stop(&ts);
         test_limit(&ts, capdir);
         test_fake(&ts, capdir);
+        tshark_release(&ts);
     }
     rm_tmpdir();
 
