@@ -64,11 +64,21 @@ static void test_env_and_flags(void) {
                     "PCAPCHART_TIMEOUT=12",
                     "TMPDIR=/var/tmp",
                     "PCAPCHART_MAX_PACKETS=",
+                    "PCAPCHART_TSHARK_MEM=2G",
+                    "PCAPCHART_TSHARK_USER=daemon",
                     NULL};
+    char *user[] = {"pcapchart", "--tshark-user", "root", NULL};
+    char *plain[] = {"pcapchart", NULL};
+    char *noenv[] = {NULL};
     struct err err = ERR_INIT;
     struct options o;
 
+    /* default "": nobody when root, as tshark_run_as decides */
+    CHECK(parse(&o, plain, noenv, &err) == 0 && o.tshark_user[0] == '\0');
+    CHECK(parse(&o, user, noenv, &err) == 0 && strcmp(o.tshark_user, "root") == 0);
     CHECK(parse(&o, argv, envp, &err) == 0);
+    CHECK(o.tshark_mem_bytes == 2ULL * 1024 * 1024 * 1024);
+    CHECK(strcmp(o.tshark_user, "daemon") == 0);
     CHECK(o.port == 9000); /* flag wins over the variable */
     CHECK(strcmp(o.bind, "0.0.0.0") == 0);
     CHECK(o.jobs == 3);
