@@ -373,16 +373,22 @@ def wait_child(srv, timeout=15):
     return False
 
 
+def post_upload(srv):
+    """Send a whole upload of http.cap to /api/chart; return the socket unread."""
+    body, ctype = pcc.multipart([("file", "http.cap", cap_data(),
+                                  "application/octet-stream")])
+    head = pcc.request_head("POST", "/api/chart?format=json",
+                            {"Content-Type": ctype, "Content-Length": str(len(body)),
+                             "Connection": "close"})
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    s.sendall(head + body)
+    return s
+
+
 def hangup_mid_analysis(R, srv, fake):
     for mode in ("hang", "hang_noterm"):
         fake.set(mode)
-        body, ctype = pcc.multipart([("file", "http.cap", cap_data(),
-                                      "application/octet-stream")])
-        head = pcc.request_head("POST", "/api/chart?format=json",
-                                {"Content-Type": ctype, "Content-Length": str(len(body)),
-                                 "Connection": "close"})
-        s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
-        s.sendall(head + body)
+        s = post_upload(srv)
         started = wait_child(srv)
         R.check(started, "hang-up mid-analysis ('%s'): tshark was started" % mode)
         t0 = time.monotonic()
@@ -398,13 +404,7 @@ def hangup_mid_analysis(R, srv, fake):
 def tshark_user(R, srv, fake):
     """A root server runs tshark as nobody (its own user otherwise)."""
     fake.set("hang")
-    body, ctype = pcc.multipart([("file", "http.cap", cap_data(),
-                                  "application/octet-stream")])
-    head = pcc.request_head("POST", "/api/chart?format=json",
-                            {"Content-Type": ctype, "Content-Length": str(len(body)),
-                             "Connection": "close"})
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
-    s.sendall(head + body)
+    s = post_upload(srv)
     want = 65534 if os.geteuid() == 0 else os.geteuid()
     uids = []
     deadline = time.monotonic() + 15

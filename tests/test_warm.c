@@ -10,7 +10,6 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,6 +24,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "testutil.h"
 #include "child.h"
 #include "options.h"
 #include "tshark.h"
@@ -699,15 +699,9 @@ static void test_options(void) {
     CHECK(strstr(options_usage(), "--warm N") != NULL);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 /* tmpdir and all in it (the profile and its data/ of symlinks) */
 static void rm_tmpdir(void) {
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    rm_tree(tmpdir);
 }
 
 int main(void) {
