@@ -3,8 +3,9 @@
  *
  * tshark writes one JSON array of packet objects. This parser is fed the
  * bytes as they arrive, finds each top-level array element with a small
- * scanner (strings, escapes, nesting), parses that one element with jansson
- * (json_loadb) and hands a flat struct pkt to a callback. It never holds more
+ * scanner (strings, escapes, nesting), parses that element's "layers"
+ * object with jansson (json_loadb; the whole element when it has no such
+ * key) and hands a flat struct pkt to a callback. It never holds more
  * than one element (at most MAX_ELEMENT_BYTES), whatever the capture size.
  */
 #ifndef TSJSON_H
