@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "growfile.h"
 
 struct child_spec {
     const char *const *argv; /* borrowed; argv[0] is the program (PATH is not searched
@@ -70,10 +71,13 @@ struct child {
     int feed_fd;      /* borrowed: file copied into in_fd by child_read; -1: none */
     int64_t feed_off; /* bytes of feed_fd written to the child so far */
     int feed_cut;     /* the child closed its stdin before feed_fd's end (EPIPE) */
+    struct growfile *feed_grow; /* borrowed: feed_fd is still being written; NULL: no */
+    int64_t grow_timeout_ms;    /* with feed_grow: deadline_ms becomes now + this when
+                                   the file is complete (0: none) */
 };
 
 #define CHILD_INIT                                                                       \
-    { -1, -1, -1, -1, 0, 0, 0, -1, 0, {0}, 0, 0, -1, -1, 0, 0 }
+    { -1, -1, -1, -1, 0, 0, 0, -1, 0, {0}, 0, 0, -1, -1, 0, 0, NULL, 0 }
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t mono_now_ms(void);
@@ -114,6 +118,17 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
  * pipe or a feed is already running.
  */
 int child_feed_from(struct child *ch, int src_fd, struct err *err);
+
+/*
+ * child_feed_from() for a file another thread is still writing (g tells how
+ * far; growfile.h): the copy follows the writer and closes stdin once g is
+ * complete. Meanwhile the child has no deadline; when g completes it gets
+ * deadline now + timeout_ms (0: none), so a slow upload does not count
+ * against the analysis time. When g is abandoned, child_read fails with 499
+ * ("upload ended early") and the child is killed. 0, or -1 with err (500).
+ */
+int child_feed_growing(struct child *ch, int src_fd, struct growfile *g,
+                       int64_t timeout_ms, struct err *err);
 
 /*
  * Read up to n bytes of the child's stdout into dst, collecting its stderr

@@ -30,6 +30,17 @@ const char *format_ctype(enum out_format f);
 int pipeline_chart(const struct tshark *ts, const char *capture, const char *display_name,
                    int cancel_fd, struct chart *c, struct err *err);
 
+/*
+ * pipeline_chart() on a capture another thread is still writing (an upload
+ * as it arrives; grow, borrowed, tells how far: growfile.h). An unfiltered
+ * series taken by a warm tshark reads it as it grows, so dissection overlaps
+ * the upload; other runs wait for its end. When the writer abandons it:
+ * -1 with err 499.
+ */
+int pipeline_chart_growing(const struct tshark *ts, const char *capture,
+                           const char *display_name, int cancel_fd, struct growfile *grow,
+                           struct chart *c, struct err *err);
+
 /* Render c in format f, appending to out. 0 or -1 with err (500). */
 int pipeline_render(const struct chart *c, enum out_format f, struct buf *out,
                     struct err *err);

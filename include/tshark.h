@@ -33,6 +33,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "growfile.h"
 #include "tsjson.h"
 
 struct warm_pool;
@@ -134,6 +135,9 @@ struct tshark_job {
                                  ("upload.pcap"); replaces capture in tshark's text */
     const char *filter;       /* borrowed: display filter, NULL or "" for none */
     int cancel_fd;            /* borrowed: client socket to watch, -1 for none */
+    struct growfile *grow;    /* borrowed: capture is still being written (an upload
+                                 arriving); NULL: it is complete. A warm tshark is fed
+                                 as it grows; a cold run waits for its end */
 };
 
 /*

@@ -470,13 +470,39 @@ int child_feed_from(struct child *ch, int src_fd, struct err *err) {
     ch->feed_fd = src_fd;
     ch->feed_off = 0;
     ch->feed_cut = 0;
+    ch->feed_grow = NULL;
     return 0;
+}
+
+int child_feed_growing(struct child *ch, int src_fd, struct growfile *g,
+                       int64_t timeout_ms, struct err *err) {
+    if (child_feed_from(ch, src_fd, err) == -1)
+        return -1;
+    ch->feed_grow = g;
+    ch->grow_timeout_ms = timeout_ms;
+    ch->deadline_ms = 0; /* until the file is complete */
+    return 0;
+}
+
+/*
+ * How much of the feed may be read now (all of it without a growfile).
+ * With one that is complete and fully copied, the deadline starts.
+ */
+static uint64_t feed_limit(struct child *ch, enum grow_state *st) {
+    uint64_t avail;
+
+    *st = GROW_DONE;
+    if (ch->feed_grow == NULL)
+        return UINT64_MAX;
+    *st = growfile_state(ch->feed_grow, &avail);
+    return avail;
 }
 
 /* End the feed: the child sees EOF on stdin. */
 static void feed_stop(struct child *ch) {
     close_fd(&ch->in_fd);
     ch->feed_fd = -1;
+    ch->feed_grow = NULL;
 }
 
 /*
@@ -515,15 +541,38 @@ static int pump(struct child *ch, struct err *err) {
     char buf[FEED_CHUNK_BYTES];
 
     while (ch->feed_fd != -1 && ch->in_fd != -1) {
+        enum grow_state st;
+        uint64_t limit = feed_limit(ch, &st);
+        size_t want = sizeof(buf);
         ssize_t r, w;
 
-        r = pread(ch->feed_fd, buf, sizeof(buf), (off_t)ch->feed_off);
+        if (ch->feed_grow != NULL && (uint64_t)ch->feed_off >= limit) {
+            if (st == GROW_WRITING)
+                return 0; /* wait for the writer (child_read polls its wake_fd) */
+            if (st == GROW_FAILED) {
+                feed_stop(ch);
+                kill_group(ch);
+                return err_set(err, 499, "upload ended early");
+            }
+            /* complete and all copied: EOF, and from now on the deadline */
+            if (ch->grow_timeout_ms > 0)
+                ch->deadline_ms = mono_now_ms() + ch->grow_timeout_ms;
+            feed_stop(ch);
+            return 0;
+        }
+        if (ch->feed_grow != NULL && limit - (uint64_t)ch->feed_off < want)
+            want = (size_t)(limit - (uint64_t)ch->feed_off);
+        r = pread(ch->feed_fd, buf, want, (off_t)ch->feed_off);
         if (r == -1 && errno == EINTR)
             continue;
         if (r == -1) {
             int e = errno;
             feed_stop(ch);
             return err_set(err, 500, "cannot read the child's input: %s", strerror(e));
+        }
+        if (r == 0 && ch->feed_grow != NULL) {
+            feed_stop(ch);
+            return err_set(err, 500, "cannot read the child's input: the file shrank");
         }
         if (r == 0) {
             feed_stop(ch);
@@ -555,8 +604,8 @@ static int pump(struct child *ch, struct err *err) {
 }
 
 ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
-    struct pollfd pfd[4];
-    int nfd, out_i, err_i, cancel_i, in_i;
+    struct pollfd pfd[5];
+    int nfd, out_i, err_i, cancel_i, in_i, grow_i;
 
     for (;;) {
         int timeout = -1;
@@ -574,7 +623,7 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
             timeout = left > INT_MAX ? INT_MAX : (int)left;
         }
         nfd = 0;
-        out_i = err_i = cancel_i = in_i = -1;
+        out_i = err_i = cancel_i = in_i = grow_i = -1;
         pfd[nfd].fd = ch->out_fd;
         pfd[nfd].events = POLLIN;
         out_i = nfd++;
@@ -590,9 +639,18 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
             cancel_i = nfd++;
         }
         if (ch->feed_fd != -1 && ch->in_fd != -1) {
-            pfd[nfd].fd = ch->in_fd;
-            pfd[nfd].events = POLLOUT;
-            in_i = nfd++;
+            enum grow_state st;
+            if (ch->feed_grow != NULL && (uint64_t)ch->feed_off >= feed_limit(ch, &st) &&
+                st == GROW_WRITING) {
+                /* all written so far is copied: wait for the writer, not for room */
+                pfd[nfd].fd = ch->feed_grow->wake_fd;
+                pfd[nfd].events = POLLIN;
+                grow_i = nfd++;
+            } else {
+                pfd[nfd].fd = ch->in_fd;
+                pfd[nfd].events = POLLOUT;
+                in_i = nfd++;
+            }
         }
         rc = poll(pfd, (nfds_t)nfd, timeout);
         if (rc == -1) {
@@ -610,6 +668,11 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
         }
         if (err_i != -1 && pfd[err_i].revents != 0)
             read_stderr(ch);
+        if (grow_i != -1 && pfd[grow_i].revents != 0) {
+            growfile_drain(ch->feed_grow);
+            if (pump(ch, err) == -1)
+                return -1;
+        }
         /* POLLERR here means the child closed its end: pump() sees EPIPE */
         if (in_i != -1 && pfd[in_i].revents != 0 && pump(ch, err) == -1)
             return -1;

@@ -66,6 +66,12 @@ static int reject_garbage(const struct series *s, struct err *err) {
 
 int pipeline_chart(const struct tshark *ts, const char *capture, const char *display_name,
                    int cancel_fd, struct chart *c, struct err *err) {
+    return pipeline_chart_growing(ts, capture, display_name, cancel_fd, NULL, c, err);
+}
+
+int pipeline_chart_growing(const struct tshark *ts, const char *capture,
+                           const char *display_name, int cancel_fd, struct growfile *grow,
+                           struct chart *c, struct err *err) {
     struct tshark_result res;
     struct tshark_job job;
     struct add_ctx ctx;
@@ -77,6 +83,7 @@ int pipeline_chart(const struct tshark *ts, const char *capture, const char *dis
         job.display_name = display_name;
         job.filter = c->series[i].filter;
         job.cancel_fd = cancel_fd;
+        job.grow = grow;
         ctx.chart = c;
         ctx.series = i;
         if (tshark_run(ts, &job, add_packet, &ctx, &res, err) == -1)

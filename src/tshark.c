@@ -1001,17 +1001,25 @@ static int run_once(const struct tshark *ts, const struct tshark_job *job, tsjso
         goto fail;
     if (allow_warm && !filtered && warmable && ts->pool != NULL &&
         warm_pool_take(ts->pool, &ch) == 0) {
-        /* its clock starts now, not when it was started */
+        /* its clock starts now (or when the upload ends), not when it was started */
         ch.deadline_ms =
             ts->timeout_s > 0 ? started_ms + (int64_t)ts->timeout_s * 1000 : 0;
         ch.cancel_fd = job->cancel_fd;
-        if (child_feed_from(&ch, in, &cerr) == -1) {
+        if ((job->grow != NULL ? child_feed_growing(&ch, in, job->grow,
+                                                    (int64_t)ts->timeout_s * 1000, &cerr)
+                               : child_feed_from(&ch, in, &cerr)) == -1) {
             err_set(err, 500, "cannot run tshark: %s", cerr.msg);
             goto fail;
         }
         warm = 1;
         res->warm = 1;
     } else {
+        /* a cold tshark reads a file: all of it must be there */
+        if (job->grow != NULL && growfile_wait_end(job->grow) != GROW_DONE) {
+            err_set(err, 499, "upload ended early");
+            goto fail;
+        }
+        started_ms = mono_now_ms();
         /* cold: the file is tshark's stdin */
         build_argv(ts, "-", job->filter, argv, count, sizeof(count));
         if (filtered)

@@ -428,7 +428,7 @@ struct outcome {
 
 static void run(const struct tshark *ts, const char *capture, int cancel_fd,
                 struct outcome *o) {
-    struct tshark_job job = {capture, DISPLAY, NULL, cancel_fd};
+    struct tshark_job job = {capture, DISPLAY, NULL, cancel_fd, NULL};
 
     memset(o, 0, sizeof(*o));
     o->rc = tshark_run(ts, &job, collect, &o->pk, &o->res, &o->err);
@@ -597,6 +597,182 @@ static void test_limit(const struct tshark *real, const char *capdir) {
     CHECK(ts.pool == NULL);
 }
 
+/*
+ * A capture fed while it is written (an upload arriving): a writer thread
+ * copies src into dst in pieces; after the first half it waits until the
+ * run has handed over a packet (or 30 s), which proves the overlap without
+ * timing anything. abandon: stop after the first half instead.
+ */
+struct writer {
+    const char *src, *dst;
+    struct growfile *g;
+    int abandon;
+    int wait_s; /* how long to wait for a packet after the first half */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int saw_packet;  /* set by the run's callback */
+    int overlapped;  /* a packet came before the second half was written */
+    struct pkts *pk; /* where the callback collects */
+};
+
+static int collect_signal(void *ctx, const struct pkt *p, struct err *err) {
+    struct writer *w = ctx;
+
+    pthread_mutex_lock(&w->lock);
+    w->saw_packet = 1;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+    return collect(w->pk, p, err);
+}
+
+static void *writer_thread(void *arg) {
+    struct writer *w = arg;
+    FILE *in = fopen(w->src, "rb");
+    int out = open(w->dst, O_WRONLY | O_APPEND | O_CLOEXEC);
+    char buf[4096];
+    uint64_t total = 0, half;
+    struct stat st;
+    size_t n;
+
+    if (in == NULL || out == -1 || fstat(fileno(in), &st) == -1) {
+        growfile_end(w->g, 0);
+        goto out;
+    }
+    half = (uint64_t)st.st_size / 2;
+    while ((n = fread(buf, 1,
+                      total < half && half - total < sizeof(buf) ? (size_t)(half - total)
+                                                                 : sizeof(buf),
+                      in)) > 0) {
+        if (write(out, buf, n) != (ssize_t)n)
+            break;
+        total += n;
+        growfile_add(w->g, total);
+        if (total == half) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += w->wait_s;
+            pthread_mutex_lock(&w->lock);
+            while (!w->saw_packet &&
+                   pthread_cond_timedwait(&w->cond, &w->lock, &until) == 0)
+                ;
+            w->overlapped = w->saw_packet;
+            pthread_mutex_unlock(&w->lock);
+            if (w->abandon)
+                break;
+        }
+    }
+    growfile_end(w->g, !w->abandon && total == (uint64_t)st.st_size);
+out:
+    if (in != NULL)
+        fclose(in);
+    if (out != -1)
+        close(out);
+    return NULL;
+}
+
+/* Run ts on src as it is written into a fresh file; the outcome into o. */
+static void run_growing(const struct tshark *ts, const char *src, int abandon, int wait_s,
+                        struct outcome *o, int *overlapped) {
+    char dst[600];
+    struct growfile g;
+    struct writer w;
+    pthread_t t;
+    struct tshark_job job = {dst, DISPLAY, NULL, -1, &g};
+    int fd;
+
+    memset(o, 0, sizeof(*o));
+    memset(&w, 0, sizeof(w));
+    snprintf(dst, sizeof(dst), "%s/growing.pcap", tmpdir);
+    fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    CHECK(fd != -1 && growfile_init(&g, NULL) == 0);
+    if (fd != -1)
+        close(fd);
+    w.src = src;
+    w.dst = dst;
+    w.g = &g;
+    w.abandon = abandon;
+    w.wait_s = wait_s;
+    w.pk = &o->pk;
+    pthread_mutex_init(&w.lock, NULL);
+    pthread_cond_init(&w.cond, NULL);
+    CHECK(pthread_create(&t, NULL, writer_thread, &w) == 0);
+    {
+        /* tshark_run opens the file: wait until the writer made it non-empty */
+        uint64_t avail = 0;
+        while (growfile_state(&g, &avail) == GROW_WRITING && avail < 4)
+            sleep_ms(1);
+    }
+    o->rc = tshark_run(ts, &job, collect_signal, &w, &o->res, &o->err);
+    pthread_join(t, NULL);
+    *overlapped = w.overlapped;
+    pthread_cond_destroy(&w.cond);
+    pthread_mutex_destroy(&w.lock);
+    growfile_release(&g);
+    unlink(dst);
+}
+
+/* Uploads fed to a warm tshark while they arrive: same outcome as cold. */
+static void test_growing(struct tshark *ts, const char *capdir) {
+    static const char *const files[] = {"dev/nfs_bad_stalls.cap", "dev/hari.pcap",
+                                        "dev/pcapng-example.pcapng", "dev/vlan.cap.gz",
+                                        "bad/pcapng_truncated_mid_block.pcapng"};
+    struct tshark cold = *ts;
+    size_t i;
+
+    cold.pool = NULL;
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[4096];
+        struct outcome w, c;
+        int overlapped = 0, ok, gz;
+
+        snprintf(path, sizeof(path), "%s/%s", capdir, files[i]);
+        /* gzip: tshark's inflater waits for more input than half of a small file */
+        gz = strstr(files[i], ".gz") != NULL;
+        CHECK(wait_idle(ts->pool, 1, 30000));
+        run_growing(ts, path, 0, gz ? 1 : 30, &w, &overlapped);
+        run(&cold, path, -1, &c);
+        ok = w.res.warm && same(&w, &c);
+        CHECK(ok);
+        if (!gz)
+            CHECK(overlapped); /* packets came while the second half was not written */
+        if (!ok || (!overlapped && !gz))
+            fprintf(stderr, "  growing %s: warm %d, %llu vs %llu packets, overlap %d\n",
+                    files[i], w.res.warm, (unsigned long long)w.res.packets,
+                    (unsigned long long)c.res.packets, overlapped);
+        free(w.pk.v);
+        free(c.pk.v);
+    }
+
+    /* abandoned halfway (the client left): 499, the tshark is gone */
+    {
+        char path[4096];
+        struct outcome w;
+        int overlapped = 0;
+
+        snprintf(path, sizeof(path), "%s/dev/nfs_bad_stalls.cap", capdir);
+        CHECK(wait_idle(ts->pool, 1, 30000));
+        run_growing(ts, path, 1, 30, &w, &overlapped);
+        CHECK(w.rc == -1 && w.err.status == 499 && w.res.warm);
+        CHECK(strcmp(w.err.msg, "upload ended early") == 0);
+        free(w.pk.v);
+    }
+
+    /* without a warm tshark the run waits for the whole file, then runs cold
+       (so no packet can come before the second half: the writer waits 1 s) */
+    {
+        char path[4096];
+        struct outcome w, c;
+        int overlapped = 1;
+
+        snprintf(path, sizeof(path), "%s/dev/http.cap", capdir);
+        run_growing(&cold, path, 0, 1, &w, &overlapped);
+        run(&cold, path, -1, &c);
+        CHECK(!w.res.warm && same(&w, &c) && !overlapped);
+        free(w.pk.v);
+        free(c.pk.v);
+    }
+}
+
 /* Scripts in place of tshark: hang, eat and hang, die once fed. */
 static void test_fake(const struct tshark *real, const char *capdir) {
     char hang[512], eat[512], die[512], text[8192], path[4096];
@@ -757,6 +933,7 @@ int main(void) {
         CHECK(tshark_pool_start(&ts, 2, &err) == -1); /* once */
         test_identical(&ts, capdir);
         test_warm_paths(&ts, capdir);
+        test_growing(&ts, capdir);
         tshark_pool_stop(&ts);
         test_limit(&ts, capdir);
         test_fake(&ts, capdir);
