@@ -97,16 +97,34 @@
 #define MAX_CAPINFOS_BYTES (64 * 1024) /* its stdout kept */
 
 /* HTTP */
-#define HTTP_CONN_TIMEOUT_S 30
-#define HTTP_MAX_CONNS 64
-#define HTTP_MAX_CONNS_PER_IP 48            /* one address cannot take every connection */
+#define HTTP_CONN_TIMEOUT_S 30 /* libmicrohttpd's idle timeout, once the head is in */
+#define HTTP_MAX_CONNS 64 /* handed to libmicrohttpd; as many more wait in the gate */
+#define HTTP_MAX_CONNS_PER_IP                                                            \
+    48 /* one address cannot take every connection (in the gate, and handed over) */
 #define HTTP_CONN_MEMORY_BYTES (256 * 1024) /* request head + arguments */
 #define HTTP_POST_BUFFER_BYTES (64 * 1024)
 #define MAX_FIELD_BYTES 4096 /* one non-file form field or query value */
 #define MAX_FILENAME_BYTES 255
+#define MULTIPART_BOUNDARY_MAX_BYTES 70 /* RFC 2046; a longer one: MHD alone judges */
 #define RETRY_AFTER_S 5
 #define QUEUE_WAIT_S 60        /* longest wait for an analysis slot, then 503 */
 #define SHUTDOWN_GRACE_MS 8000 /* SIGTERM: running analyses may finish this long */
+
+/* request-head gate (gate.h): every connection's head, before libmicrohttpd sees it */
+#define HTTP_HEAD_DEADLINE_S 10 /* the whole head within this of the accept, else 408 */
+#define HTTP_URI_MAX_BYTES                                                               \
+    (MAX_QUERY_BYTES + 1024) /* request line, else 414; a view URL of ours fits */
+#define HTTP_HEAD_MAX_BYTES                                                              \
+    (HTTP_URI_MAX_BYTES + 32 * 1024) /* request line and headers, else 431 */
+#define HTTP_MAX_QUERY_ARGS                                                              \
+    128 /* '&'-separated query arguments, else 414 (a view has about 40) */
+#define HTTP_MAX_HEADER_FIELDS                                                           \
+    100                 /* header lines, else 431 (each costs libmicrohttpd a record) */
+#define GATE_TICK_MS 20 /* a head that came in part is looked at again this often */
+#define GATE_REPEEK_BYTES 4096 /* past this much of a head, at most one look... */
+#define GATE_REPEEK_MS 100     /* ...this often (each look copies the head) */
+#define GATE_LINGER_MS                                                                   \
+    2000 /* after a refusal, drop what the client still sends, then close */
 
 /* errors */
 #define ERR_MSG_MAX 512

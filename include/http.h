@@ -18,6 +18,10 @@
  * and its connection closed without reading the body; a chunked one when
  * its bytes pass it. Display filters are checked (tshark_check_filter)
  * before the capture is read; a bad one is a 400 naming the series.
+ * Connections come through the request-head gate (gate.h): libmicrohttpd
+ * sees a connection only once its request head is complete and within the
+ * limits. Every answer carries Connection: close, so each request of a
+ * client passes the gate.
  * One thread per connection; at most opts->jobs analyses at once (503 past it).
  * Every request's temp file is removed and its tshark reaped when the request
  * ends, whatever happened.
@@ -34,8 +38,9 @@ struct http;
 /*
  * Load www/, create opts->tmpdir if needed, open the store (opts->store, or
  * <tmpdir>/store; none when opts->store_max_bytes is 0), and start listening
- * on opts->bind:opts->port. opts and ts are borrowed and must outlive the
- * server. Returns the server (owned; end it with http_stop) or NULL with err.
+ * on opts->bind:opts->port (the gate's socket, gate.h). opts and ts are
+ * borrowed and must outlive the server. Returns the server (owned; end it
+ * with http_stop) or NULL with err.
  */
 struct http *http_start(const struct options *opts, const struct tshark *ts,
                         struct err *err);
@@ -44,9 +49,10 @@ struct http *http_start(const struct options *opts, const struct tshark *ts,
 int http_port(const struct http *h);
 
 /*
- * Stop accepting, let running requests finish (their tshark is killed at its
- * own deadline), close the store (its files are deleted), free everything.
- * Accepts NULL. Takes h.
+ * Stop accepting (the gate closes its socket and the connections whose
+ * head is not complete), let running requests finish (their tshark is
+ * killed at its own deadline), close the store (its files are deleted),
+ * free everything. Accepts NULL. Takes h.
  */
 void http_stop(struct http *h);
 

@@ -1,7 +1,6 @@
 /* http.c - see http.h */
 #include <errno.h>
 #include <inttypes.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -23,6 +22,8 @@
 #include "capinfo.h"
 #include "chart.h"
 #include "escape.h"
+#include "gate.h"
+#include "headers.h"
 #include "http.h"
 #include "log.h"
 #include "page.h"
@@ -41,11 +42,6 @@
  */
 #define BODY_SLACK_BYTES ((uint64_t)MAX_FORM_BYTES + 8 * (uint64_t)MAX_FIELD_BYTES)
 
-#define CSP                                                                              \
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " \
-    "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "    \
-    "form-action 'self'"
-
 #define CTYPE_HTML "text/html; charset=utf-8"
 #define CTYPE_JSON "application/json"
 #define CTYPE_TEXT "text/plain; charset=utf-8"
@@ -57,6 +53,7 @@
 
 struct http {
     struct MHD_Daemon *d;
+    struct gate *gate; /* owned: the listening socket, and heads until complete */
     const struct options *opts; /* borrowed */
     const struct tshark *ts;    /* borrowed */
     struct page page;
@@ -128,6 +125,13 @@ struct req {
     int job;               /* holds one of h's analysis slots */
     int answering;         /* counted in h->answering until the request ends */
     struct chart *chart;   /* owned; allocated and chart_init'ed by render() */
+
+    /* multipart parts, counted by feed() */
+    char delim[4 + MULTIPART_BOUNDARY_MAX_BYTES]; /* "\r\n--" and the boundary */
+    size_t delim_len;                             /* 0: none known */
+    size_t delim_match;                           /* bytes of delim just seen */
+    unsigned parts;                               /* delimiters fed to pp so far */
+    unsigned file_part;                           /* parts at the first "file" call */
 };
 
 static int64_t mono_ms(void) {
@@ -188,16 +192,23 @@ static enum MHD_Result queue(struct req *r, struct MHD_Connection *conn, int sta
                              const char *ctype, struct MHD_Response *resp, size_t len,
                              enum cache cache) {
     enum MHD_Result ret = MHD_NO;
+    const struct header *hd;
     const char *allow = NULL;
 
+    /*
+     * One request per connection: the gate (gate.h) sees only a
+     * connection's first request head, so a second one on a kept-alive
+     * connection would reach libmicrohttpd without its deadline and limits.
+     */
     if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) != MHD_YES ||
-        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES ||
-        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") != MHD_YES ||
-        MHD_add_response_header(resp, "Content-Security-Policy", CSP) != MHD_YES ||
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES ||
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
                                 cache == CACHE_NO_STORE ? "no-store" : "no-cache") !=
             MHD_YES)
         goto done;
+    for (hd = HEADERS_SECURITY; hd->name != NULL; hd++)
+        if (MHD_add_response_header(resp, hd->name, hd->value) != MHD_YES)
+            goto done;
     if (r->location != NULL && status == MHD_HTTP_OK &&
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_LOCATION, r->location) !=
             MHD_YES)
@@ -343,7 +354,7 @@ static enum MHD_Result reply_err_close(struct req *r, struct MHD_Connection *con
                                        const struct err *e) {
     struct buf body = BUF_INIT(MAX_PAGE_BYTES), msg = BUF_INIT(MAX_PAGE_BYTES + 4096);
     const union MHD_ConnectionInfo *ci;
-    const char *ctype = CTYPE_TEXT, *reason;
+    const char *ctype = CTYPE_TEXT;
     int64_t deadline = mono_ms() + RAW_REPLY_TIMEOUT_MS;
     struct pollfd pfd;
     size_t off = 0;
@@ -353,14 +364,7 @@ static enum MHD_Result reply_err_close(struct req *r, struct MHD_Connection *con
     ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     if (ci == NULL || err_body(r, e, &status, &ctype, &body) == -1)
         goto done;
-    reason = MHD_get_reason_phrase_for((unsigned)status);
-    if (buf_printf(&msg,
-                   "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: %s\r\n"
-                   "Content-Length: %zu\r\nX-Content-Type-Options: nosniff\r\n"
-                   "Referrer-Policy: no-referrer\r\nContent-Security-Policy: " CSP "\r\n"
-                   "Cache-Control: no-store\r\n\r\n",
-                   status, reason != NULL ? reason : "", ctype, body.len) == -1 ||
-        buf_append(&msg, body.data, body.len) == -1)
+    if (headers_raw_answer(&msg, status, ctype, body.data, body.len) == -1)
         goto done;
     pfd.fd = ci->connect_fd;
     pfd.events = POLLOUT;
@@ -468,8 +472,15 @@ static enum MHD_Result on_file(struct req *r, const char *filename, const char *
             log_warn("req %u: cannot create temp file in '%s'", r->id, o->tmpdir);
             return MHD_NO;
         }
-    } else if (off != r->up.bytes || (off == 0 && r->up.bytes > 0)) {
-        /* a second part named "file": a continuation always goes on at off == bytes */
+        r->file_part = r->parts;
+    } else if (r->parts != r->file_part || off != r->up.bytes ||
+               (off == 0 && r->up.bytes > 0)) {
+        /*
+         * Another part named "file", whatever its size or the first's. A
+         * part's calls come while its own part number is current (see
+         * feed()); the offsets catch it too when the boundary was not ours
+         * to find (a continuation goes on at off == bytes).
+         */
         err_set(&r->err, 400, "more than one field 'file' in the upload");
         return MHD_NO;
     }
@@ -740,6 +751,34 @@ static int is_upload(const struct req *r) {
 }
 
 /*
+ * The multipart delimiter of Content-Type ctype ("\r\n--" and the boundary)
+ * into r->delim; none (delim_len 0) when there is no boundary of at most
+ * MULTIPART_BOUNDARY_MAX_BYTES without CR or LF (MHD still judges the body).
+ */
+static void find_delim(struct req *r, const char *ctype) {
+    const char *b = NULL, *e, *p;
+    size_t n;
+
+    r->delim_len = 0;
+    for (p = ctype; *p != '\0' && b == NULL; p++)
+        if (strncasecmp(p, "boundary=", 9) == 0)
+            b = p + 9;
+    if (b == NULL)
+        return;
+    if (*b == '"')
+        e = strchr(++b, '"');
+    else
+        e = b + strcspn(b, "; \t");
+    n = e != NULL ? (size_t)(e - b) : 0;
+    if (n == 0 || n > MULTIPART_BOUNDARY_MAX_BYTES || strcspn(b, "\r\n") < n)
+        return;
+    memcpy(r->delim, "\r\n--", 4);
+    memcpy(r->delim + 4, b, n);
+    r->delim_len = n + 4;
+    r->delim_match = 2; /* the body's first delimiter has no CRLF before it */
+}
+
+/*
  * First call, headers only: route, method, and the checks that need no body
  * (Content-Type, Content-Length, query parameters, busy). A failed check is
  * recorded in r->err; an upload that passes gets its post processor.
@@ -806,6 +845,39 @@ static void check_headers(struct req *r, struct MHD_Connection *conn) {
     r->pp = MHD_create_post_processor(conn, HTTP_POST_BUFFER_BYTES, on_field, r);
     if (r->pp == NULL)
         err_set(&r->err, 400, "multipart/form-data upload without a boundary");
+    else
+        find_delim(r, ctype);
+}
+
+/*
+ * Feed body bytes to the post processor in pieces that end where a part
+ * delimiter ends, counting the delimiters in r->parts after each piece.
+ * MHD finds a delimiter that ends its input at once, and a part's header
+ * comes after it, so every iterator call runs while r->parts numbers its
+ * own part -- which the call's arguments cannot say: an empty part is one
+ * call at offset 0 of size 0, and so is a part whose bytes are late, whose
+ * data then comes at offset 0 again. 0, or -1 when MHD refused the body.
+ * The boundary holds no CR or LF, so a mismatch restarts at '\r' or at 0.
+ */
+static int feed(struct req *r, const char *data, size_t size) {
+    size_t i, start = 0;
+
+    for (i = 0; i < size && r->delim_len > 0; i++) {
+        if (data[i] == r->delim[r->delim_match])
+            r->delim_match++;
+        else
+            r->delim_match = data[i] == '\r';
+        if (r->delim_match == r->delim_len) {
+            if (MHD_post_process(r->pp, data + start, i + 1 - start) != MHD_YES)
+                return -1;
+            r->parts++;
+            r->delim_match = 0;
+            start = i + 1;
+        }
+    }
+    if (start < size && MHD_post_process(r->pp, data + start, size - start) != MHD_YES)
+        return -1;
+    return 0;
 }
 
 /* Body bytes: into the post processor until a status is decided, then dropped. */
@@ -817,7 +889,7 @@ static void on_body(struct req *r, const char *data, size_t size) {
         return; /* draining, or a body nobody asked for */
     if (r->body_bytes > max && r->body_bytes - max > BODY_SLACK_BYTES) {
         err_set(&r->err, 413, "upload larger than %" PRIu64 " bytes", max);
-    } else if (MHD_post_process(r->pp, data, size) != MHD_YES && r->err.status == 0) {
+    } else if (feed(r, data, size) == -1 && r->err.status == 0) {
         err_set(&r->err, 400, "malformed multipart/form-data body");
     }
     if (r->err.status != 0)
@@ -1287,14 +1359,23 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
     return (size_t)(w - s);
 }
 
+/*
+ * gate_handover_fn: a connection whose request head passed the gate goes to
+ * libmicrohttpd, which reads that head from its first byte. When MHD cannot
+ * take it (HTTP_MAX_CONNS, HTTP_MAX_CONNS_PER_IP), it closes fd itself and
+ * says why in its log (on_mhd_log).
+ */
+static int handover(void *cls, int fd, const struct sockaddr *addr, socklen_t addrlen) {
+    struct http *h = cls;
+
+    return MHD_add_connection(h->d, fd, addr, addrlen) == MHD_YES ? 0 : -1;
+}
+
 struct http *http_start(const struct options *opts, const struct tshark *ts,
                         struct err *err) {
     struct http *h = NULL;
-    struct addrinfo hints, *ai = NULL;
-    const union MHD_DaemonInfo *info;
-    char port[16];
     unsigned int flags;
-    int rc;
+    int i;
 
     if ((h = calloc(1, sizeof(*h))) == NULL) {
         err_set(err, 500, "out of memory");
@@ -1305,8 +1386,8 @@ struct http *http_start(const struct options *opts, const struct tshark *ts,
     atomic_init(&h->next_id, 0);
     pthread_mutex_init(&h->lock, NULL);
     pthread_cond_init(&h->changed, NULL);
-    for (rc = 0; rc < HTTP_MAX_CONNS; rc++)
-        h->active_fds[rc] = -1;
+    for (i = 0; i < HTTP_MAX_CONNS; i++)
+        h->active_fds[i] = -1;
     if (page_load(&h->page, opts->www, err) == -1)
         goto fail;
     if (upload_prepare_dir(opts->tmpdir, err) == -1)
@@ -1319,53 +1400,38 @@ struct http *http_start(const struct options *opts, const struct tshark *ts,
         log_info("no capinfos beside '%s': summaries leave out the file format",
                  ts->path);
 
-    rc = snprintf(port, sizeof(port), "%d", opts->port);
-    if (rc < 0 || (size_t)rc >= sizeof(port) || opts->port < 0 || opts->port > 65535) {
-        err_set(err, 500, "bad port %d", opts->port);
-        goto fail;
-    }
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    rc = getaddrinfo(opts->bind[0] != '\0' ? opts->bind : NULL, port, &hints, &ai);
-    if (rc != 0) {
-        err_set(err, 500, "cannot use bind address '%s': %s", opts->bind,
-                gai_strerror(rc));
-        goto fail;
-    }
-    /* ITC: MHD_quiesce_daemon (graceful stop) needs it in this threading mode */
+    /*
+     * No listening socket of MHD's own: the gate (gate.h) accepts, and hands
+     * over each connection whose request head is complete and within the
+     * limits. ITC: MHD_add_connection needs it in this threading mode.
+     */
     flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-            MHD_USE_ERROR_LOG | MHD_USE_ITC;
-    if (ai->ai_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
+            MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
     /* the logger must come first, or MHD logs the earlier options' errors itself */
     h->d = MHD_start_daemon(
-        flags, (uint16_t)opts->port, NULL, NULL, on_request, h,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, h, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNS,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY_BYTES,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONNS_PER_IP,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)HTTP_MAX_CONNS, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)HTTP_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)HTTP_CONN_MEMORY_BYTES, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)HTTP_MAX_CONNS_PER_IP, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_END);
     if (h->d == NULL) {
-        err_set(err, 500, "cannot listen on '%s' port %d (see the log above)", opts->bind,
-                opts->port);
+        err_set(err, 500, "cannot start libmicrohttpd (see the log above)");
         goto fail;
     }
-    info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
-    h->port = info != NULL && info->port != 0 ? (int)info->port : opts->port;
-    freeaddrinfo(ai);
+    if ((h->gate = gate_start(opts->bind, opts->port, handover, h, err)) == NULL)
+        goto fail;
+    h->port = gate_port(h->gate);
     if (h->store != NULL)
         log_info("keeping captures in '%s' (at most %" PRIu64
                  " bytes, %d s after last use)",
                  store_dir(h->store), opts->store_max_bytes, opts->store_ttl_s);
     return h;
 fail:
-    if (ai != NULL)
-        freeaddrinfo(ai);
     if (h != NULL) {
+        if (h->d != NULL)
+            MHD_stop_daemon(h->d);
         store_close(h->store);
         page_release(&h->page);
         pthread_cond_destroy(&h->changed);
@@ -1381,15 +1447,18 @@ int http_port(const struct http *h) {
 
 void http_stop(struct http *h) {
     struct timespec until;
-    MHD_socket lfd;
     int i, ended = 0;
 
     if (h == NULL)
         return;
+    /*
+     * Stop accepting: the gate closes the listening socket and the
+     * connections whose head is not complete yet, and hands over no more.
+     */
+    gate_stop(h->gate);
+    h->gate = NULL;
     if (h->d != NULL) {
-        /* stop accepting, then give running analyses SHUTDOWN_GRACE_MS */
-        if ((lfd = MHD_quiesce_daemon(h->d)) != MHD_INVALID_SOCKET)
-            close(lfd);
+        /* then give running analyses SHUTDOWN_GRACE_MS */
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += SHUTDOWN_GRACE_MS / 1000;
         until.tv_nsec += (long)(SHUTDOWN_GRACE_MS % 1000) * 1000000L;

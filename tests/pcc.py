@@ -48,6 +48,24 @@ GRACE_S = 2.0        # leftovers (children, fds, temp files) must be gone by the
 START_TIMEOUT_S = 90  # server start: tshark --version, -G protocols, listen
 
 
+def config_h(name, _cache={}):
+    """The value of an integer #define of include/config.h (an expression of
+    numbers and other defines), so a test follows the limits it checks."""
+    if not _cache:
+        text = open(os.path.join(HERE, "..", "include", "config.h")).read()
+        text = text.replace("\\\n", " ")
+        text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+        for m in re.finditer(r"(?m)^\s*#define\s+([A-Z][A-Z0-9_]*)\s+(.+)$", text):
+            _cache[m.group(1)] = m.group(2).strip()
+
+    def value(n):
+        expr = re.sub(r"\b([A-Z][A-Z0-9_]*)\b", lambda m: "(%d)" % value(m.group(1)),
+                      _cache[n])
+        return int(eval(re.sub(r"(\d+)[LlUu]+\b", r"\1", expr), {"__builtins__": {}}))
+
+    return value(name)
+
+
 # --------------------------------------------------------------------------
 # results
 
