@@ -89,8 +89,9 @@
 #define MAX_SMA 1000                           /* moving average, in intervals */
 #define MAX_VIEW_TIME_S 9000000000LL           /* |start|, |end| (fits int64 ns) */
 #define MAX_FORM_FIELDS 64                     /* view fields of one upload form */
-#define MAX_FORM_BYTES (64 * 1024)             /* their values together */
-#define MAX_QUERY_BYTES (64 * 1024)            /* a canonical view query */
+#define EARLY_MIN_BYTES 4 /* file bytes (a format magic) before charting may start */
+#define MAX_FORM_BYTES (64 * 1024)  /* their values together */
+#define MAX_QUERY_BYTES (64 * 1024) /* a canonical view query */
 
 /* capinfos (capinfo.h): file format and link types for the summary */
 #define CAPINFOS_TIMEOUT_MS 30000

@@ -113,6 +113,9 @@ int tshark_pool_start(struct tshark *ts, int size, struct err *err);
  */
 void tshark_pool_stop(struct tshark *ts);
 
+/* How many warm tshark wait idle now (0 without a pool). Thread-safe. */
+int tshark_warm_idle(const struct tshark *ts);
+
 /*
  * tshark_pool_stop(), then close the profile descriptor (the profile's files
  * stay: the caller made the directory and removes it). Safe twice.

@@ -123,6 +123,8 @@ struct req {
     struct store_ref *ref; /* the kept capture in use; owned */
     char *location;        /* Content-Location of the answer; owned */
     int job;               /* holds one of h's analysis slots */
+    int job_fd;            /* the client socket registered with that slot, or -1 */
+    int fd;                /* the client socket (for cancelling tshark), or -1 */
     int answering;         /* counted in h->answering until the request ends */
     struct chart *chart;   /* owned; allocated and chart_init'ed by render() */
 
@@ -132,6 +134,20 @@ struct req {
     size_t delim_match;                           /* bytes of delim just seen */
     unsigned parts;                               /* delimiters fed to pp so far */
     unsigned file_part;                           /* parts at the first "file" call */
+
+    /*
+     * Early analysis: an unfiltered chart whose view is known from the query
+     * starts while the file still arrives; a warm tshark reads it as it grows
+     * (growfile.h), so upload and dissection overlap. early_main() runs in
+     * its own thread; early_stop() ends it. Its chart is r->chart.
+     */
+    struct growfile grow; /* how far r->up is written; ready while early */
+    pthread_t early_thread;
+    int early;            /* early_thread runs or awaits its join */
+    int early_tried;      /* decided once, at the file's first bytes */
+    char *early_query;    /* owned: the canonical view query it charts */
+    int early_rc;         /* its pipeline_chart result, after the join */
+    struct err early_err; /* with early_rc -1 */
 };
 
 static int64_t mono_ms(void) {
@@ -461,6 +477,86 @@ static int build_view(struct req *r, struct MHD_Connection *conn, enum view_form
 
 /* the multipart body */
 
+static int slot_try(struct http *h, int fd);
+static void slot_release(struct http *h, int fd);
+
+static void *early_main(void *arg) {
+    struct req *r = arg;
+
+    r->early_rc = pipeline_chart_growing(r->h->ts, r->up.path, r->filename, r->fd,
+                                         &r->grow, r->chart, &r->early_err);
+    return NULL;
+}
+
+/*
+ * At the file's first bytes: start charting it while it arrives, when that
+ * gives the same answer sooner without taking from others: a view from the
+ * query with one unfiltered series (a filter needs a cold tshark, which
+ * reads only a whole file), an idle warm tshark, and an analysis slot free
+ * with another left free. The view may still change (form fields after the
+ * file): answer_upload() compares it and charts again when it did.
+ */
+static void early_start(struct req *r) {
+    struct http *h = r->h;
+    struct buf q = BUF_INIT(MAX_QUERY_BYTES);
+    struct err err = ERR_INIT;
+
+    r->early_tried = 1;
+    /* no series is the default one: all packets */
+    if (!r->have_view || r->nfields > 0 || r->view->nseries > 1 ||
+        (r->view->nseries == 1 && r->view->series[0].filter[0] != '\0') ||
+        tshark_warm_idle(h->ts) == 0 || view_query(r->view, &q) == -1)
+        goto out;
+    /* the canonical query ("" when the view is all defaults), to compare at the end */
+    r->early_query = q.data != NULL ? buf_detach(&q, NULL) : strdup("");
+    if (r->early_query == NULL)
+        goto out;
+    if ((r->chart = calloc(1, sizeof(*r->chart))) == NULL)
+        goto out;
+    if (growfile_init(&r->grow, &err) == -1) {
+        log_warnx("req %u: %s", r->id, err.msg);
+        goto out;
+    }
+    if (slot_try(h, r->fd) == -1)
+        goto out;
+    r->job = 1;
+    r->job_fd = r->fd;
+    r->answering = 1; /* slot_try counted it */
+    view_apply(r->view, r->chart);
+    snprintf(r->chart->subject, sizeof(r->chart->subject), "%s", r->filename);
+    growfile_add(&r->grow, r->up.bytes);
+    if (pthread_create(&r->early_thread, NULL, early_main, r) != 0) {
+        log_warnx("req %u: no thread for an early analysis", r->id);
+        goto out; /* the slot stays ours: render() uses it */
+    }
+    r->early = 1;
+    log_debug("req %u: charting while the upload arrives", r->id);
+out:
+    if (!r->early) {
+        free(r->early_query);
+        r->early_query = NULL;
+        growfile_release(&r->grow);
+        if (r->chart != NULL) {
+            chart_release(r->chart);
+            free(r->chart);
+            r->chart = NULL;
+        }
+    }
+    buf_release(&q);
+}
+
+/* End the early analysis: its file is complete (ok) or abandoned; join it. */
+static void early_stop(struct req *r, int ok) {
+    if (!r->early)
+        return;
+    if (ok)
+        growfile_add(&r->grow, r->up.bytes);
+    growfile_end(&r->grow, ok);
+    pthread_join(r->early_thread, NULL);
+    r->early = 0;
+    growfile_release(&r->grow);
+}
+
 static enum MHD_Result on_file(struct req *r, const char *filename, const char *data,
                                uint64_t off, size_t size) {
     const struct options *o = r->h->opts;
@@ -489,6 +585,10 @@ static enum MHD_Result on_file(struct req *r, const char *filename, const char *
             log_warn("req %u: cannot write temp file '%s'", r->id, r->up.path);
         return MHD_NO;
     }
+    if (r->early)
+        growfile_add(&r->grow, r->up.bytes);
+    else if (!r->early_tried && r->up.bytes >= EARLY_MIN_BYTES)
+        early_start(r);
     return MHD_YES;
 }
 
@@ -608,6 +708,8 @@ static struct req *req_new(struct http *h, const char *url, const char *method) 
         r->method = METHOD_POST;
     else
         r->method = METHOD_OTHER;
+    r->fd = -1;
+    r->job_fd = -1;
     r->route = route_of(url, &h->page, &r->file);
     if (r->route == ROUTE_VIEW) {
         const char *id = url + strlen(VIEW_PREFIX);
@@ -641,6 +743,20 @@ static int client_gone(int fd) {
     return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
+/* Count one more analysis (and answer) of h, and register fd; h->lock held. */
+static void slot_take_locked(struct http *h, int fd) {
+    int i;
+
+    h->running++;
+    h->answering++;
+    for (i = 0; fd != -1 && i < HTTP_MAX_CONNS; i++) {
+        if (h->active_fds[i] == -1) {
+            h->active_fds[i] = fd;
+            break;
+        }
+    }
+}
+
 /*
  * Take an analysis slot, waiting in the bounded queue when all are busy.
  * fd (the client socket, or -1) is registered so a shutdown can end the
@@ -649,7 +765,7 @@ static int client_gone(int fd) {
  */
 static int slot_acquire(struct http *h, int fd, struct err *err) {
     struct timespec until, step;
-    int rc = -1, i, queued = 0;
+    int rc = -1, queued = 0;
 
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += QUEUE_WAIT_S;
@@ -688,19 +804,29 @@ static int slot_acquire(struct http *h, int fd, struct err *err) {
                 RETRY_AFTER_S);
         goto done;
     }
-    h->running++;
-    h->answering++;
-    for (i = 0; fd != -1 && i < HTTP_MAX_CONNS; i++) {
-        if (h->active_fds[i] == -1) {
-            h->active_fds[i] = fd;
-            break;
-        }
-    }
+    slot_take_locked(h, fd);
     rc = 0;
 done:
     if (queued)
         h->waiting--;
     pthread_cond_broadcast(&h->changed);
+    pthread_mutex_unlock(&h->lock);
+    return rc;
+}
+
+/*
+ * Take a slot for an early analysis, which holds it while the upload
+ * arrives: only if one is free now, nobody waits, and one more stays free
+ * for the others. 0, or -1 (nothing taken).
+ */
+static int slot_try(struct http *h, int fd) {
+    int rc = -1;
+
+    pthread_mutex_lock(&h->lock);
+    if (!h->stopping && h->waiting == 0 && h->running + 1 < h->opts->jobs) {
+        slot_take_locked(h, fd);
+        rc = 0;
+    }
     pthread_mutex_unlock(&h->lock);
     return rc;
 }
@@ -724,6 +850,8 @@ static void slot_release(struct http *h, int fd) {
 static void req_free(struct req *r) {
     if (r == NULL)
         return;
+    early_stop(r, 0); /* before what it uses goes */
+    free(r->early_query);
     if (r->pp != NULL)
         MHD_destroy_post_processor(r->pp);
     upload_release(&r->up);
@@ -734,7 +862,7 @@ static void req_free(struct req *r) {
     free(r->chart);
     free(r->view);
     if (r->job)
-        slot_release(r->h, -1);
+        slot_release(r->h, r->job_fd);
     if (r->answering) {
         pthread_mutex_lock(&r->h->lock);
         r->h->answering--;
@@ -785,10 +913,13 @@ static void find_delim(struct req *r, const char *ctype) {
  */
 static void check_headers(struct req *r, struct MHD_Connection *conn) {
     const struct options *o = r->h->opts;
+    const union MHD_ConnectionInfo *ci;
     const char *ctype, *clen, *fmt;
     unsigned long long n;
     char *end;
 
+    if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD)) != NULL)
+        r->fd = ci->connect_fd;
     if (r->route == ROUTE_NONE) {
         err_set(&r->err, 404, "no such page");
         return;
@@ -892,8 +1023,11 @@ static void on_body(struct req *r, const char *data, size_t size) {
     } else if (feed(r, data, size) == -1 && r->err.status == 0) {
         err_set(&r->err, 400, "malformed multipart/form-data body");
     }
-    if (r->err.status != 0)
-        upload_release(&r->up); /* nothing more goes into it: free the disk now */
+    if (r->err.status != 0) {
+        if (r->early)
+            growfile_end(&r->grow, 0); /* its tshark stops now; req_free joins */
+        upload_release(&r->up);        /* nothing more goes into it: free the disk now */
+    }
 }
 
 /* the answers */
@@ -998,7 +1132,8 @@ done:
  */
 static enum MHD_Result render(struct req *r, struct MHD_Connection *conn,
                               const char *path, const char *display,
-                              const unsigned char id[SHA256_BYTES], int fresh) {
+                              const unsigned char id[SHA256_BYTES], int fresh,
+                              int early) {
     struct http *h = r->h;
     struct buf svg = BUF_INIT(MAX_SVG_BYTES);
     struct buf out = BUF_INIT(MAX_PAGE_BYTES);
@@ -1013,19 +1148,28 @@ static enum MHD_Result render(struct req *r, struct MHD_Connection *conn,
 
     if ((ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD)) != NULL)
         cancel_fd = ci->connect_fd;
-    if (slot_acquire(h, cancel_fd, &err) == -1)
-        goto fail;
-    r->job = 1;
-    r->answering = 1; /* slot_acquire counted it */
-    if (check_filters(r, &err) == -1)
-        goto fail;
-    if ((r->chart = calloc(1, sizeof(*r->chart))) == NULL) {
-        err_set(&err, 500, "out of memory");
-        goto fail;
+    if (!r->job) { /* an early analysis holds one already */
+        if (slot_acquire(h, cancel_fd, &err) == -1)
+            goto fail;
+        r->job = 1;
+        r->job_fd = cancel_fd;
+        r->answering = 1; /* slot_acquire counted it */
     }
-    view_apply(r->view, r->chart);
-    snprintf(r->chart->subject, sizeof(r->chart->subject), "%s", display);
-    rc = pipeline_chart(h->ts, path, display, cancel_fd, r->chart, &err);
+    if (early) { /* charted while it arrived, with this very view */
+        rc = r->early_rc;
+        if (rc == -1)
+            err = r->early_err;
+    } else {
+        if (check_filters(r, &err) == -1)
+            goto fail;
+        if ((r->chart = calloc(1, sizeof(*r->chart))) == NULL) {
+            err_set(&err, 500, "out of memory");
+            goto fail;
+        }
+        view_apply(r->view, r->chart);
+        snprintf(r->chart->subject, sizeof(r->chart->subject), "%s", display);
+        rc = pipeline_chart(h->ts, path, display, cancel_fd, r->chart, &err);
+    }
     if (rc == 0 && fresh) {
         if (!r->view->retain)
             not_kept = "you asked for it not to be kept";
@@ -1048,7 +1192,7 @@ static enum MHD_Result render(struct req *r, struct MHD_Connection *conn,
         else
             log_debug("req %u: capinfos: %s", r->id, ierr.msg);
     }
-    slot_release(h, cancel_fd);
+    slot_release(h, r->job_fd);
     r->job = 0;
     /* tshark and capinfos are done with the file */
     if (r->ref != NULL) {
@@ -1104,7 +1248,7 @@ static enum MHD_Result render(struct req *r, struct MHD_Connection *conn,
     return reply_buf_take(r, conn, 200, CTYPE_HTML, &out, CACHE_NO_STORE);
 fail:
     if (r->job) {
-        slot_release(h, cancel_fd);
+        slot_release(h, r->job_fd);
         r->job = 0;
     }
     /* the error page may still offer the kept capture (a bad filter, say) */
@@ -1121,7 +1265,7 @@ fail:
 /* The chart of the uploaded file, as the API's format or as the HTML page. */
 static enum MHD_Result answer_upload(struct req *r, struct MHD_Connection *conn) {
     const unsigned char *digest;
-    int rc;
+    int rc, early = 0;
 
     if (r->pp != NULL) {
         /* also checks the body ended where multipart says it should */
@@ -1132,10 +1276,25 @@ static enum MHD_Result answer_upload(struct req *r, struct MHD_Connection *conn)
     }
     if (r->err.status != 0)
         return reply_err(r, conn, &r->err);
+    /* the whole body is in: an early analysis reads the file to its end */
+    early_stop(r, r->file_seen && r->up.bytes > 0);
     r->have_view = 0;
     if (build_view(r, conn, r->route == ROUTE_API ? VIEW_SVG : VIEW_HTML, 1, &r->err) ==
         -1)
         return reply_err(r, conn, &r->err);
+    if (r->early_query != NULL) {
+        /* the form's fields after the file may have changed the view */
+        struct buf q = BUF_INIT(MAX_QUERY_BYTES);
+        early = view_query(r->view, &q) == 0 &&
+                strcmp(q.data != NULL ? q.data : "", r->early_query) == 0;
+        buf_release(&q);
+        if (!early && r->chart != NULL) {
+            log_debug("req %u: the view changed after the file: charting again", r->id);
+            chart_release(r->chart);
+            free(r->chart);
+            r->chart = NULL;
+        }
+    }
     if (r->route == ROUTE_API && r->view->format == VIEW_HTML) {
         err_set(&r->err, 400, "format must be svg, json or csv");
         return reply_err(r, conn, &r->err);
@@ -1158,7 +1317,7 @@ static enum MHD_Result answer_upload(struct req *r, struct MHD_Connection *conn)
     memcpy(r->cid, digest, SHA256_BYTES);
     /* the view names the file as it was uploaded */
     snprintf(r->view->filename, sizeof(r->view->filename), "%s", r->filename);
-    return render(r, conn, r->up.path, r->filename, r->cid, 1);
+    return render(r, conn, r->up.path, r->filename, r->cid, 1, early);
 }
 
 /* A view of a kept capture: GET /c/<sha256>?... */
@@ -1180,7 +1339,7 @@ static enum MHD_Result answer_view(struct req *r, struct MHD_Connection *conn) {
         snprintf(display, sizeof(display), "%s", r->view->filename);
     else
         snprintf(display, sizeof(display), "capture %.12s", r->cid_hex);
-    return render(r, conn, path, display, r->cid, 0);
+    return render(r, conn, path, display, r->cid, 0, 0);
 }
 
 /* The last call of a request: the whole body is in. */

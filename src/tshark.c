@@ -906,6 +906,15 @@ void tshark_pool_stop(struct tshark *ts) {
     ts->pool = NULL;
 }
 
+int tshark_warm_idle(const struct tshark *ts) {
+    struct warm_stats st;
+
+    if (ts->pool == NULL)
+        return 0;
+    warm_pool_stats(ts->pool, &st);
+    return st.idle;
+}
+
 void tshark_release(struct tshark *ts) {
     tshark_pool_stop(ts);
     if (ts->profile_fd > STDERR_FILENO)

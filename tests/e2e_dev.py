@@ -12,7 +12,9 @@ After every request: no temp file, no child process, fds back to baseline.
 import os
 import random
 import re
+import subprocess
 import sys
+import time
 import threading
 import traceback
 
@@ -239,6 +241,104 @@ def concurrent(R, srv):
     srv.check_clean("3 concurrent analyses")
 
 
+def tshark_rchars(srv):
+    """{pid: bytes read} of the server's tshark children that read stdin from a pipe
+    (the warm ones: idle, they are blocked and read nothing more)."""
+    out = {}
+    for pid, _, _ in pcc.children_of(srv.proc.pid):
+        try:
+            if not os.readlink("/proc/%d/fd/0" % pid).startswith("pipe:"):
+                continue
+            with open("/proc/%d/io" % pid) as f:
+                fields = dict(l.split(": ", 1) for l in f.read().splitlines() if ": " in l)
+            out[pid] = int(fields["rchar"])
+        except (OSError, KeyError, ValueError):
+            continue
+    return out
+
+
+def wait_warm(srv, timeout=30):
+    """Wait until the pool is full and every warm tshark has loaded (reads
+    nothing more for 0.3 s); return their byte counts then."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        now = tshark_rchars(srv)
+        if last is not None and now == last and len(now) >= srv.warm:
+            return now
+        last = now
+        time.sleep(0.3)
+    return last or {}
+
+
+def wait_reading(srv, before, want, timeout=15):
+    """Wait until a tshark that was idle in before has read want more bytes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = tshark_rchars(srv)
+        if any(pid in before and now[pid] - before[pid] >= want for pid in now):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def overlap(R, srv):
+    """An unfiltered upload is charted while it arrives: a warm tshark reads its
+    first half before the second is sent; the answer is still exact."""
+    rel = "dev/nfs_bad_stalls.cap"
+    data = pcc.read_file(pcc.capture(rel))
+    body, ctype = pcc.multipart([("file", "nfs.cap", data, "application/octet-stream")])
+    head = pcc.request_head("POST", "/api/chart?format=json",
+                            {"Content-Type": ctype, "Content-Length": str(len(body)),
+                             "Connection": "close"})
+    half = len(body) // 2
+    for hang_up in (False, True):
+        before = wait_warm(srv)
+        seen = {}
+
+        def progress(sent):
+            if sent == half:
+                seen["read"] = wait_reading(srv, before, half // 2)
+
+        r, _ = pcc.raw_exchange(srv.port, head, [body[:half], body[half:]],
+                                on_progress=progress, close_after_send=False) \
+            if not hang_up else pcc.raw_exchange(srv.port, head, [body[:half]],
+                                                 on_progress=progress,
+                                                 close_after_send=True)
+        what = "hang-up after half an upload" if hang_up else "upload in two halves"
+        R.check(seen.get("read"), "%s: a warm tshark read the first half before the "
+                "second was sent" % what)
+        if hang_up:
+            srv.check_clean(what)
+            continue
+        if r.status != 200:
+            R.fail("%s -> 200" % what, r.brief())
+            continue
+        probs = pcc.check_chart_json(r.json(), pcc.tshark_ref(pcc.capture(rel)),
+                                     srv.tmpdir)
+        R.check(not probs, "%s -> 200, every frame exact" % what, "; ".join(probs))
+        srv.check_clean(what)
+
+    # a form field after the file changes the view: charted again, with the filter
+    wait_warm(srv)
+    body, ctype = pcc.multipart([("file", "nfs.cap", data, "application/octet-stream"),
+                                 ("filter", None, b"udp", None)])
+    r = pcc.request(srv.port, "POST", "/api/chart?format=json", body,
+                    {"Content-Type": ctype})
+    want = subprocess.run([pcc.tshark_path(), "-n", "-r", pcc.capture(rel), "-Y", "udp",
+                           "-T", "fields", "-e", "frame.len"], capture_output=True,
+                          text=True).stdout.split()
+    try:
+        series = r.json()["series"] if r.status == 200 else []
+    except ValueError:
+        series = []
+    got = [p[1] for p in series[0]["points"]] if len(series) == 1 else None
+    R.check(got == [int(x) for x in want] and series[0]["filter"] == "udp",
+            "filter field after the file -> the udp series (%d frames), not the early "
+            "chart" % len(want), r.brief() if got is None else "got %d" % len(got))
+    srv.check_clean("filter field after the file")
+
+
 def main():
     R = pcc.Results("e2e_dev")
     pcc.preflight(R)
@@ -256,6 +356,7 @@ def main():
         params(R, srv)
         hostile_names(R, srv)
         concurrent(R, srv)
+        overlap(R, srv)
     except Exception:  # noqa: BLE001 - a bug of the test itself is a failure too
         R.fail("test script raised", traceback.format_exc())
     finally:
