@@ -9,10 +9,12 @@ size measures in one run, each as wall time, CPU time and peak RSS:
   (c) `pcapchart chart FILE` (pcapchart and its tshark reported apart)
   (d) a POST of the file to a running server on loopback (server and tshark apart)
 then prints the ratios (c)/(a) and (d)/(a) and the SVG size, and the latency
-of a small upload (dev/http.cap) against a cold bare tshark run on it.
+of a small upload (dev/http.cap) against a cold bare tshark run on it, and
+(e) a POST of the largest size at --rate MB/s, charted while it arrives
+against the same with --warm 0 (charted after the upload).
 
 Usage: python3 bench/bench.py [--build DIR] [--sizes 10000,100000,1000000,3005226]
-                              [--repeat N] [--keep DIR]
+                              [--repeat N] [--keep DIR] [--rate MBPS]
 Not a test: numbers vary +-40% on shared machines; compare ratios of one run.
 """
 import argparse
@@ -81,8 +83,9 @@ def vm_hwm_mb(pid):
     return 0.0
 
 
-def post_file(port, path, timeout=3600):
-    """Stream a multipart POST of path; return (status, body, seconds)."""
+def post_file(port, path, timeout=3600, rate=0):
+    """Stream a multipart POST of path (at most rate bytes/s when rate > 0, as a
+    client on a slower link); return (status, body, seconds)."""
     boundary = uuid.uuid4().hex
     head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
             f"filename=\"{os.path.basename(path)}\"\r\n"
@@ -96,12 +99,18 @@ def post_file(port, path, timeout=3600):
     c.putheader("Content-Length", str(len(head) + size + len(tail)))
     c.endheaders()
     c.send(head)
+    sent = 0
     with open(path, "rb") as f:
         while True:
             chunk = f.read(1 << 20)
             if not chunk:
                 break
             c.send(chunk)
+            sent += len(chunk)
+            if rate > 0:
+                ahead = t0 + sent / rate - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
     c.send(tail)
     r = c.getresponse()
     body = r.read()
@@ -116,13 +125,13 @@ RES_LINE = re.compile(r"resources: pcapchart (\d+) ms cpu, (\d+) MB peak; "
 
 
 class Server:
-    def __init__(self, binary, tmp):
+    def __init__(self, binary, tmp, extra=()):
         self.tmp = tempfile.mkdtemp(prefix="srv-", dir=tmp)
         self.log = open(os.path.join(self.tmp, "log"), "w+")
         self.port = free_port()
         self.p = subprocess.Popen(
             [binary, "--port", str(self.port), "--tmpdir", os.path.join(self.tmp, "t"),
-             "--verbose", "--max-upload", "2G", "--timeout", "3600"],
+             "--verbose", "--max-upload", "2G", "--timeout", "3600", *extra],
             stdout=self.log, stderr=self.log)
         for _ in range(300):
             try:
@@ -214,6 +223,27 @@ def small_latency(args, binary, tshark):
           f"POST to server {warm:.3f} s; ratio {warm / cold:.2f}")
 
 
+def overlap(args, binary, path, npk):
+    """(e) a POST at a limited upload rate, charted while it arrives (the
+    default server) and after it arrived (--warm 0: no warm tshark, no overlap)."""
+    rate = args.rate * 1e6
+    print(f"\n== upload at {args.rate:g} MB/s ({npk:,} packets, "
+          f"{os.path.getsize(path) / 1e6:.1f} MB: {os.path.getsize(path) / rate:.1f} s "
+          "of upload)")
+    walls = {}
+    for label, extra in (("overlapped", ()), ("after upload", ("--warm", "0"))):
+        srv = Server(binary, args.tmp, extra)
+        try:
+            status, body, wall = post_file(srv.port, path, rate=rate)
+        finally:
+            srv.stop()
+        walls[label] = wall
+        print(f"(e) POST, chart {label:<13} {wall:7.2f} s wall; HTTP {status}, "
+              f"{len(body):,} B")
+    print(f"ratio overlapped / after upload = "
+          f"{walls['overlapped'] / walls['after upload']:.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -221,6 +251,8 @@ def main():
     ap.add_argument("--sizes", default="10000,100000,1000000,3005226")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--keep", help="directory to keep/reuse the big capture in")
+    ap.add_argument("--rate", type=float, default=40,
+                    help="MB/s of the throttled upload (e) of the largest size; 0: skip")
     args = ap.parse_args()
 
     tshark = shutil.which("tshark")
@@ -254,6 +286,13 @@ def main():
             if path != big:
                 os.unlink(path)
         small_latency(args, binary, tshark)
+        if args.rate > 0 and rows:
+            n = rows[-1][0]
+            path = big
+            if n < 3005226:
+                path = os.path.join(args.tmp, f"first_{n}.pcap")
+                subprocess.run(["editcap", "-r", big, path, f"1-{n}"], check=True)
+            overlap(args, binary, path, n)
         print("\n== growth\npackets     (a) s   (c) s   (d) s  server MB  SVG B")
         for n, r in rows:
             print(f"{n:>9,} {r['a'][0]:7.2f} {r['c'][0]:7.2f} {r['d']:7.2f} "
