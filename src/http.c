@@ -143,11 +143,13 @@ struct req {
      */
     struct growfile grow; /* how far r->up is written; ready while early */
     pthread_t early_thread;
-    int early;            /* early_thread runs or awaits its join */
-    int early_tried;      /* decided once, at the file's first bytes */
-    char *early_query;    /* owned: the canonical view query it charts */
-    int early_rc;         /* its pipeline_chart result, after the join */
-    struct err early_err; /* with early_rc -1 */
+    int early;                       /* early_thread runs or awaits its join */
+    int early_tried;                 /* decided once, at the file's first bytes */
+    char *early_query;               /* owned: the canonical view query it charts */
+    char early_path[MAX_PATH_BYTES]; /* the temp file's path, its own copy: r->up's
+                                        is cleared when a bad body ends the upload */
+    int early_rc;                    /* its pipeline_chart result, after the join */
+    struct err early_err;            /* with early_rc -1 */
 };
 
 static int64_t mono_ms(void) {
@@ -483,7 +485,7 @@ static void slot_release(struct http *h, int fd);
 static void *early_main(void *arg) {
     struct req *r = arg;
 
-    r->early_rc = pipeline_chart_growing(r->h->ts, r->up.path, r->filename, r->fd,
+    r->early_rc = pipeline_chart_growing(r->h->ts, r->early_path, r->filename, r->fd,
                                          &r->grow, r->chart, &r->early_err);
     return NULL;
 }
@@ -525,6 +527,7 @@ static void early_start(struct req *r) {
     view_apply(r->view, r->chart);
     snprintf(r->chart->subject, sizeof(r->chart->subject), "%s", r->filename);
     growfile_add(&r->grow, r->up.bytes);
+    snprintf(r->early_path, sizeof(r->early_path), "%s", r->up.path);
     if (pthread_create(&r->early_thread, NULL, early_main, r) != 0) {
         log_warnx("req %u: no thread for an early analysis", r->id);
         goto out; /* the slot stays ours: render() uses it */
