@@ -2,6 +2,7 @@
  * test_child.c - child.c: status, pipes, tail, deadline, group kill, rlimits, fds,
  * and the stdin pump (child_feed_from)
  */
+#define _XOPEN_SOURCE 700 /* nftw in testutil.h */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,24 +18,11 @@
 
 #include "buf.h"
 #include "check.h"
+#include "testutil.h"
 #include "child.h"
 #include "banned.h"
 
 #define OUT_MAX (4 * 1024 * 1024)
-
-static int count_fds(void) {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-
-    if (d == NULL)
-        return -1;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1; /* the directory's own fd */
-}
 
 /*
  * Run spec (argv given) to the end: stdout into out, status returned, or -1

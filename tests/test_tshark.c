@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "check.h"
+#include "testpkts.h"
 #include "testutil.h"
 #include "child.h"
 #include "tshark.h"
@@ -28,66 +29,6 @@
 #define DISPLAY "upload.pcap"
 
 static char tmpdir[256];
-
-struct pkts {
-    struct pkt *v;
-    size_t n, cap;
-    size_t stop_at;
-    int fail_at;
-};
-
-static void pkts_release(struct pkts *ps) {
-    free(ps->v);
-    memset(ps, 0, sizeof(*ps));
-}
-
-static int collect(void *ctx, const struct pkt *p, struct err *err) {
-    struct pkts *ps = ctx;
-
-    if (ps->n == ps->cap) {
-        size_t cap = ps->cap ? ps->cap * 2 : 1024;
-        struct pkt *v = realloc(ps->v, cap * sizeof(*v));
-        if (v == NULL)
-            return err_set(err, 500, "out of memory");
-        ps->v = v;
-        ps->cap = cap;
-    }
-    ps->v[ps->n++] = *p;
-    if (ps->fail_at != 0 && ps->n == (size_t)ps->fail_at)
-        return err_set(err, 418, "callback failed on purpose");
-    if (ps->stop_at != 0 && ps->n == ps->stop_at)
-        return 1;
-    return 0;
-}
-
-static int pkts_equal(const struct pkts *a, const struct pkts *b) {
-    size_t i;
-
-    if (a->n != b->n)
-        return 0;
-    for (i = 0; i < a->n; i++) {
-        const struct pkt *x = &a->v[i], *y = &b->v[i];
-        if (x->number != y->number || x->has_time != y->has_time ||
-            x->has_len != y->has_len || (x->has_time && x->t_ns != y->t_ns) ||
-            (x->has_len && x->len != y->len))
-            return 0;
-    }
-    return 1;
-}
-
-static int count_fds(void) {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-
-    if (d == NULL)
-        return -1;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1;
-}
 
 /* `tshark -T fields` of the three fields (optionally filtered), via child.c */
 static int fields_ref(const char *tshark, const char *file, const char *filter,
