@@ -9,31 +9,8 @@
 
 #include "chart.h"
 #include "check.h"
+#include "testchart.h"
 #include "banned.h"
-
-#define NO_TIME INT64_MIN
-
-static uint64_t rng_state;
-
-static uint64_t rng(void) {
-    /* xorshift64: the same sequence on every platform */
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-
-static struct pkt mkpkt(uint64_t number, int64_t t_ns, uint64_t len) {
-    struct pkt p;
-
-    memset(&p, 0, sizeof(p));
-    p.number = number;
-    p.t_ns = t_ns;
-    p.len = len;
-    p.has_time = t_ns != NO_TIME;
-    p.has_len = 1;
-    return p;
-}
 
 static int add(struct chart *c, uint64_t number, int64_t t_ns, uint64_t len) {
     struct pkt p = mkpkt(number, t_ns, len);

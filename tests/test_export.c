@@ -18,36 +18,9 @@
 #include "chart.h"
 #include "export.h"
 #include "check.h"
+#include "testchart.h"
 #include "testcase.h"
 #include "banned.h"
-
-/* ---- helpers ---- */
-
-static json_t *to_json(const struct chart *c) {
-    struct buf out = BUF_INIT(MAX_EXPORT_BYTES);
-    struct err err = ERR_INIT;
-    json_error_t jerr;
-    json_t *root = NULL;
-
-    if (export_json(c, &out, &err) == 0) {
-        root = json_loadb(out.data, out.len, 0, &jerr);
-        if (root == NULL)
-            fprintf(stderr, "json: %s at line %d\n", jerr.text, jerr.line);
-    }
-    buf_release(&out);
-    return root;
-}
-
-static char *to_csv(const struct chart *c) {
-    struct buf out = BUF_INIT(MAX_EXPORT_BYTES);
-    struct err err = ERR_INIT;
-
-    if (export_csv(c, &out, &err) == -1) {
-        buf_release(&out);
-        return NULL;
-    }
-    return buf_detach(&out, NULL);
-}
 
 /* The documented shape of the io and hist kinds (export.h). */
 static int shape_kind_ok(const json_t *root, const struct chart *c) {
@@ -167,18 +140,6 @@ static int fmt_is(int64_t ns, const char *want) {
     return 1;
 }
 
-static struct pkt mkpkt(uint64_t number, int64_t t_ns, uint64_t len) {
-    struct pkt p;
-
-    memset(&p, 0, sizeof(p));
-    p.number = number;
-    p.t_ns = t_ns;
-    p.len = len;
-    p.has_time = t_ns != NO_TIME;
-    p.has_len = 1;
-    return p;
-}
-
 /* ---- tests ---- */
 
 static void test_seconds(void) {
@@ -252,15 +213,6 @@ static void test_exact(void) {
     CHECK(csv != NULL && strcmp(csv, "time_relative,len\n") == 0);
     free(csv);
     chart_release(&c);
-}
-
-static uint64_t rng_state;
-
-static uint64_t rng(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
 }
 
 /* Decimated: every column's min and max packet is among the points. */

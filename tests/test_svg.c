@@ -20,56 +20,11 @@
 #include "chart.h"
 #include "svg.h"
 #include "check.h"
+#include "testchart.h"
 #include "testcase.h"
 #include "banned.h"
 
 /* ---- structure checks ---- */
-
-/*
- * Tags balance: every <x ...> is closed by </x> in order or is <x .../>;
- * no '<' or '&' outside tags and entities. Returns 1 when well formed.
- */
-static int well_formed(const char *s) {
-    char stack[64][16];
-    size_t depth = 0, n;
-    const char *e;
-
-    while (*s != '\0') {
-        if (*s == '&') {
-            if (strncmp(s, "&amp;", 5) && strncmp(s, "&lt;", 4) &&
-                strncmp(s, "&gt;", 4) && strncmp(s, "&quot;", 6) &&
-                strncmp(s, "&#39;", 5))
-                return 0;
-            s++;
-            continue;
-        }
-        if (*s == '>')
-            return 0; /* a stray > is legal XML but never ours */
-        if (*s != '<') {
-            s++;
-            continue;
-        }
-        if ((e = strchr(s, '>')) == NULL)
-            return 0;
-        if (memchr(s + 1, '<', (size_t)(e - s - 1)) != NULL)
-            return 0;
-        if (s[1] == '/') {
-            n = strcspn(s + 2, " >");
-            if (depth == 0 || n >= 16 || strncmp(stack[depth - 1], s + 2, n) != 0 ||
-                stack[depth - 1][n] != '\0')
-                return 0;
-            depth--;
-        } else if (e[-1] != '/') {
-            n = strcspn(s + 1, " >\n");
-            if (depth == 64 || n >= 16)
-                return 0;
-            memcpy(stack[depth], s + 1, n);
-            stack[depth++][n] = '\0';
-        }
-        s = e + 1;
-    }
-    return depth == 0;
-}
 
 static size_t count(const char *s, const char *needle) {
     size_t n = 0;
@@ -170,17 +125,6 @@ static void test_golden(void) {
     closedir(d);
     CHECK(cases >= 11);
     buf_release(&out);
-}
-
-/* ---- synthetic charts ---- */
-
-static uint64_t rng_state = 1;
-
-static uint64_t rng(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
 }
 
 /* n capture-like packets: bursts of full-size and ACK frames, pauses, outliers. */

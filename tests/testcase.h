@@ -14,8 +14,7 @@
 #include <string.h>
 
 #include "chart.h"
-
-#define NO_TIME INT64_MIN
+#include "testchart.h"
 
 static inline int parse_ns(const char *s, int64_t *ns) {
     int64_t ip = 0, fp = 0;
