@@ -42,35 +42,6 @@ static void ref_release(struct ref *r) {
     memset(r, 0, sizeof(*r));
 }
 
-/* The value of one interval from its packets, as export.h defines it. */
-static double value_of(enum io_y y, uint64_t count, uint64_t bytes, uint64_t mn,
-                       uint64_t mx, int64_t iv) {
-    double s = (double)iv / 1e9;
-
-    switch (y) {
-    case IO_PACKETS:
-        return (double)count;
-    case IO_BYTES:
-    case IO_SUM:
-        return (double)bytes;
-    case IO_BITS:
-        return 8.0 * (double)bytes;
-    case IO_PACKETS_PS:
-        return (double)count / s;
-    case IO_BYTES_PS:
-        return (double)bytes / s;
-    case IO_BITS_PS:
-        return 8.0 * (double)bytes / s;
-    case IO_MIN:
-        return count ? (double)mn : 0;
-    case IO_MAX:
-        return count ? (double)mx : 0;
-    case IO_AVG:
-        return count ? (double)bytes / (double)count : 0;
-    }
-    return -1;
-}
-
 /*
  * What series si of the chart must show: every packet of ps in range,
  * intervals of width iv from the one holding lo to the one holding hi, the

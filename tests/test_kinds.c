@@ -11,6 +11,7 @@
  * Needs CAPTURES_DIR (dev/http.cap, dev/hari.pcap, dev/dhcpfo.pcapng) and
  * tshark in PATH; exits 77 (skipped) without them.
  */
+#define _XOPEN_SOURCE 700 /* nftw in testutil.h */
 #include <jansson.h>
 #include <math.h>
 #include <stdint.h>
@@ -26,6 +27,8 @@
 #include "svg.h"
 #include "tsjson.h"
 #include "check.h"
+#include "testutil.h"
+#include "testchart.h"
 #include "banned.h"
 
 #define OUT_MAX (64 * 1024 * 1024)
@@ -37,31 +40,6 @@ static const char *const FILTERS[NFILTERS] = {"", "tcp", "udp"};
 static const char *const NAMES[NFILTERS] = {"All packets", "TCP", "UDP"};
 
 /* ---- running tshark (through child.c, as the server does) ---- */
-
-/* Run argv with a minimal environment; its stdout into out. The exit status, or -1. */
-static int run_cmd(const char *const *argv, struct buf *out) {
-    static const char *const env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C",
-                                      "TZ=UTC0", "HOME=/nonexistent", NULL};
-    struct child ch = CHILD_INIT;
-    struct child_spec spec = CHILD_SPEC_INIT;
-    struct err err = ERR_INIT;
-    char *chunk = malloc(READ_CHUNK_BYTES);
-    ssize_t n = -1;
-    int st;
-
-    spec.argv = argv;
-    spec.envp = env;
-    spec.deadline_ms = mono_now_ms() + 120000;
-    if (chunk != NULL && child_start(&ch, &spec, &err) == 0)
-        while ((n = child_read(&ch, chunk, READ_CHUNK_BYTES, &err)) > 0)
-            if (buf_append(out, chunk, (size_t)n) == -1)
-                break;
-    st = child_finish(&ch);
-    free(chunk);
-    if (n != 0)
-        fprintf(stderr, "running %s failed: %s\n", argv[0], err.msg);
-    return n == 0 ? st : -1;
-}
 
 /* tshark -n -r path -T fields|json ... [-Y filter] into out. */
 static int tshark(const char *path, const char *filter, int json, struct buf *out) {
@@ -138,35 +116,6 @@ static int64_t fdiv(int64_t a, int64_t b) {
     int64_t q = a / b;
 
     return (a % b != 0 && a < 0) ? q - 1 : q;
-}
-
-/* The value of an interval, spelled out as export.h does. */
-static double value_of(enum io_y y, uint64_t count, uint64_t bytes, uint64_t mn,
-                       uint64_t mx, int64_t iv) {
-    double s = (double)iv / 1e9;
-
-    switch (y) {
-    case IO_PACKETS:
-        return (double)count;
-    case IO_BYTES:
-    case IO_SUM:
-        return (double)bytes;
-    case IO_BITS:
-        return 8.0 * (double)bytes;
-    case IO_PACKETS_PS:
-        return (double)count / s;
-    case IO_BYTES_PS:
-        return (double)bytes / s;
-    case IO_BITS_PS:
-        return 8.0 * (double)bytes / s;
-    case IO_MIN:
-        return count ? (double)mn : 0;
-    case IO_MAX:
-        return count ? (double)mx : 0;
-    case IO_AVG:
-        return count ? (double)bytes / (double)count : 0;
-    }
-    return -1;
 }
 
 /*

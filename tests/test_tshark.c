@@ -263,27 +263,11 @@ static void test_profile(struct tshark *ts) {
  * both equal `-T fields` (which runs with every protocol enabled).
  */
 static void test_dev(struct tshark *ts, const char *capdir) {
-    static const char *const files[] = {
-        "220614_ip_flags_google.pcapng",
-        "RawPacketIPv6Tunnel-UK6x.cap",
-        "dhcp-nanosecond.pcap",
-        "dhcpfo.pcapng",
-        "empty.pcap",
-        "hari.pcap",
-        "http.cap",
-        "nfs_bad_stalls.cap",
-        "of13_ericsson.pcapng",
-        "pcapng-example.pcapng",
-        "ptg_le_test011_spb_epb_mix.pcapng",
-        "snmp_usm.pcap",
-        "vlan.cap.gz",
-        "wpa-Induction.pcap",
-    };
     char profile[MAX_PATH_BYTES];
     size_t i;
 
     memcpy(profile, ts->profile_dir, sizeof(profile));
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    for (i = 0; i < N_DEV_CAPTURES; i++) {
         char path[4096];
         struct pkts ref = {0}, fast = {0}, full = {0};
         struct tshark_result res;
@@ -291,7 +275,7 @@ static void test_dev(struct tshark *ts, const char *capdir) {
         struct err err = ERR_INIT;
         int ok;
 
-        snprintf(path, sizeof(path), "%s/dev/%s", capdir, files[i]);
+        snprintf(path, sizeof(path), "%s/dev/%s", capdir, dev_captures[i]);
         CHECK(fields_ref(ts->path, path, NULL, &ref) == 0);
 
         memcpy(ts->profile_dir, profile, sizeof(profile));
@@ -302,15 +286,15 @@ static void test_dev(struct tshark *ts, const char *capdir) {
         ok = pkts_equal(&ref, &fast);
         CHECK(ok);
         if (!ok)
-            fprintf(stderr, "  %s with profile: %zu packets, fields %zu\n", files[i],
-                    fast.n, ref.n);
+            fprintf(stderr, "  %s with profile: %zu packets, fields %zu\n",
+                    dev_captures[i], fast.n, ref.n);
 
         ts->profile_dir[0] = '\0';
         CHECK(tshark_run(ts, &job, collect, &full, &res, &err) == 0);
         ok = pkts_equal(&ref, &full) && pkts_equal(&fast, &full);
         CHECK(ok);
         if (!ok)
-            fprintf(stderr, "  %s without profile differs\n", files[i]);
+            fprintf(stderr, "  %s without profile differs\n", dev_captures[i]);
         pkts_release(&ref);
         pkts_release(&fast);
         pkts_release(&full);

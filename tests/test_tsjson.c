@@ -27,49 +27,6 @@
 
 #define OUT_MAX (64 * 1024 * 1024)
 
-static const char *const dev_files[] = {
-    "220614_ip_flags_google.pcapng",
-    "RawPacketIPv6Tunnel-UK6x.cap",
-    "dhcp-nanosecond.pcap",
-    "dhcpfo.pcapng",
-    "empty.pcap",
-    "hari.pcap",
-    "http.cap",
-    "nfs_bad_stalls.cap",
-    "of13_ericsson.pcapng",
-    "pcapng-example.pcapng",
-    "ptg_le_test011_spb_epb_mix.pcapng",
-    "snmp_usm.pcap",
-    "vlan.cap.gz",
-    "wpa-Induction.pcap",
-};
-#define N_DEV (sizeof(dev_files) / sizeof(dev_files[0]))
-
-/* Run a command (argv) with a minimal environment; stdout into out. */
-static int run_cmd(const char *const *argv, struct buf *out) {
-    static const char *const env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C",
-                                      "TZ=UTC0", "HOME=/nonexistent", NULL};
-    struct child ch = CHILD_INIT;
-    struct child_spec spec = CHILD_SPEC_INIT;
-    struct err err = ERR_INIT;
-    char *chunk = malloc(READ_CHUNK_BYTES);
-    ssize_t n = -1;
-    int st;
-
-    spec.argv = argv;
-    spec.envp = env;
-    spec.deadline_ms = mono_now_ms() + 120000;
-    if (chunk != NULL && child_start(&ch, &spec, &err) == 0)
-        while ((n = child_read(&ch, chunk, READ_CHUNK_BYTES, &err)) > 0)
-            if (buf_append(out, chunk, (size_t)n) == -1)
-                break;
-    st = child_finish(&ch);
-    free(chunk);
-    if (n != 0)
-        fprintf(stderr, "running %s failed: %s\n", argv[0], err.msg);
-    return n == 0 ? st : -1;
-}
-
 static int tshark_json(const char *file, struct buf *out) {
     const char *argv[] = {"tshark", "-n",
                           "-r",     file,
@@ -161,7 +118,7 @@ static int feed_all(const char *d, size_t n, struct pkts *got, struct err *err) 
 static void test_real_captures(const char *capdir, struct buf *small_json) {
     size_t f;
 
-    for (f = 0; f < N_DEV; f++) {
+    for (f = 0; f < N_DEV_CAPTURES; f++) {
         char path[4096];
         struct buf json = BUF_INIT(OUT_MAX);
         struct pkts ref = {0}, got = {0};
@@ -169,15 +126,15 @@ static void test_real_captures(const char *capdir, struct buf *small_json) {
         size_t sizes[] = {1, 7, 4096, 65536, 3, 100000};
         int seed, ok;
 
-        snprintf(path, sizeof(path), "%s/dev/%s", capdir, dev_files[f]);
+        snprintf(path, sizeof(path), "%s/dev/%s", capdir, dev_captures[f]);
         CHECK(tshark_json(path, &json) == 0);
         CHECK(tshark_fields(path, &ref) == 0);
         CHECK(feed_all(json.data, json.len, &got, &err) == 0);
         ok = pkts_equal(&ref, &got);
         CHECK(ok);
         if (!ok)
-            fprintf(stderr, "  %s: %zu packets, fields says %zu\n", dev_files[f], got.n,
-                    ref.n);
+            fprintf(stderr, "  %s: %zu packets, fields says %zu\n", dev_captures[f],
+                    got.n, ref.n);
         pkts_release(&got);
         CHECK(feed_chunks(json.data, json.len, sizes, 6, 0, &got, &err) == 0);
         CHECK(pkts_equal(&ref, &got));
@@ -189,16 +146,16 @@ static void test_real_captures(const char *capdir, struct buf *small_json) {
             CHECK(pkts_equal(&ref, &got));
             pkts_release(&got);
         }
-        if (strcmp(dev_files[f], "dhcp-nanosecond.pcap") == 0) {
+        if (strcmp(dev_captures[f], "dhcp-nanosecond.pcap") == 0) {
             buf_append(small_json, json.data, json.len);
         }
-        if (strcmp(dev_files[f], "dhcpfo.pcapng") == 0) {
+        if (strcmp(dev_captures[f], "dhcpfo.pcapng") == 0) {
             CHECK(ref.n == 275 && ref.v[2].t_ns == -11267000); /* negative times */
         }
-        if (strcmp(dev_files[f], "ptg_le_test011_spb_epb_mix.pcapng") == 0) {
+        if (strcmp(dev_captures[f], "ptg_le_test011_spb_epb_mix.pcapng") == 0) {
             CHECK(ref.n == 4 && !ref.v[0].has_time && ref.v[0].has_len);
         }
-        if (strcmp(dev_files[f], "empty.pcap") == 0) {
+        if (strcmp(dev_captures[f], "empty.pcap") == 0) {
             CHECK(ref.n == 0 && json.len > 0);
         }
         pkts_release(&ref);
