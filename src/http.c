@@ -1279,25 +1279,10 @@ static enum MHD_Result answer_upload(struct req *r, struct MHD_Connection *conn)
     }
     if (r->err.status != 0)
         return reply_err(r, conn, &r->err);
-    /* the whole body is in: an early analysis reads the file to its end */
-    early_stop(r, r->file_seen && r->up.bytes > 0);
     r->have_view = 0;
     if (build_view(r, conn, r->route == ROUTE_API ? VIEW_SVG : VIEW_HTML, 1, &r->err) ==
         -1)
         return reply_err(r, conn, &r->err);
-    if (r->early_query != NULL) {
-        /* the form's fields after the file may have changed the view */
-        struct buf q = BUF_INIT(MAX_QUERY_BYTES);
-        early = view_query(r->view, &q) == 0 &&
-                strcmp(q.data != NULL ? q.data : "", r->early_query) == 0;
-        buf_release(&q);
-        if (!early && r->chart != NULL) {
-            log_debug("req %u: the view changed after the file: charting again", r->id);
-            chart_release(r->chart);
-            free(r->chart);
-            r->chart = NULL;
-        }
-    }
     if (r->route == ROUTE_API && r->view->format == VIEW_HTML) {
         err_set(&r->err, 400, "format must be svg, json or csv");
         return reply_err(r, conn, &r->err);
@@ -1311,6 +1296,21 @@ static enum MHD_Result answer_upload(struct req *r, struct MHD_Connection *conn)
     if (r->up.bytes == 0) {
         err_set(&r->err, 400, "the uploaded file '%s' is empty", r->filename);
         return reply_err(r, conn, &r->err);
+    }
+    if (r->early) {
+        /* the form's fields after the file may have changed the view */
+        struct buf q = BUF_INIT(MAX_QUERY_BYTES);
+        early = view_query(r->view, &q) == 0 &&
+                strcmp(q.data != NULL ? q.data : "", r->early_query) == 0;
+        buf_release(&q);
+        /* the whole body is in: the early tshark reads to the end, or stops now */
+        early_stop(r, early);
+        if (!early) {
+            log_debug("req %u: the view changed after the file: charting again", r->id);
+            chart_release(r->chart);
+            free(r->chart);
+            r->chart = NULL;
+        }
     }
     if (upload_close(&r->up, &r->err) == -1) {
         log_warn("req %u: cannot close temp file '%s'", r->id, r->up.path);
