@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "axis.h"
 #include "chart.h"
 #include "banned.h"
 
@@ -307,21 +308,6 @@ static char *fmt_interval(char *dst, size_t n, int64_t ns) {
     return dst;
 }
 
-/* v with thousands separators. */
-static char *fmt_group(char *dst, size_t n, uint64_t v) {
-    char raw[32];
-    size_t len, i, j = 0;
-
-    len = (size_t)snprintf(raw, sizeof(raw), "%" PRIu64, v);
-    for (i = 0; i < len && j + 2 < n; i++) {
-        if (i > 0 && (len - i) % 3 == 0)
-            dst[j++] = ',';
-        dst[j++] = raw[i];
-    }
-    dst[j] = '\0';
-    return dst;
-}
-
 static void bin_add(struct io_bin *b, uint64_t len) {
     if (b->count == 0 || len < b->min)
         b->min = len;
@@ -378,7 +364,7 @@ static int io_check_span(struct chart *c, int64_t t, struct err *err) {
                        "interval %s s is too small for this capture: more than %s "
                        "intervals",
                        fmt_interval(iv, sizeof(iv), w),
-                       fmt_group(cap, sizeof(cap), MAX_IO_INTERVALS));
+                       axis_fmt_thousands(cap, sizeof(cap), MAX_IO_INTERVALS));
     c->io_lo = lo;
     c->io_hi = hi;
     c->io_spanned = 1;
@@ -510,7 +496,7 @@ static void io_finish(struct chart *c) {
         /* only a zoom without packets gets here: chart_add checks the rest */
         chart_warn(c, "interval %s s is too small for this range: more than %s intervals",
                    fmt_interval(s1, sizeof(s1), iv),
-                   fmt_group(s2, sizeof(s2), MAX_IO_INTERVALS));
+                   axis_fmt_thousands(s2, sizeof(s2), MAX_IO_INTERVALS));
         return;
     }
     c->io_first = floor_div(lo, iv);

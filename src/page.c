@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "axis.h"
 #include "escape.h"
 #include "page.h"
 #include "banned.h"
@@ -227,17 +228,9 @@ static int put_span(struct buf *out, int s) {
 
 /* v with thousands separators: "3,005,226" */
 static int put_count(struct buf *out, uint64_t v) {
-    char digits[32], grouped[48];
-    size_t n, i, j = 0;
+    char grouped[48];
 
-    n = (size_t)snprintf(digits, sizeof(digits), "%" PRIu64, v);
-    for (i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            grouped[j++] = ',';
-        grouped[j++] = digits[i];
-    }
-    grouped[j] = '\0';
-    return buf_puts(out, grouped);
+    return buf_puts(out, axis_fmt_thousands(grouped, sizeof(grouped), v));
 }
 
 /* "12.345 s", "51 min 09 s", "26 h 03 min": exact below a minute, then rounded */

@@ -136,21 +136,6 @@ static int esc_cut(struct buf *b, const char *s, size_t max) {
     return esc_xml(b, tmp);
 }
 
-/* v with thousands separators: "3,005,226". */
-static char *fmt_group(char *dst, size_t n, uint64_t v) {
-    char raw[32];
-    size_t len, i, j = 0;
-
-    len = (size_t)snprintf(raw, sizeof(raw), "%" PRIu64, v);
-    for (i = 0; i < len && j + 2 < n; i++) {
-        if (i > 0 && (len - i) % 3 == 0)
-            dst[j++] = ',';
-        dst[j++] = raw[i];
-    }
-    dst[j] = '\0';
-    return dst;
-}
-
 /* ns as seconds with 6 to 9 decimals: 9, less the trailing zeros past the sixth. */
 static char *fmt_tip_seconds(char *dst, size_t n, int64_t ns) {
     char *dot;
@@ -670,20 +655,10 @@ static char *fmt_seconds_trim(char *dst, size_t n, int64_t ns) {
 
 /* A value as export prints it, with thousands separators in its integer part. */
 static char *fmt_io_value(char *dst, size_t n, double v, int integral) {
-    char raw[64], *dot;
-    size_t i, j = 0, ilen, start;
+    char raw[64];
 
     export_fmt_value(raw, sizeof(raw), v, integral);
-    dot = strchr(raw, '.');
-    ilen = dot != NULL ? (size_t)(dot - raw) : strlen(raw);
-    start = raw[0] == '-';
-    for (i = 0; raw[i] != '\0' && j + 2 < n; i++) {
-        if (i > start && i < ilen && (ilen - i) % 3 == 0)
-            dst[j++] = ',';
-        dst[j++] = raw[i];
-    }
-    dst[j] = '\0';
-    return dst;
+    return axis_group_digits(dst, n, raw);
 }
 
 /* Unit words of an io value in tooltips and the description. */
@@ -743,6 +718,21 @@ static char *fmt_io_human(char *dst, size_t n, double v, enum io_y y) {
     return dst;
 }
 
+/* "3,005,226 packets", "1 packet". */
+static int put_packets(struct buf *b, uint64_t v) {
+    char n[32];
+
+    return buf_printf(b, "%s packet%s", axis_fmt_thousands(n, sizeof(n), v),
+                      v == 1 ? "" : "s");
+}
+
+/* " NAME: 7,647 packets" of a series in a summary. */
+static int put_series_packets(struct buf *b, const struct series *s) {
+    if (buf_puts(b, " ") == -1 || esc_xml(b, s->name) == -1 || buf_puts(b, ": ") == -1)
+        return -1;
+    return put_packets(b, s->packets);
+}
+
 static int put_summary_io(struct buf *b, const struct chart *c) {
     char n[32], iv[32], a[32], z[32], v[64];
     struct io_values it;
@@ -750,7 +740,7 @@ static int put_summary_io(struct buf *b, const struct chart *c) {
     double x, peak, sum;
 
     fmt_interval(iv, sizeof(iv), c->io_interval_ns);
-    fmt_group(n, sizeof(n), c->io_count);
+    axis_fmt_thousands(n, sizeof(n), c->io_count);
     if (buf_printf(b, "I/O graph: %s in %s intervals", io_y_title(c->io_y), iv) == -1)
         return -1;
     if (c->io_count > 0) {
@@ -769,10 +759,7 @@ static int put_summary_io(struct buf *b, const struct chart *c) {
     for (i = 0; i < c->nseries; i++) {
         const struct series *s = &c->series[i];
 
-        if (buf_puts(b, " ") == -1 || esc_xml(b, s->name) == -1)
-            return -1;
-        fmt_group(n, sizeof(n), s->packets);
-        if (buf_printf(b, ": %s packet%s", n, s->packets == 1 ? "" : "s") == -1)
+        if (put_series_packets(b, s) == -1)
             return -1;
         if (c->io_count == 0 || s->packets == 0) {
             if (buf_puts(b, ".") == -1)
@@ -804,7 +791,7 @@ static int put_summary_io(struct buf *b, const struct chart *c) {
 }
 
 static int put_summary_hist(struct buf *b, const struct chart *c) {
-    char n[32], lo[32], mean[32], hi[32], q[3][32], bn[48], sh[24];
+    char lo[32], mean[32], hi[32], q[3][32], bn[48], sh[24];
     size_t i, k, most;
 
     if (buf_puts(b, "Frame lengths in Wireshark\xE2\x80\x99s Packet Lengths buckets.") ==
@@ -813,10 +800,7 @@ static int put_summary_hist(struct buf *b, const struct chart *c) {
     for (i = 0; i < c->nseries; i++) {
         const struct series *s = &c->series[i];
 
-        if (buf_puts(b, " ") == -1 || esc_xml(b, s->name) == -1)
-            return -1;
-        fmt_group(n, sizeof(n), s->packets);
-        if (buf_printf(b, ": %s packet%s", n, s->packets == 1 ? "" : "s") == -1)
+        if (put_series_packets(b, s) == -1)
             return -1;
         if (s->packets == 0) {
             if (buf_puts(b, ".") == -1)
@@ -849,8 +833,8 @@ static int put_summary_zoom(struct buf *b, const struct chart *c) {
 
     if (!c->has_start && !c->has_end)
         return 0;
-    fmt_group(n, sizeof(n), chart_in_range(c));
-    fmt_group(m, sizeof(m), chart_seen(c));
+    axis_fmt_thousands(n, sizeof(n), chart_in_range(c));
+    axis_fmt_thousands(m, sizeof(m), chart_seen(c));
     if (buf_printf(b, " %s of %s packets are in the range", n, m) == -1)
         return -1;
     if (c->has_start &&
@@ -864,7 +848,7 @@ static int put_summary_zoom(struct buf *b, const struct chart *c) {
 
 /* Sentences for <desc>: per series counts, sizes and duration, then the warnings. */
 static int put_summary(struct buf *b, const struct chart *c) {
-    char n[32], d[32], lo[32], mean[32], hi[32];
+    char d[32], lo[32], mean[32], hi[32];
     size_t i, start = b->len;
 
     if (c->kind == CHART_IO && put_summary_io(b, c) == -1)
@@ -883,8 +867,7 @@ static int put_summary(struct buf *b, const struct chart *c) {
                 return -1;
             continue;
         }
-        fmt_group(n, sizeof(n), s->packets);
-        if (buf_printf(b, "%s packet%s", n, s->packets == 1 ? "" : "s") == -1)
+        if (put_packets(b, s->packets) == -1)
             return -1;
         if (s->timed > 1) {
             axis_fmt_time(d, sizeof(d), ns_to_s(s->t_max_ns) - ns_to_s(s->t_min_ns), 0);
@@ -949,12 +932,12 @@ static int put_head(struct buf *b, const struct chart *c, const struct plot *p) 
                 return -1;
             sep = 1;
         }
-        fmt_group(n, sizeof(n), packets);
+        axis_fmt_thousands(n, sizeof(n), packets);
         if (c->has_start || c->has_end) {
             char m[32];
 
             /* "120 of 7,647 packets in range" */
-            fmt_group(m, sizeof(m), chart_in_range(c));
+            axis_fmt_thousands(m, sizeof(m), chart_in_range(c));
             if (buf_printf(b, "%s%s of %s packet%s in range", sep ? " \xC2\xB7 " : "", m,
                            n, packets == 1 ? "" : "s") == -1)
                 return -1;
@@ -1398,7 +1381,7 @@ static int stem_tip(struct buf *b, const struct series *s, const struct stem *st
     dec = dec < 0 ? 0 : dec > 9 ? 9 : dec;
     fmt_seconds_dec(a, sizeof(a), t0, dec);
     fmt_seconds_dec(z, sizeof(z), t1, dec);
-    fmt_group(n, sizeof(n), st->count);
+    axis_fmt_thousands(n, sizeof(n), st->count);
     return buf_printf(b,
                       "<title>%s\xE2\x80\x93%s s: %s packet%s\nsmallest %" PRIu64
                       " B (frame %" PRIu64 "), largest %" PRIu64 " B (frame %" PRIu64
@@ -1646,7 +1629,7 @@ static int put_marks_hist(struct buf *b, const struct chart *c, const struct plo
             for (si = 0; si < c->nseries; si++) {
                 const struct series *s = &c->series[si];
 
-                fmt_group(n, sizeof(n), s->buckets[k]);
+                axis_fmt_thousands(n, sizeof(n), s->buckets[k]);
                 if (buf_puts(b, "\n") == -1 || esc_cut(b, s->name, 24) == -1 ||
                     buf_printf(b, ": %s packet%s (%s)", n, s->buckets[k] == 1 ? "" : "s",
                                fmt_share(sh, sizeof(sh), s->buckets[k], s->packets)) ==
@@ -1679,7 +1662,7 @@ static int put_marks_hist(struct buf *b, const struct chart *c, const struct plo
                     return -1;
                 continue;
             }
-            fmt_group(n, sizeof(n), s->buckets[k]);
+            axis_fmt_thousands(n, sizeof(n), s->buckets[k]);
             if (buf_puts(b, "><title>") == -1 || esc_cut(b, s->name, 24) == -1 ||
                 buf_printf(b, " \xC2\xB7 %s: %s packet%s (%s)</title></rect>",
                            bucket_name(bn, sizeof(bn), k), n,
@@ -1700,7 +1683,7 @@ static int put_marks_hist(struct buf *b, const struct chart *c, const struct plo
 
         if (s->buckets[k] == 0)
             continue;
-        fmt_group(n, sizeof(n), s->buckets[k]);
+        axis_fmt_thousands(n, sizeof(n), s->buckets[k]);
         if ((double)utf8_chars(n) * 5.8 + 2 > band)
             continue;
         y = yvalue(p, (double)s->buckets[k]);
