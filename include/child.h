@@ -83,6 +83,12 @@ struct child {
 int64_t mono_now_ms(void);
 
 /*
+ * Move *fd (CLOEXEC) to a number above 2 when it is 0..2, so the dup2()s of
+ * a child's stdio cannot clobber it. 0, or -1 with errno (*fd unchanged).
+ */
+int child_fd_above_stdio(int *fd);
+
+/*
  * pipe2(O_CLOEXEC), both ends moved above fd 2: for pipes of our own that no
  * child may inherit, even one started meanwhile by another thread. 0, or -1
  * with errno.

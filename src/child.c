@@ -86,8 +86,7 @@ static int search_path(const char *prog, char *out, size_t outsz) {
     return -1;
 }
 
-/* Keep fd clear of 0..2, so the dup2()s in the child cannot clobber it. */
-static int fd_above_stdio(int *fd) {
+int child_fd_above_stdio(int *fd) {
     int nfd;
 
     if (*fd > STDERR_FILENO)
@@ -102,7 +101,7 @@ static int fd_above_stdio(int *fd) {
 static int make_pipe(int fds[2]) {
     if (pipe2(fds, O_CLOEXEC) == -1)
         return -1;
-    if (fd_above_stdio(&fds[0]) == -1 || fd_above_stdio(&fds[1]) == -1) {
+    if (child_fd_above_stdio(&fds[0]) == -1 || child_fd_above_stdio(&fds[1]) == -1) {
         close_fd(&fds[0]);
         close_fd(&fds[1]);
         return -1;
@@ -291,7 +290,7 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     }
     if (spec->stdin_fd == -1) {
         if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
-            fd_above_stdio(&devnull) == -1) {
+            child_fd_above_stdio(&devnull) == -1) {
             err_set(err, 500, "cannot run '%s': /dev/null: %s", prog, strerror(errno));
             goto fail;
         }

@@ -1,11 +1,11 @@
 /* growfile.c - see growfile.h */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "growfile.h"
 #include "banned.h"
 
@@ -15,13 +15,11 @@ int growfile_init(struct growfile *g, struct err *err) {
     g->wake_fd = -1;
     if ((g->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
         return err_set(err, 500, "cannot make an eventfd: %s", strerror(errno));
-    if (g->wake_fd <= 2) { /* never one of a child's stdio numbers */
-        int fd = fcntl(g->wake_fd, F_DUPFD_CLOEXEC, 3);
+    if (child_fd_above_stdio(&g->wake_fd) == -1) { /* never a child's stdio number */
+        int e = errno;
         close(g->wake_fd);
         g->wake_fd = -1;
-        if (fd == -1)
-            return err_set(err, 500, "cannot make an eventfd: %s", strerror(errno));
-        g->wake_fd = fd;
+        return err_set(err, 500, "cannot make an eventfd: %s", strerror(e));
     }
     pthread_mutex_init(&g->lock, NULL);
     pthread_cond_init(&g->ended, NULL);

@@ -501,17 +501,6 @@ static int proto_sink_fn(void *ctx, const char *data, size_t n) {
     return 0;
 }
 
-/* *fd (CLOEXEC) moved to a number above 2. 0, or -1 with errno. */
-static int move_above_stdio(int *fd) {
-    int nfd = fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-
-    if (nfd == -1)
-        return -1;
-    close(*fd);
-    *fd = nfd;
-    return 0;
-}
-
 /* The "Global configuration:" directory of `tshark -G folders`, into out. */
 static int global_data_dir(const struct tshark *ts, char *out, size_t outsz,
                            struct err *err) {
@@ -724,8 +713,11 @@ int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err) 
      */
     if ((ts->profile_fd = open(absdir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) ==
             -1 ||
-        (ts->profile_fd <= 2 && move_above_stdio(&ts->profile_fd) == -1)) {
+        child_fd_above_stdio(&ts->profile_fd) == -1) {
         err_set(err, 500, "cannot open profile dir '%s': %s", absdir, strerror(errno));
+        if (ts->profile_fd != -1)
+            close(ts->profile_fd);
+        ts->profile_fd = -1;
         goto fail;
     }
     if (make_data_dir(ts, absdir, &derr) == 0)
