@@ -21,9 +21,9 @@ step "dependencies"
 bash .ci/deps fuzz browser
 
 step "clang-format"
-bad=$(clang-format --dry-run -Werror src/*.c include/*.h tests/*.c 2>&1 | grep -c 'error:' || true)
+bad=$(clang-format --dry-run -Werror src/*/*.c include/*.h include/*/*.h tests/*.c tests/*.h tests/fuzz/*.c 2>&1 | grep -c 'error:' || true)
 if [ "$bad" != 0 ]; then
-  clang-format --dry-run -Werror src/*.c include/*.h tests/*.c 2>&1 | head -20
+  clang-format --dry-run -Werror src/*/*.c include/*.h include/*/*.h tests/*.c tests/*.h tests/fuzz/*.c 2>&1 | head -20
   echo "clang-format: $bad places to fix (run clang-format -i)" >&2
   exit 1
 fi

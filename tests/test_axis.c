@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "axis.h"
+#include "render/axis.h"
 #include "check.h"
 #include "banned.h"
 

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "escape.h"
+#include "base/buf.h"
+#include "base/escape.h"
 #include "check.h"
 #include "banned.h"
 

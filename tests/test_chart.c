@@ -7,7 +7,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "chart.h"
+#include "chart/chart.h"
 #include "check.h"
 #include "testchart.h"
 #include "banned.h"

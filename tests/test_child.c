@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "check.h"
 #include "testutil.h"
-#include "child.h"
+#include "proc/child.h"
 #include "banned.h"
 
 #define OUT_MAX (4 * 1024 * 1024)

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "chart.h"
-#include "export.h"
+#include "chart/chart.h"
+#include "render/export.h"
 #include "check.h"
 #include "testchart.h"
 #include "testcase.h"

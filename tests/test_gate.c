@@ -19,10 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "config.h"
-#include "gate.h"
-#include "headers.h"
+#include "http/gate.h"
+#include "http/headers.h"
 #include "check.h"
 #include "banned.h"
 

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chart.h"
-#include "export.h"
-#include "svg.h"
+#include "chart/chart.h"
+#include "render/export.h"
+#include "render/svg.h"
 #include "check.h"
 #include "testchart.h"
 #include "banned.h"

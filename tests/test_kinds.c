@@ -20,12 +20,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "chart.h"
-#include "child.h"
-#include "export.h"
-#include "svg.h"
-#include "tsjson.h"
+#include "base/buf.h"
+#include "chart/chart.h"
+#include "proc/child.h"
+#include "render/export.h"
+#include "render/svg.h"
+#include "tshark/tsjson.h"
 #include "check.h"
 #include "testutil.h"
 #include "testchart.h"

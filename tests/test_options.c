@@ -1,7 +1,7 @@
 /* test_options.c - flags, PCAPCHART_* variables, defaults and bad values. */
 #include <string.h>
 
-#include "options.h"
+#include "conf/options.h"
 #include "check.h"
 #include "banned.h"
 

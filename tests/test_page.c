@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "chart.h"
-#include "page.h"
-#include "view.h"
+#include "chart/chart.h"
+#include "render/page.h"
+#include "chart/view.h"
 #include "check.h"
 #include "banned.h"
 

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "child.h"
-#include "store.h"
+#include "proc/child.h"
+#include "store/store.h"
 #include "check.h"
 #include "banned.h"
 

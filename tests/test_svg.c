@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chart.h"
-#include "svg.h"
+#include "chart/chart.h"
+#include "render/svg.h"
 #include "check.h"
 #include "testchart.h"
 #include "testcase.h"

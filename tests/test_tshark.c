@@ -17,12 +17,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "check.h"
 #include "testpkts.h"
 #include "testutil.h"
-#include "child.h"
-#include "tshark.h"
+#include "proc/child.h"
+#include "tshark/tshark.h"
 #include "banned.h"
 
 #define OUT_MAX (64 * 1024 * 1024)

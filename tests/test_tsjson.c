@@ -17,12 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "check.h"
 #include "testutil.h"
 #include "testpkts.h"
-#include "child.h"
-#include "tsjson.h"
+#include "proc/child.h"
+#include "tshark/tsjson.h"
 #include "banned.h"
 
 #define OUT_MAX (64 * 1024 * 1024)

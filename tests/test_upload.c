@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "upload.h"
+#include "http/upload.h"
 #include "check.h"
 #include "banned.h"
 

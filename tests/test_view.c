@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "view.h"
+#include "chart/view.h"
 #include "check.h"
 #include "banned.h"
 

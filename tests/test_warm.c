@@ -22,14 +22,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "check.h"
 #include "testpkts.h"
 #include "testutil.h"
-#include "child.h"
-#include "options.h"
-#include "tshark.h"
-#include "warm.h"
+#include "proc/child.h"
+#include "conf/options.h"
+#include "tshark/tshark.h"
+#include "proc/warm.h"
 #include "banned.h"
 
 #define OUT_MAX (4 * 1024 * 1024)

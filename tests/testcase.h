@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chart.h"
+#include "chart/chart.h"
 #include "testchart.h"
 
 static inline int parse_ns(const char *s, int64_t *ns) {

@@ -13,11 +13,11 @@
 
 #include <jansson.h>
 
-#include "buf.h"
-#include "chart.h"
+#include "base/buf.h"
+#include "chart/chart.h"
 #include "config.h"
-#include "export.h"
-#include "tsjson.h"
+#include "render/export.h"
+#include "tshark/tsjson.h"
 
 #define NO_TIME INT64_MIN /* mkpkt: a frame without a time */
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "tsjson.h"
+#include "base/err.h"
+#include "tshark/tsjson.h"
 
 struct pkts {
     struct pkt *v; /* owned: pkts_release */

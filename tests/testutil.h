@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "child.h"
+#include "base/buf.h"
+#include "proc/child.h"
 #include "config.h"
 
 static int testutil_rm_entry(const char *path, const struct stat *st, int flag,

@@ -21,8 +21,8 @@
 
 #include <jansson.h>
 
-#include "buf.h"
-#include "escape.h"
+#include "base/buf.h"
+#include "base/escape.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

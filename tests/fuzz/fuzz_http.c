@@ -31,12 +31,12 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "err.h"
-#include "http.h"
-#include "log.h"
-#include "options.h"
-#include "tshark.h"
-#include "upload.h"
+#include "base/err.h"
+#include "http/http.h"
+#include "base/log.h"
+#include "conf/options.h"
+#include "tshark/tshark.h"
+#include "http/upload.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tsjson.h"
+#include "tshark/tsjson.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "chart.h"
-#include "view.h"
+#include "base/buf.h"
+#include "chart/chart.h"
+#include "chart/view.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,0 +1,165 @@
+/*
+ * tshark.h - the tshark runner: builds the argv, runs tshark through child.c,
+ * streams its stdout into tsjson.c, and maps its failures to a struct err.
+ *
+ * The command is always
+ *   tshark -n -r - -T json -e frame.number -e frame.time_relative -e frame.len
+ *          [-Y FILTER]
+ * with the capture opened by us as its stdin (no path of ours in its argv;
+ * tshark 4.0.17 prints the same from a file on stdin as from the path, for
+ * every capture in ../shared/captures, only naming it "the standard input"),
+ * as an unprivileged user when we are root (tshark_run_as), with TZ set
+ * (tshark otherwise stat()s /etc/localtime per packet) and, when no filter
+ * is given and a frame-only profile was prepared, with WIRESHARK_CONFIG_DIR
+ * and WIRESHARK_DATA_DIR pointing into it (every protocol but frame
+ * disabled, no name tables: same times and lengths, several times faster).
+ *
+ * Warm runs: tshark_pool_start() keeps tshark processes of the unfiltered
+ * command started ahead (warm.h), blocked on a stdin pipe. An unfiltered run of a file
+ * that starts with a pcap, pcapng or gzip magic takes one of them, if one is idle, and
+ * feeds it the file: start-up (dissector registration, ~0.15-0.65 s of CPU and ~157 MB)
+ * is then already done. For those formats tshark 4.0.17 prints the same
+ * output from a pipe as from the file (checked for every capture of
+ * ../shared/captures by test_warm); only its messages say "the standard
+ * input" where they said `the file "X"`, and are mapped back. Anything else
+ * (a filter, another format, an empty pool) runs cold, as before.
+ */
+#ifndef TSHARK_H
+#define TSHARK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "base/err.h"
+#include "proc/growfile.h"
+#include "tshark/tsjson.h"
+
+struct warm_pool;
+
+struct tshark {
+    char path[MAX_PATH_BYTES];        /* absolute path of the tshark binary */
+    char version[128];                /* "4.0.17", from tshark --version */
+    char profile_dir[MAX_PATH_BYTES]; /* frame-only profile directory; "" if none */
+    int profile_fd; /* owned: O_PATH descriptor of profile_dir, -1 if none. tshark
+                       gets WIRESHARK_CONFIG_DIR=/proc/self/fd/N (it inherits N),
+                       so it needs no search right on the directories above */
+    int data_ok;    /* profile_dir/data is ready: WIRESHARK_DATA_DIR for frame-only
+                       runs, tshark's data with empty name tables (see .c) */
+    uid_t uid;      /* (uid_t)-1: tshark runs as we do; else as this user (root only) */
+    gid_t gid;      /* with uid: its primary group, and no supplementary ones */
+    char user[64];  /* name of that user, "" when none */
+    char home[MAX_PATH_BYTES]; /* that user's home: tshark's HOME */
+    int timeout_s;             /* wall clock per run */
+    uint64_t max_packets;      /* 0: no limit */
+    uint64_t rlimit_as_bytes;  /* 0: none */
+    struct warm_pool *pool;    /* owned: warm tshark processes (tshark_pool_start); NULL:
+                                  none. Copies of the struct share it: stop it once */
+};
+
+/*
+ * Resolve prog (a path, or a name searched in PATH) to an absolute path, run
+ * `tshark --version` and keep its version. -1 with err (500, "cannot run
+ * tshark 'X': ...") when it is missing or does not answer like tshark.
+ * Called once at start, before threads.
+ */
+int tshark_init(struct tshark *ts, const char *prog, int timeout_s, struct err *err);
+
+/*
+ * Choose the user tshark (and capinfos) run as. user NULL or "": "nobody"
+ * (DEFAULT_TSHARK_USER) when we run as root, else ourselves. Naming another
+ * user needs root: -1 with err (500) otherwise, or when the user does not
+ * exist or cannot run tshark (`tshark --version` is run again as that user).
+ * Dissectors then parse uploads without root, and tshark honours
+ * WIRESHARK_DATA_DIR, which it ignores when started as root. Call after
+ * tshark_init, before tshark_prepare_profile.
+ */
+int tshark_run_as(struct tshark *ts, const char *user, struct err *err);
+
+/*
+ * Write a frame-only profile under dir (created 0755 if missing): a
+ * disabled_protos file listing every protocol of `tshark -G protocols` but
+ * frame, and a data directory (data/) linking tshark's own data files but
+ * with empty name tables (manuf, enterprises.tsv, services, wka), which
+ * tshark would otherwise parse again for every capture (~30 ms, the most of
+ * a warm run on a small capture). On success ts->profile_dir and
+ * ts->profile_fd are set (a previous profile_fd of ts is closed). -1 with
+ * err otherwise (the caller may go on without it: same results, slower).
+ */
+int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err);
+
+/*
+ * Check a display filter without reading a capture. 0 when tshark accepts
+ * it; -1 with err 400 and tshark's own message otherwise.
+ */
+int tshark_check_filter(const struct tshark *ts, const char *filter, struct err *err);
+
+/*
+ * Start a pool of size warm tshark processes for unfiltered runs (warm.h),
+ * with the command, environment and limits tshark_run() would use cold
+ * (set timeout_s, max_packets, rlimit_as_bytes and the profile first: they
+ * are fixed into the warm processes; RLIMIT_CPU gets WARM_START_CPU_S more
+ * for the start-up). size 0 does nothing. 0, or -1 with err (500) and no
+ * pool (runs stay correct, only cold). Call before threads use ts.
+ */
+int tshark_pool_start(struct tshark *ts, int size, struct err *err);
+
+/*
+ * Kill and reap the idle warm processes and free the pool; ts->pool = NULL.
+ * Runs in flight keep the process they took and reap it themselves. Call
+ * when no other thread uses ts any more (after http_stop). Safe without a
+ * pool and twice.
+ */
+void tshark_pool_stop(struct tshark *ts);
+
+/* How many warm tshark wait idle now (0 without a pool). Thread-safe. */
+int tshark_warm_idle(const struct tshark *ts);
+
+/*
+ * tshark_pool_stop(), then close the profile descriptor (the profile's files
+ * stay: the caller made the directory and removes it). Safe twice.
+ */
+void tshark_release(struct tshark *ts);
+
+/* What one run saw besides the packets. */
+struct tshark_result {
+    uint64_t packets; /* packets handed to the callback */
+    int damaged;      /* tshark failed after printing packets: they are real */
+    int stopped;      /* stopped early: packet limit or timeout with packets read */
+    int exit_status;  /* tshark's status as a shell reports it */
+    int warm;         /* a warm tshark (fed through stdin) did the run */
+    char reason[ERR_MSG_MAX]; /* tshark's one-line reason when damaged/stopped, else "" */
+};
+
+struct tshark_job {
+    const char *capture; /* borrowed: path of the capture file (never shown to clients) */
+    const char *display_name; /* borrowed: how the file is named in messages
+                                 ("upload.pcap"); replaces capture in tshark's text */
+    const char *filter;       /* borrowed: display filter, NULL or "" for none */
+    int cancel_fd;            /* borrowed: client socket to watch, -1 for none */
+    struct growfile *grow;    /* borrowed: capture is still being written (an upload
+                                 arriving); NULL: it is complete. A warm tshark is fed
+                                 as it grows; a cold run waits for its end */
+};
+
+/*
+ * Run tshark on job->capture and call cb for every packet (warm when it can,
+ * see the top; a warm process that turns out to have died before printing
+ * anything is replaced by a cold run, once). 0 on success,
+ * including a damaged capture whose frames were read (res->damaged, reason
+ * set) and an early stop (res->stopped). -1 with err otherwise:
+ *   422 tshark could not read the file (its own reason, one line, without the
+ *       "Running as user" warning);
+ *   400 the filter was rejected;
+ *   502 tshark died by a signal, or wrote output that is not its JSON;
+ *   504 the timeout passed before any packet;
+ *   499 the client went away (cancel_fd);
+ *   500 it could not be started.
+ * No child is left running or unreaped on any path. Thread-safe: runs on
+ * one ts may go on in several threads at once.
+ */
+int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb cb,
+               void *ctx, struct tshark_result *res, struct err *err);
+
+#endif

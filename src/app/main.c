@@ -1,0 +1,287 @@
+/*
+ * main.c - pcapchart's entry point: parse options, check tshark, then serve,
+ * chart one file to stdout, or probe a running server's /healthz.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "chart/chart.h"
+#include "config.h"
+#include "base/err.h"
+#include "http/http.h"
+#include "base/log.h"
+#include "conf/options.h"
+#include "pipeline/pipeline.h"
+#include "tshark/tshark.h"
+#include "banned.h"
+
+extern char **environ;
+
+/*
+ * Remove the frame-only profile: files and symlinks, and directories of
+ * them (its data/) down to depth levels.
+ */
+static void remove_profile_dir(const char *dir, int depth) {
+    char path[MAX_PATH_BYTES];
+    struct stat st;
+    struct dirent *de;
+    DIR *d;
+    int n;
+
+    if (dir[0] == '\0' || (d = opendir(dir)) == NULL)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        n = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        if (n <= 0 || (size_t)n >= sizeof(path))
+            continue;
+        if (depth > 0 && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            remove_profile_dir(path, depth - 1);
+        else if (unlink(path) == -1)
+            log_warn("cannot remove '%s'", path);
+    }
+    closedir(d);
+    if (rmdir(dir) == -1)
+        log_warn("cannot remove '%s'", dir);
+}
+
+/*
+ * Make a private directory for the frame-only tshark profile and fill it.
+ * Failure only costs speed, so it is logged and the run goes on without.
+ */
+static void make_profile(struct tshark *ts, const char *tmpdir, char *dir, size_t n) {
+    struct err err = ERR_INIT;
+    int len;
+
+    dir[0] = '\0';
+    len = snprintf(dir, n, "%s/pcapchart-profile-XXXXXX", tmpdir);
+    if (len < 0 || (size_t)len >= n || mkdtemp(dir) == NULL) {
+        log_warn("cannot create a profile directory in '%s'", tmpdir);
+        dir[0] = '\0';
+        return;
+    }
+    if (tshark_prepare_profile(ts, dir, &err) == -1) {
+        log_warnx("frame-only profile unavailable, charts will be slower: %s", err.msg);
+        remove_profile_dir(dir, 1);
+        dir[0] = '\0';
+        ts->profile_dir[0] = '\0';
+    }
+}
+
+static int ensure_dir(const char *dir) {
+    struct stat st;
+
+    if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+        return -1;
+    if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode))
+        return -1;
+    return access(dir, W_OK | X_OK);
+}
+
+static int serve(const struct options *o, struct tshark *ts) {
+    struct err err = ERR_INIT;
+    char profile[MAX_PATH_BYTES];
+    struct http *h = NULL;
+    sigset_t set;
+    int sig = 0, rc = 1;
+
+    /*
+     * Block the stop signals before any thread exists, so every thread
+     * inherits the mask and only sigwait() below receives them.
+     */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    profile[0] = '\0';
+    if (ensure_dir(o->tmpdir) == -1) {
+        log_warn("cannot use temp directory '%s'", o->tmpdir);
+        goto done;
+    }
+    make_profile(ts, o->tmpdir, profile, sizeof(profile));
+    /* before http_start: the warm tshark are there when the first request is */
+    if (tshark_pool_start(ts, o->warm, &err) == -1)
+        log_warnx("no warm tshark, every run starts cold: %s", err.msg);
+    if ((h = http_start(o, ts, &err)) == NULL) {
+        log_warnx("cannot start the server: %s", err.msg);
+        goto done;
+    }
+    log_info("listening on http://%s:%d/ (tshark %s, %d jobs, %d warm, tmpdir '%s')",
+             o->bind, http_port(h), ts->version, o->jobs, ts->pool != NULL ? o->warm : 0,
+             o->tmpdir);
+    while (sigwait(&set, &sig) != 0 || (sig != SIGINT && sig != SIGTERM))
+        ;
+    log_info("signal %d: stopping", sig);
+    rc = 0;
+done:
+    http_stop(h);
+    tshark_release(ts); /* after http_stop: no request takes one any more */
+    remove_profile_dir(profile, 1);
+    return rc;
+}
+
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+
+    return slash != NULL && slash[1] != '\0' ? slash + 1 : path;
+}
+
+/* Debug line with what this process and its children used (for bench/). */
+static void log_resources(void) {
+    struct rusage self, kids;
+
+    if (getrusage(RUSAGE_SELF, &self) == -1 || getrusage(RUSAGE_CHILDREN, &kids) == -1)
+        return;
+    log_debug(
+        "resources: pcapchart %ld ms cpu, %ld MB peak; tshark %ld ms cpu, %ld MB peak",
+        (long)(self.ru_utime.tv_sec + self.ru_stime.tv_sec) * 1000 +
+            (long)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1000,
+        self.ru_maxrss / 1024,
+        (long)(kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) * 1000 +
+            (long)(kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1000,
+        kids.ru_maxrss / 1024);
+}
+
+static int chart_file(const struct options *o, struct tshark *ts) {
+    struct err err = ERR_INIT;
+    struct buf out = BUF_INIT(o->format == FORMAT_SVG ? MAX_SVG_BYTES : MAX_EXPORT_BYTES);
+    char profile[MAX_PATH_BYTES];
+    const char *tmpdir = getenv("TMPDIR");
+    struct chart c;
+    struct stat st;
+    int rc = 1, n;
+
+    profile[0] = '\0';
+    chart_init(&c, o->width, o->height, o->max_points);
+    if (stat(o->file, &st) == -1 || !S_ISREG(st.st_mode)) {
+        log_warn("cannot read '%s'", o->file);
+        goto done;
+    }
+    /* the profile costs one tshark start; it pays off only on larger files */
+    if (st.st_size >= PROFILE_MIN_CAPTURE_BYTES)
+        make_profile(ts, tmpdir != NULL && tmpdir[0] == '/' ? tmpdir : DEFAULT_TMPDIR,
+                     profile, sizeof(profile));
+    n = snprintf(c.subject, sizeof(c.subject), "%s", base_name(o->file));
+    if (n < 0)
+        c.subject[0] = '\0';
+    if (pipeline_chart(ts, o->file, base_name(o->file), -1, &c, &err) == -1 ||
+        pipeline_render(&c, o->format, &out, &err) == -1) {
+        log_warnx("%s: %s", base_name(o->file), err.msg);
+        goto done;
+    }
+    if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+        log_warn("cannot write to stdout");
+        goto done;
+    }
+    rc = 0;
+    log_resources();
+done:
+    buf_release(&out);
+    chart_release(&c);
+    remove_profile_dir(profile, 1);
+    return rc;
+}
+
+/* GET /healthz of a running server; 0 when it answers 200. */
+static int healthcheck(const struct options *o) {
+    struct addrinfo hints, *res = NULL, *ai;
+    struct timeval tv = {5, 0};
+    char port[16], reply[256];
+    const char *host = o->bind;
+    static const char req[] = "GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n";
+    ssize_t got = 0, r;
+    int fd = -1, rc = 1;
+
+    if (strcmp(host, "0.0.0.0") == 0)
+        host = "127.0.0.1";
+    else if (strcmp(host, "::") == 0)
+        host = "::1";
+    snprintf(port, sizeof(port), "%d", o->port);
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, port, &hints, &res) != 0) {
+        fprintf(stderr, "pcapchart: cannot resolve '%s'\n", host);
+        goto done;
+    }
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        if ((fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol)) == -1)
+            continue;
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+            break;
+        close(fd);
+        fd = -1;
+    }
+    if (fd == -1) {
+        fprintf(stderr, "pcapchart: no server at %s:%s\n", host, port);
+        goto done;
+    }
+    if (write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1))
+        goto done;
+    while (got < (ssize_t)sizeof(reply) - 1 &&
+           (r = read(fd, reply + got, sizeof(reply) - 1 - (size_t)got)) > 0)
+        got += r;
+    reply[got] = '\0';
+    if (strncmp(reply, "HTTP/1.", 7) == 0 && strncmp(reply + 8, " 200", 4) == 0)
+        rc = 0;
+    else
+        fprintf(stderr, "pcapchart: %s:%s/healthz did not answer 200\n", host, port);
+done:
+    if (fd != -1)
+        close(fd);
+    if (res != NULL)
+        freeaddrinfo(res);
+    return rc;
+}
+
+int main(int argc, char *argv[]) {
+    struct err err = ERR_INIT;
+    struct options o;
+    struct tshark ts;
+
+    /* a client that hangs up must not kill the server; children reset it */
+    signal(SIGPIPE, SIG_IGN);
+    if (options_parse(&o, argc, argv, environ, &err) == -1) {
+        fprintf(stderr, "pcapchart: %s\n%s", err.msg, options_usage());
+        return 2;
+    }
+    log_set_level(o.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+    switch (o.cmd) {
+    case CMD_HELP:
+        fputs(options_usage(), stdout);
+        return 0;
+    case CMD_VERSION:
+        printf("pcapchart %s\n", PCAPCHART_VERSION);
+        return 0;
+    case CMD_HEALTHCHECK:
+        return healthcheck(&o);
+    default:
+        break;
+    }
+    memset(&ts, 0, sizeof(ts));
+    if (tshark_init(&ts, o.tshark, o.timeout_s, &err) == -1) {
+        fprintf(stderr, "pcapchart: %s\n", err.msg);
+        return 1;
+    }
+    if (tshark_run_as(&ts, o.tshark_user, &err) == -1) {
+        fprintf(stderr, "pcapchart: %s\n", err.msg);
+        return 1;
+    }
+    ts.max_packets = o.max_packets;
+    ts.rlimit_as_bytes = o.tshark_mem_bytes;
+    return o.cmd == CMD_CHART ? chart_file(&o, &ts) : serve(&o, &ts);
+}

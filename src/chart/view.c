@@ -1,0 +1,575 @@
+/* view.c - see view.h */
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chart/view.h"
+#include "banned.h"
+
+#define NS_PER_S 1000000000LL
+
+static const char *const FORMATS[] = {
+    [VIEW_HTML] = "html", [VIEW_SVG] = "svg", [VIEW_JSON] = "json", [VIEW_CSV] = "csv"};
+
+static const char *const KINDS[] = {
+    [CHART_SIZE] = "size", [CHART_IO] = "io", [CHART_HIST] = "hist"};
+
+static const char *const YS[] = {[IO_PACKETS] = "packets",  [IO_BYTES] = "bytes",
+                                 [IO_BITS] = "bits",        [IO_PACKETS_PS] = "packets/s",
+                                 [IO_BYTES_PS] = "bytes/s", [IO_BITS_PS] = "bits/s",
+                                 [IO_SUM] = "sum",          [IO_MIN] = "min",
+                                 [IO_MAX] = "max",          [IO_AVG] = "avg"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The parameters; the order is the canonical query's. */
+enum key {
+    K_KIND = 0,
+    K_FILTER,
+    K_NAME,
+    K_COLOR,
+    K_INTERVAL,
+    K_Y,
+    K_SMA,
+    K_LOG,
+    K_START,
+    K_END,
+    K_WIDTH,
+    K_HEIGHT,
+    K_MAX_POINTS,
+    K_FILENAME,
+    K_FORMAT,
+    K_RETAIN,
+    K_COUNT
+};
+
+static const char *const KEYS[K_COUNT] = {
+    "kind",  "filter", "name",  "color",  "interval",   "y",        "sma",    "log",
+    "start", "end",    "width", "height", "max_points", "filename", "format", "retain"};
+
+static int key_of(const char *key) {
+    size_t i;
+
+    for (i = 0; i < K_COUNT; i++)
+        if (strcmp(key, KEYS[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+int view_known_key(const char *key) {
+    return key != NULL && key_of(key) != -1;
+}
+
+void view_init(struct view *v, enum view_format def) {
+    memset(v, 0, sizeof(*v));
+    v->kind = CHART_SIZE;
+    v->format = def;
+    v->io_y = IO_PACKETS;
+    v->retain = 1;
+}
+
+void view_clear_series(struct view *v) {
+    memset(v->series, 0, sizeof(v->series));
+    v->nseries = 0;
+    v->nfilters = v->nnames = v->ncolors = 0;
+    v->any_name = v->any_color = 0;
+}
+
+/* ---- value parsers: each takes val/len and returns 0 or -1 ---- */
+
+/* One of names (n of them, NULL entries skipped) equal to val. */
+static int parse_enum(const char *val, size_t len, const char *const *names, size_t n,
+                      int *out) {
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (names[i] != NULL && strlen(names[i]) == len &&
+            memcmp(names[i], val, len) == 0) {
+            *out = (int)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* A decimal whole number of at most 9 digits in [lo, hi]. */
+static int parse_uint(const char *s, size_t len, unsigned long lo, unsigned long hi,
+                      unsigned long *out) {
+    unsigned long v = 0;
+    size_t i;
+
+    if (len == 0 || len > 9)
+        return -1;
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (unsigned long)(s[i] - '0');
+    }
+    if (v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/*
+ * A decimal "[-]I[.F]" times unit_ns (1, 1e3, 1e6 or 1e9) into ns, exact:
+ * F has at most as many digits as unit_ns has zeros, and |result| <= max_ns.
+ */
+static int parse_scaled(const char *s, size_t len, int allow_sign, int64_t unit_ns,
+                        int64_t max_ns, int64_t *out) {
+    int64_t ip = 0, fp = 0, scale = unit_ns, v;
+    size_t i = 0, idigits = 0, fdigits = 0;
+    int neg = 0;
+
+    if (i < len && (s[i] == '-' || s[i] == '+')) {
+        if (!allow_sign)
+            return -1;
+        neg = s[i] == '-';
+        i++;
+    }
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, idigits++) {
+        if (idigits >= 18)
+            return -1;
+        ip = ip * 10 + (s[i] - '0');
+    }
+    if (i < len && s[i] == '.') {
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, fdigits++) {
+            if (scale % 10 != 0)
+                return -1; /* finer than 1 ns */
+            scale /= 10;
+            fp = fp * 10 + (s[i] - '0');
+        }
+    }
+    if (i != len || idigits + fdigits == 0)
+        return -1;
+    if (ip > max_ns / unit_ns)
+        return -1;
+    v = ip * unit_ns + fp * scale;
+    if (v > max_ns)
+        return -1;
+    *out = neg ? -v : v;
+    return 0;
+}
+
+/* "auto" or "" -> 0; else seconds with an optional unit s, ms, us or µs. */
+static int parse_interval(const char *s, size_t len, int64_t *out) {
+    static const struct {
+        const char *suffix;
+        int64_t unit;
+    } units[] = {
+        {"ms", 1000000LL}, {"us", 1000LL}, {"\xC2\xB5s", 1000LL}, {"s", NS_PER_S}};
+    int64_t unit = NS_PER_S, v;
+    size_t i, n;
+
+    if (len == 4 && memcmp(s, "auto", 4) == 0) {
+        *out = 0;
+        return 0;
+    }
+    for (i = 0; i < COUNT(units); i++) {
+        n = strlen(units[i].suffix);
+        if (len > n && memcmp(s + len - n, units[i].suffix, n) == 0) {
+            unit = units[i].unit;
+            len -= n;
+            break;
+        }
+    }
+    if (parse_scaled(s, len, 0, unit, MAX_INTERVAL_NS, &v) == -1)
+        return -1;
+    if (v < IO_MIN_INTERVAL_NS)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* "#rrggbb", "rrggbb", "#rgb" or "rgb" (either case) -> "#rrggbb" in lower case. */
+static int parse_color(const char *s, size_t len, char out[8]) {
+    static const char digits[] = "0123456789abcdef";
+    char hex[6];
+    size_t i;
+    int c;
+
+    if (len > 0 && s[0] == '#') {
+        s++;
+        len--;
+    }
+    if (len != 3 && len != 6)
+        return -1;
+    for (i = 0; i < 6; i++) {
+        c = (unsigned char)s[len == 3 ? i / 2 : i];
+        if (c >= 'A' && c <= 'F')
+            c = c - 'A' + 'a';
+        if (strchr(digits, c) == NULL || c == '\0')
+            return -1;
+        hex[i] = (char)c;
+    }
+    out[0] = '#';
+    memcpy(out + 1, hex, 6);
+    out[7] = '\0';
+    return 0;
+}
+
+/*
+ * Text fit for a label or a filter: no NUL and no control character but
+ * tab. 0 or -1.
+ */
+static int check_text(const char *s, size_t len) {
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return -1;
+    }
+    return 0;
+}
+
+/* Copy len bytes of s into dst, NUL-terminated; the caller checked len < sizeof. */
+static void copy_text(char *dst, const char *s, size_t len) {
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+}
+
+/* The next slot of a repeated series parameter, or -1 with err past MAX_SERIES. */
+static int series_slot(size_t *count, const char *key, struct err *err) {
+    if (*count >= MAX_SERIES)
+        return err_set(err, 400, "too many '%s' parameters: at most %d series", key,
+                       MAX_SERIES);
+    return (int)(*count)++;
+}
+
+int view_set(struct view *v, const char *key, const char *val, size_t len,
+             struct err *err) {
+    unsigned long num;
+    int k = key_of(key), e, slot;
+    int64_t ns;
+
+    if (k == -1)
+        return 0;
+    if (len > MAX_FIELD_BYTES)
+        return err_set(err, 400, "parameter '%s' longer than %d bytes", key,
+                       MAX_FIELD_BYTES);
+    /* an empty single-valued parameter is not given (a blank form field) */
+    if (len == 0 && k != K_FILTER && k != K_NAME && k != K_COLOR)
+        return 0;
+
+    switch (k) {
+    case K_KIND:
+        if (parse_enum(val, len, KINDS, COUNT(KINDS), &e) == -1)
+            return err_set(err, 400, "kind must be size, io or hist");
+        v->kind = (enum chart_kind)e;
+        return 0;
+    case K_FORMAT:
+        if (parse_enum(val, len, FORMATS, COUNT(FORMATS), &e) == -1)
+            return err_set(err, 400, "format must be html, svg, json or csv");
+        v->format = (enum view_format)e;
+        v->has_format = 1;
+        return 0;
+    case K_FILTER:
+        if ((slot = series_slot(&v->nfilters, key, err)) == -1)
+            return -1;
+        if (len >= sizeof(v->series[0].filter))
+            return err_set(err, 400, "filter of series %d longer than %zu bytes",
+                           slot + 1, sizeof(v->series[0].filter) - 1);
+        if (check_text(val, len) == -1)
+            return err_set(err, 400, "filter of series %d holds a control character",
+                           slot + 1);
+        copy_text(v->series[slot].filter, val, len);
+        return 0;
+    case K_NAME:
+        if ((slot = series_slot(&v->nnames, key, err)) == -1)
+            return -1;
+        if (len >= sizeof(v->series[0].name))
+            return err_set(err, 400, "name of series %d longer than %zu bytes", slot + 1,
+                           sizeof(v->series[0].name) - 1);
+        if (check_text(val, len) == -1)
+            return err_set(err, 400, "name of series %d holds a control character",
+                           slot + 1);
+        copy_text(v->series[slot].name, val, len);
+        v->any_name |= len > 0;
+        return 0;
+    case K_COLOR:
+        if ((slot = series_slot(&v->ncolors, key, err)) == -1)
+            return -1;
+        if (len == 0) {
+            v->series[slot].color[0] = '\0';
+            return 0;
+        }
+        if (parse_color(val, len, v->series[slot].color) == -1)
+            return err_set(err, 400, "color of series %d must be #rrggbb", slot + 1);
+        v->any_color = 1;
+        return 0;
+    case K_INTERVAL:
+        if (parse_interval(val, len, &ns) == -1)
+            return err_set(err, 400,
+                           "interval must be auto or seconds from 0.000001 (1 us) to "
+                           "%lld, as in 0.01, 10ms or 100us",
+                           MAX_INTERVAL_NS / NS_PER_S);
+        v->interval_ns = ns;
+        return 0;
+    case K_Y:
+        if (parse_enum(val, len, YS, COUNT(YS), &e) == -1)
+            return err_set(err, 400,
+                           "y must be packets, bytes, bits, packets/s, bytes/s, bits/s, "
+                           "sum, min, max or avg");
+        v->io_y = (enum io_y)e;
+        return 0;
+    case K_SMA:
+        if (parse_uint(val, len, 0, MAX_SMA, &num) == -1)
+            return err_set(err, 400,
+                           "sma must be a whole number of intervals from 0 to %d",
+                           MAX_SMA);
+        v->sma = (unsigned)num;
+        return 0;
+    case K_LOG:
+    case K_RETAIN:
+        if (len != 1 || (val[0] != '0' && val[0] != '1'))
+            return err_set(err, 400, "%s must be 0 or 1", key);
+        if (k == K_LOG)
+            v->log_y = val[0] == '1';
+        else
+            v->retain = val[0] == '1';
+        return 0;
+    case K_START:
+    case K_END:
+        if (parse_scaled(val, len, 1, NS_PER_S, MAX_VIEW_TIME_S * NS_PER_S, &ns) == -1)
+            return err_set(
+                err, 400, "%s must be a time in seconds (at most 9 decimals), as in 1.25",
+                key);
+        if (k == K_START) {
+            v->start_ns = ns;
+            v->has_start = 1;
+        } else {
+            v->end_ns = ns;
+            v->has_end = 1;
+        }
+        return 0;
+    case K_WIDTH:
+        if (parse_uint(val, len, MIN_WIDTH_PX, MAX_WIDTH_PX, &num) == -1)
+            return err_set(err, 400, "width must be a whole number from %d to %d",
+                           MIN_WIDTH_PX, MAX_WIDTH_PX);
+        v->width = (int)num;
+        return 0;
+    case K_HEIGHT:
+        if (parse_uint(val, len, MIN_HEIGHT_PX, MAX_HEIGHT_PX, &num) == -1)
+            return err_set(err, 400, "height must be a whole number from %d to %d",
+                           MIN_HEIGHT_PX, MAX_HEIGHT_PX);
+        v->height = (int)num;
+        return 0;
+    case K_MAX_POINTS:
+        if (parse_uint(val, len, 0, MAX_POINTS_LIMIT, &num) == -1)
+            return err_set(err, 400, "max_points must be a whole number from 0 to %d",
+                           MAX_POINTS_LIMIT);
+        v->max_points = (size_t)num;
+        return 0;
+    case K_FILENAME:
+        if (len >= sizeof(v->filename))
+            return err_set(err, 400, "filename longer than %zu bytes",
+                           sizeof(v->filename) - 1);
+        if (check_text(val, len) == -1 || memchr(val, '/', len) != NULL)
+            return err_set(err, 400, "filename holds a control character or '/'");
+        copy_text(v->filename, val, len);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int view_finish(struct view *v, struct err *err) {
+    size_t rows = v->nfilters > 0 ? v->nfilters : 1, i, n = 0;
+
+    if (v->nnames > rows)
+        return err_set(err, 400,
+                       "%zu 'name' parameters but %zu 'filter' parameters: each name "
+                       "goes with the filter in the same place",
+                       v->nnames, v->nfilters);
+    if (v->ncolors > rows)
+        return err_set(err, 400,
+                       "%zu 'color' parameters but %zu 'filter' parameters: each color "
+                       "goes with the filter in the same place",
+                       v->ncolors, v->nfilters);
+    if (v->has_start && v->has_end && v->start_ns >= v->end_ns)
+        return err_set(err, 400, "start must be before end");
+    /* keep the series with a filter or a name, in order (blank rows go) */
+    for (i = 0; i < rows && (v->nfilters > 0 || v->nnames > 0 || v->ncolors > 0); i++) {
+        struct view_series *s = &v->series[i];
+
+        if (s->filter[0] == '\0' && s->name[0] == '\0')
+            continue;
+        if (n != i)
+            v->series[n] = *s;
+        n++;
+    }
+    for (i = n; i < MAX_SERIES; i++)
+        memset(&v->series[i], 0, sizeof(v->series[i]));
+    v->nseries = n;
+    v->any_name = v->any_color = 0;
+    for (i = 0; i < n; i++) {
+        v->any_name |= v->series[i].name[0] != '\0';
+        v->any_color |= v->series[i].color[0] != '\0';
+    }
+    return 0;
+}
+
+/* name cut to fit dst (n bytes) between UTF-8 sequences, "…" ending a cut one */
+static void fit_name(char *dst, size_t n, const char *s) {
+    size_t len = strlen(s);
+
+    if (len < n) {
+        memcpy(dst, s, len + 1);
+        return;
+    }
+    len = n - 4; /* room for U+2026 (3 bytes) and the NUL */
+    while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+        len--;
+    memcpy(dst, s, len);
+    memcpy(dst + len, "\xE2\x80\xA6", 4);
+}
+
+void view_apply(const struct view *v, struct chart *c) {
+    size_t i;
+
+    chart_init(c, v->width, v->height, v->max_points);
+    c->kind = v->kind;
+    c->interval_ns = v->interval_ns;
+    c->io_y = v->io_y;
+    c->sma = v->sma;
+    c->log_y = v->log_y;
+    c->has_start = v->has_start;
+    c->start_ns = v->start_ns;
+    c->has_end = v->has_end;
+    c->end_ns = v->end_ns;
+    if (v->nseries == 0)
+        return;
+    c->nseries = v->nseries;
+    for (i = 0; i < v->nseries; i++) {
+        const struct view_series *vs = &v->series[i];
+        struct series *s = &c->series[i];
+
+        snprintf(s->filter, sizeof(s->filter), "%s", vs->filter);
+        if (vs->name[0] != '\0')
+            fit_name(s->name, sizeof(s->name), vs->name);
+        else if (vs->filter[0] != '\0')
+            fit_name(s->name, sizeof(s->name), vs->filter);
+        else
+            fit_name(s->name, sizeof(s->name), "All packets");
+        if (vs->color[0] != '\0')
+            snprintf(s->color, sizeof(s->color), "%s", vs->color);
+    }
+}
+
+char *view_fmt_seconds(char *dst, size_t n, int64_t ns) {
+    uint64_t u = ns < 0 ? (uint64_t)(-(ns + 1)) + 1 : (uint64_t)ns;
+    char frac[16];
+    size_t len;
+
+    snprintf(frac, sizeof(frac), "%09" PRIu64, u % (uint64_t)NS_PER_S);
+    len = strlen(frac);
+    while (len > 0 && frac[len - 1] == '0')
+        frac[--len] = '\0';
+    snprintf(dst, n, "%s%" PRIu64 "%s%s", ns < 0 ? "-" : "", u / (uint64_t)NS_PER_S,
+             len > 0 ? "." : "", frac);
+    return dst;
+}
+
+/* Percent-encode s: unreserved characters, '/', ':' and ',' stay as they are. */
+static int put_escaped(struct buf *out, const char *s) {
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *p = (const unsigned char *)s;
+    char esc[3];
+
+    for (; *p != '\0'; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+            (*p >= '0' && *p <= '9') || strchr("-._~/:,", *p) != NULL) {
+            if (buf_append(out, p, 1) == -1)
+                return -1;
+            continue;
+        }
+        esc[0] = '%';
+        esc[1] = hex[*p >> 4];
+        esc[2] = hex[*p & 15];
+        if (buf_append(out, esc, 3) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+int view_query(const struct view *v, struct buf *out) {
+    size_t start = out->len, i;
+    char num[40];
+    int rc = 0;
+
+#define PUT(k, val)                                                                      \
+    do {                                                                                 \
+        if (out->len > start && buf_puts(out, "&") == -1)                                \
+            return -1;                                                                   \
+        if (buf_puts(out, k "=") == -1 || put_escaped(out, (val)) == -1)                 \
+            return -1;                                                                   \
+    } while (0)
+
+    if (v->kind != CHART_SIZE)
+        PUT("kind", KINDS[v->kind]);
+    for (i = 0; i < v->nseries; i++) {
+        PUT("filter", v->series[i].filter);
+        if (v->any_name)
+            PUT("name", v->series[i].name);
+        if (v->any_color)
+            PUT("color", v->series[i].color);
+    }
+    if (v->interval_ns != 0)
+        PUT("interval", view_fmt_seconds(num, sizeof(num), v->interval_ns));
+    if (v->io_y != IO_PACKETS)
+        PUT("y", YS[v->io_y]);
+    if (v->sma != 0) {
+        snprintf(num, sizeof(num), "%u", v->sma);
+        PUT("sma", num);
+    }
+    if (v->log_y)
+        PUT("log", "1");
+    if (v->has_start)
+        PUT("start", view_fmt_seconds(num, sizeof(num), v->start_ns));
+    if (v->has_end)
+        PUT("end", view_fmt_seconds(num, sizeof(num), v->end_ns));
+    if (v->width != 0) {
+        snprintf(num, sizeof(num), "%d", v->width);
+        PUT("width", num);
+    }
+    if (v->height != 0) {
+        snprintf(num, sizeof(num), "%d", v->height);
+        PUT("height", num);
+    }
+    if (v->max_points != 0) {
+        snprintf(num, sizeof(num), "%zu", v->max_points);
+        PUT("max_points", num);
+    }
+    if (v->filename[0] != '\0')
+        PUT("filename", v->filename);
+#undef PUT
+    /* nothing appended still leaves a NUL-terminated (possibly NULL) buffer */
+    if (out->data == NULL)
+        rc = buf_puts(out, "");
+    return rc;
+}
+
+const char *view_format_name(enum view_format f) {
+    return FORMATS[f];
+}
+
+enum out_format view_out_format(enum view_format f) {
+    switch (f) {
+    case VIEW_JSON:
+        return FORMAT_JSON;
+    case VIEW_CSV:
+        return FORMAT_CSV;
+    default:
+        return FORMAT_SVG;
+    }
+}
+
+const char *view_kind_name(enum chart_kind k) {
+    return KINDS[k];
+}
+
+const char *view_y_name(enum io_y y) {
+    return YS[y];
+}

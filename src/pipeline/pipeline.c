@@ -1,0 +1,120 @@
+/* pipeline.c - see pipeline.h */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "render/export.h"
+#include "pipeline/pipeline.h"
+#include "render/svg.h"
+#include "banned.h"
+
+static const struct {
+    const char *name;
+    const char *ctype;
+} formats[] = {
+    [FORMAT_SVG] = {"svg", "image/svg+xml; charset=utf-8"},
+    [FORMAT_JSON] = {"json", "application/json; charset=utf-8"},
+    [FORMAT_CSV] = {"csv", "text/csv; charset=utf-8"},
+};
+
+int format_parse(const char *s, enum out_format *f) {
+    size_t i;
+
+    for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+        if (strcmp(s, formats[i].name) == 0) {
+            *f = (enum out_format)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *format_ctype(enum out_format f) {
+    return formats[f].ctype;
+}
+
+struct add_ctx {
+    struct chart *chart;
+    size_t series;
+};
+
+static int add_packet(void *ctx, const struct pkt *p, struct err *err) {
+    struct add_ctx *a = ctx;
+
+    return chart_add(a->chart, a->series, p, err);
+}
+
+/*
+ * tshark accepts some files that are no capture at all: a PNG becomes one
+ * "MIME file" frame without a time, a pcap header followed by zeros becomes
+ * frames of length 0. A chart of those would be empty or a flat line at 0,
+ * so the user learns more from a 422 that says what tshark saw.
+ */
+static int reject_garbage(const struct series *s, struct err *err) {
+    if (s->packets > 0 && s->timed == 0)
+        return err_set(err, 422,
+                       "not a packet capture: none of the %" PRIu64
+                       " frames tshark read has a timestamp",
+                       s->packets);
+    if (s->packets > 0 && s->len_max == 0)
+        return err_set(err, 422,
+                       "not a packet capture: all %" PRIu64
+                       " frames tshark read have length 0 (no packet data)",
+                       s->packets);
+    return 0;
+}
+
+int pipeline_chart(const struct tshark *ts, const char *capture, const char *display_name,
+                   int cancel_fd, struct chart *c, struct err *err) {
+    return pipeline_chart_growing(ts, capture, display_name, cancel_fd, NULL, c, err);
+}
+
+int pipeline_chart_growing(const struct tshark *ts, const char *capture,
+                           const char *display_name, int cancel_fd, struct growfile *grow,
+                           struct chart *c, struct err *err) {
+    struct tshark_result res;
+    struct tshark_job job;
+    struct add_ctx ctx;
+    size_t i;
+
+    for (i = 0; i < c->nseries; i++) {
+        memset(&res, 0, sizeof(res));
+        job.capture = capture;
+        job.display_name = display_name;
+        job.filter = c->series[i].filter;
+        job.cancel_fd = cancel_fd;
+        job.grow = grow;
+        ctx.chart = c;
+        ctx.series = i;
+        if (tshark_run(ts, &job, add_packet, &ctx, &res, err) == -1)
+            return -1;
+        if (i == 0 || c->series[i].filter[0] == '\0')
+            c->packets = res.packets > c->packets ? res.packets : c->packets;
+        if (res.damaged)
+            chart_warn(c,
+                       "the capture is damaged or cut short; showing the %" PRIu64
+                       " frames read before tshark stopped: %s",
+                       res.packets, res.reason);
+        if (res.stopped) {
+            c->stopped = 1;
+            chart_warn(c, "stopped at %" PRIu64 " packets: %s", res.packets, res.reason);
+        }
+        if (c->series[i].filter[0] == '\0' && reject_garbage(&c->series[i], err) == -1)
+            return -1;
+    }
+    chart_finish(c);
+    return 0;
+}
+
+int pipeline_render(const struct chart *c, enum out_format f, struct buf *out,
+                    struct err *err) {
+    switch (f) {
+    case FORMAT_JSON:
+        return export_json(c, out, err);
+    case FORMAT_CSV:
+        return export_csv(c, out, err);
+    case FORMAT_SVG:
+    default:
+        return svg_render(c, out, err);
+    }
+}

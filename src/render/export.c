@@ -1,0 +1,538 @@
+/* export.c - see export.h */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/escape.h"
+#include "render/export.h"
+#include "banned.h"
+
+#define NO_TIME INT64_MIN
+#define NS_PER_S UINT64_C(1000000000)
+
+/* Unsigned ns as seconds with 9 decimals. */
+static char *fmt_useconds(char *dst, size_t n, const char *sign, uint64_t u) {
+    snprintf(dst, n, "%s%" PRIu64 ".%09" PRIu64, sign, u / NS_PER_S, u % NS_PER_S);
+    return dst;
+}
+
+char *export_fmt_seconds(char *dst, size_t n, int64_t ns) {
+    /* -(ns + 1) + 1 avoids negating INT64_MIN */
+    if (ns < 0)
+        return fmt_useconds(dst, n, "-", (uint64_t)(-(ns + 1)) + 1);
+    return fmt_useconds(dst, n, "", (uint64_t)ns);
+}
+
+/* The failure of an append, as the err the caller returns. */
+static int out_fail(struct err *err) {
+    if (errno == E2BIG)
+        return err_set(err, 500, "export larger than %d MiB",
+                       (int)(MAX_EXPORT_BYTES / (1024 * 1024)));
+    return err_set(err, 500, "out of memory for the export");
+}
+
+/* ---- CHART_IO values ---- */
+
+double export_io_plain(const struct chart *c, size_t si, size_t k) {
+    struct io_bin b = chart_io_bin(c, si, k);
+    double per_s = 1e9 / (double)(c->io_interval_ns > 0 ? c->io_interval_ns : 1);
+
+    switch (c->io_y) {
+    case IO_BYTES:
+    case IO_SUM:
+        return (double)b.bytes;
+    case IO_BITS:
+        return (double)b.bytes * 8;
+    case IO_PACKETS_PS:
+        return (double)b.count * per_s;
+    case IO_BYTES_PS:
+        return (double)b.bytes * per_s;
+    case IO_BITS_PS:
+        return (double)b.bytes * 8 * per_s;
+    case IO_MIN:
+        return (double)b.min;
+    case IO_MAX:
+        return (double)b.max;
+    case IO_AVG:
+        return b.count == 0 ? 0 : (double)b.bytes / (double)b.count;
+    case IO_PACKETS:
+    default:
+        return (double)b.count;
+    }
+}
+
+void export_io_begin(struct io_values *v, const struct chart *c, size_t si) {
+    memset(v, 0, sizeof(*v));
+    v->c = c;
+    v->si = si;
+    v->integral = c->sma == 0 && c->io_y != IO_PACKETS_PS && c->io_y != IO_BYTES_PS &&
+                  c->io_y != IO_BITS_PS && c->io_y != IO_AVG;
+}
+
+double export_io_next(struct io_values *v) {
+    const struct chart *c = v->c;
+    size_t k = v->k++, h = c->sma / 2, lo, hi;
+
+    if (c->sma == 0)
+        return export_io_plain(c, v->si, k);
+    /* Wireshark's window: h before k, max(h, 1) from k on (see export.h) */
+    lo = k >= h ? k - h : 0;
+    hi = k + (h > 0 ? h : 1);
+    if (hi > c->io_count)
+        hi = c->io_count;
+    for (; v->hi < hi; v->hi++)
+        v->sum += export_io_plain(c, v->si, v->hi);
+    for (; v->lo < lo; v->lo++)
+        v->sum -= export_io_plain(c, v->si, v->lo);
+    return hi > lo ? v->sum / (double)(hi - lo) : 0;
+}
+
+char *export_fmt_value(char *dst, size_t n, double v, int integral) {
+    int digits = 1, dec;
+    size_t len;
+
+    if (!isfinite(v)) {
+        snprintf(dst, n, "0");
+        return dst;
+    }
+    if (integral) {
+        snprintf(dst, n, "%.0f", v);
+        return dst;
+    }
+    if (fabs(v) >= 1)
+        digits = (int)floor(log10(fabs(v))) + 1;
+    dec = 15 - digits;
+    dec = dec < 1 ? 1 : dec > 9 ? 9 : dec;
+    snprintf(dst, n, "%.*f", dec, v);
+    /* the point is '.' (no setlocale); keep one decimal */
+    len = strlen(dst);
+    while (len > 2 && dst[len - 1] == '0' && dst[len - 2] != '.')
+        dst[--len] = '\0';
+    if (strcmp(dst, "-0.0") == 0)
+        snprintf(dst, n, "0.0");
+    return dst;
+}
+
+/* Start of column i, saturating past INT64_MAX (only t1 of a last column can). */
+static int64_t col_t(const struct series *s, size_t i) {
+    uint64_t off = (uint64_t)i * (uint64_t)s->width_ns;
+    uint64_t room = (uint64_t)INT64_MAX - (uint64_t)s->origin_ns;
+
+    if (off > room)
+        return INT64_MAX;
+    return (int64_t)((uint64_t)s->origin_ns + off);
+}
+
+static int point_before(const struct point *a, const struct point *b) {
+    return a->t_ns < b->t_ns || (a->t_ns == b->t_ns && a->number < b->number);
+}
+
+/*
+ * The packets a column keeps (first, min, max, last), each once, in time
+ * order (frame number on equal times). Returns how many (1..4).
+ */
+static size_t column_points(const struct column *col, struct point out[4]) {
+    const struct point *cand[4] = {&col->first, &col->min, &col->max, &col->last};
+    size_t n = 0, i, j;
+
+    for (i = 0; i < 4; i++) {
+        for (j = 0; j < n; j++)
+            if (out[j].number == cand[i]->number && out[j].t_ns == cand[i]->t_ns)
+                break;
+        if (j < n)
+            continue;
+        /* insertion sort of at most four */
+        for (j = n; j > 0 && point_before(cand[i], &out[j - 1]); j--)
+            out[j] = out[j - 1];
+        out[j] = *cand[i];
+        n++;
+    }
+    return n;
+}
+
+/* Points the export lists for a series. */
+static uint64_t series_points(const struct series *s) {
+    struct point tmp[4];
+    uint64_t n = 0;
+    size_t i;
+
+    if (!s->decimated)
+        return s->npts;
+    for (i = 0; i < s->ncols; i++)
+        if (s->cols[i].count > 0)
+            n += column_points(&s->cols[i], tmp);
+    return n;
+}
+
+static int any_decimated(const struct chart *c) {
+    size_t i;
+
+    for (i = 0; i < c->nseries; i++)
+        if (c->series[i].decimated)
+            return 1;
+    return 0;
+}
+
+/* t_max - t_min over every timed packet, as seconds; 0 when there is none (null). */
+static int duration(const struct chart *c, char *dst, size_t n) {
+    int64_t lo, hi;
+    int any = chart_timed_extent(c, &lo, &hi);
+
+    fmt_useconds(dst, n, "", (uint64_t)hi - (uint64_t)lo);
+    return any;
+}
+
+static int json_point(struct buf *out, const struct point *pt, int first) {
+    char t[32];
+
+    if (pt->t_ns == NO_TIME)
+        snprintf(t, sizeof(t), "null");
+    else
+        export_fmt_seconds(t, sizeof(t), pt->t_ns);
+    return buf_printf(out, "%s\n[%s,%" PRIu64 "]", first ? "" : ",", t, pt->len);
+}
+
+static int json_points(struct buf *out, const struct series *s) {
+    struct point kept[4];
+    size_t i, j, k, n = 0;
+
+    if (buf_puts(out, "\"points\": [") == -1)
+        return -1;
+    if (!s->decimated) {
+        for (i = 0; i < s->npts; i++)
+            if (json_point(out, &s->pts[i], i == 0) == -1)
+                return -1;
+        n = s->npts;
+    } else {
+        for (i = 0; i < s->ncols; i++) {
+            if (s->cols[i].count == 0)
+                continue;
+            k = column_points(&s->cols[i], kept);
+            for (j = 0; j < k; j++, n++)
+                if (json_point(out, &kept[j], n == 0) == -1)
+                    return -1;
+        }
+    }
+    return buf_puts(out, n > 0 ? "\n]" : "]");
+}
+
+static int json_columns(struct buf *out, const struct series *s) {
+    char t0[32], t1[32];
+    size_t i;
+    int first = 1;
+
+    if (buf_puts(out, "\"columns\": [") == -1)
+        return -1;
+    for (i = 0; i < s->ncols; i++) {
+        const struct column *col = &s->cols[i];
+
+        if (col->count == 0)
+            continue;
+        export_fmt_seconds(t0, sizeof(t0), col_t(s, i));
+        export_fmt_seconds(t1, sizeof(t1), col_t(s, i + 1));
+        if (buf_printf(out,
+                       "%s\n{\"t0\": %s, \"t1\": %s, \"count\": %" PRIu64
+                       ", \"bytes\": %" PRIu64 ", \"min\": %" PRIu64 ", \"max\": %" PRIu64
+                       "}",
+                       first ? "" : ",", t0, t1, col->count, col->bytes, col->min.len,
+                       col->max.len) == -1)
+            return -1;
+        first = 0;
+    }
+    return buf_puts(out, first ? "]" : "\n]");
+}
+
+static int json_series_head(struct buf *out, const struct chart *c,
+                            const struct series *s);
+
+static int json_series(struct buf *out, const struct chart *c, const struct series *s) {
+    uint64_t npoints, ppp;
+
+    if (json_series_head(out, c, s) == -1)
+        return -1;
+    if (s->decimated) {
+        npoints = series_points(s);
+        /* hundredths, rounded, in integers: no locale and no float noise */
+        ppp = npoints == 0 ? 0 : (s->timed * 100 + npoints / 2) / npoints;
+        if (buf_printf(out, "\"packets_per_point\": %" PRIu64 ".%02" PRIu64 ",\n",
+                       ppp / 100, ppp % 100) == -1 ||
+            json_columns(out, s) == -1 || buf_puts(out, ",\n") == -1)
+            return -1;
+    }
+    if (json_points(out, s) == -1)
+        return -1;
+    return buf_puts(out, "}");
+}
+
+static int zoomed(const struct chart *c) {
+    return c->has_start || c->has_end;
+}
+
+/* ", "start": s|null, "end": s|null, "in_range": N" when a zoom is set. */
+static int json_zoom(struct buf *out, const struct chart *c) {
+    char a[32], z[32];
+
+    if (!zoomed(c))
+        return 0;
+    if (c->has_start)
+        export_fmt_seconds(a, sizeof(a), c->start_ns);
+    else
+        snprintf(a, sizeof(a), "null");
+    if (c->has_end)
+        export_fmt_seconds(z, sizeof(z), c->end_ns);
+    else
+        snprintf(z, sizeof(z), "null");
+    return buf_printf(out, ", \"start\": %s, \"end\": %s, \"in_range\": %" PRIu64, a, z,
+                      chart_in_range(c));
+}
+
+/* The keys every kind's series starts with. */
+static int json_series_head(struct buf *out, const struct chart *c,
+                            const struct series *s) {
+    if (buf_puts(out, "{\"name\": ") == -1 || esc_json(out, s->name) == -1 ||
+        buf_puts(out, ", \"filter\": ") == -1 || esc_json(out, s->filter) == -1 ||
+        buf_puts(out, ", \"color\": ") == -1 || esc_json(out, s->color) == -1 ||
+        buf_printf(out, ", \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64, s->packets,
+                   s->bytes) == -1)
+        return -1;
+    if (zoomed(c) &&
+        buf_printf(out, ", \"out_of_range\": %" PRIu64, s->out_of_range) == -1)
+        return -1;
+    return buf_puts(out, ",\n");
+}
+
+static int json_io_series(struct buf *out, const struct chart *c, size_t si) {
+    char t[32], v[64];
+    struct io_values it;
+    size_t k;
+
+    if (json_series_head(out, c, &c->series[si]) == -1 ||
+        buf_puts(out, "\"points\": [") == -1)
+        return -1;
+    export_io_begin(&it, c, si);
+    for (k = 0; k < c->io_count; k++) {
+        export_fmt_seconds(t, sizeof(t), chart_io_start(c, k));
+        export_fmt_value(v, sizeof(v), export_io_next(&it), it.integral);
+        if (buf_printf(out, "%s\n[%s,%s]", k == 0 ? "" : ",", t, v) == -1)
+            return -1;
+    }
+    return buf_puts(out, c->io_count > 0 ? "\n]}" : "]}");
+}
+
+/* ns as seconds without trailing zeros, one decimal kept: "0.1", "1.0". */
+static char *fmt_seconds_short(char *dst, size_t n, int64_t ns) {
+    size_t len;
+
+    export_fmt_seconds(dst, n, ns);
+    len = strlen(dst);
+    while (len > 2 && dst[len - 1] == '0' && dst[len - 2] != '.')
+        dst[--len] = '\0';
+    return dst;
+}
+
+static int json_hist_series(struct buf *out, const struct chart *c, size_t si) {
+    const struct series *s = &c->series[si];
+    char hi[32], mean[64];
+    size_t b;
+
+    if (json_series_head(out, c, s) == -1 || buf_puts(out, "\"buckets\": [") == -1)
+        return -1;
+    for (b = 0; b < HIST_BUCKETS; b++) {
+        if (b + 1 == HIST_BUCKETS)
+            snprintf(hi, sizeof(hi), "null");
+        else
+            snprintf(hi, sizeof(hi), "%" PRIu64, chart_hist_hi(b));
+        if (buf_printf(out,
+                       "%s\n{\"lo\": %" PRIu64 ", \"hi\": %s, \"count\": %" PRIu64 "}",
+                       b == 0 ? "" : ",", chart_hist_lo(b), hi, s->buckets[b]) == -1)
+            return -1;
+    }
+    if (buf_printf(out, "],\n\"stats\": {\"count\": %" PRIu64, s->packets) == -1)
+        return -1;
+    if (s->packets == 0)
+        return buf_puts(out, ", \"min\": null, \"max\": null, \"mean\": null, "
+                             "\"p50\": null, \"p95\": null, \"p99\": null}}");
+    export_fmt_value(mean, sizeof(mean), (double)s->bytes / (double)s->packets, 0);
+    if (buf_printf(out,
+                   ", \"min\": %" PRIu64 ", \"max\": %" PRIu64
+                   ", \"mean\": %s, \"p50\": %" PRIu64 ", \"p95\": %" PRIu64
+                   ", \"p99\": %" PRIu64 "%s}}",
+                   s->len_min, s->len_max, mean, s->p50, s->p95, s->p99,
+                   s->big_log != NULL ? ", \"approximate\": true" : "") == -1)
+        return -1;
+    return 0;
+}
+
+static int json_warnings(struct buf *out, const struct chart *c) {
+    size_t i;
+
+    if (buf_puts(out, "],\n\"warnings\": [") == -1)
+        return -1;
+    for (i = 0; i < c->nwarnings; i++)
+        if ((i > 0 && buf_puts(out, ", ") == -1) || esc_json(out, c->warnings[i]) == -1)
+            return -1;
+    return buf_puts(out, "]}\n");
+}
+
+/* CHART_IO and CHART_HIST: the same frame, their own series. */
+static int json_kind(const struct chart *c, struct buf *out) {
+    char dur[32], iv[32];
+    size_t i;
+
+    if (buf_printf(out, "{\"kind\": \"%s\", \"packets\": %" PRIu64 ", \"duration\": ",
+                   chart_kind_name(c->kind), c->packets) == -1 ||
+        buf_puts(out, duration(c, dur, sizeof(dur)) ? dur : "null") == -1 ||
+        json_zoom(out, c) == -1)
+        return -1;
+    if (c->kind == CHART_IO &&
+        buf_printf(out, ", \"interval\": %s, \"y\": \"%s\", \"sma\": %u, \"log\": %s",
+                   fmt_seconds_short(iv, sizeof(iv), c->io_interval_ns),
+                   chart_io_y_name(c->io_y), c->sma, c->log_y ? "true" : "false") == -1)
+        return -1;
+    if (buf_puts(out, ",\n\"series\": [") == -1)
+        return -1;
+    for (i = 0; i < c->nseries; i++) {
+        if (i > 0 && buf_puts(out, ",\n") == -1)
+            return -1;
+        if ((c->kind == CHART_IO ? json_io_series(out, c, i)
+                                 : json_hist_series(out, c, i)) == -1)
+            return -1;
+    }
+    return json_warnings(out, c);
+}
+
+int export_json(const struct chart *c, struct buf *out, struct err *err) {
+    char dur[32];
+    size_t i;
+
+    if (c->kind == CHART_IO || c->kind == CHART_HIST) {
+        if (json_kind(c, out) == -1)
+            goto fail;
+        return 0;
+    }
+    if (buf_printf(out, "{\"packets\": %" PRIu64 ", \"duration\": ", c->packets) == -1 ||
+        buf_puts(out, duration(c, dur, sizeof(dur)) ? dur : "null") == -1 ||
+        json_zoom(out, c) == -1 ||
+        buf_printf(out, ", \"decimated\": %s,\n\"series\": [",
+                   any_decimated(c) ? "true" : "false") == -1)
+        goto fail;
+    for (i = 0; i < c->nseries; i++)
+        if ((i > 0 && buf_puts(out, ",\n") == -1) ||
+            json_series(out, c, &c->series[i]) == -1)
+            goto fail;
+    if (buf_puts(out, "],\n\"warnings\": [") == -1)
+        goto fail;
+    for (i = 0; i < c->nwarnings; i++)
+        if ((i > 0 && buf_puts(out, ", ") == -1) || esc_json(out, c->warnings[i]) == -1)
+            goto fail;
+    if (buf_puts(out, "]}\n") == -1)
+        goto fail;
+    return 0;
+fail:
+    return out_fail(err);
+}
+
+static int csv_point(struct buf *out, const struct series *s, int with_name,
+                     const struct point *pt) {
+    char t[32];
+
+    if (with_name && (esc_csv(out, s->name) == -1 || buf_puts(out, ",") == -1))
+        return -1;
+    if (pt->t_ns == NO_TIME)
+        t[0] = '\0';
+    else
+        export_fmt_seconds(t, sizeof(t), pt->t_ns);
+    return buf_printf(out, "%s,%" PRIu64 "\n", t, pt->len);
+}
+
+/* "first,<series names>\n" (names CSV-escaped). */
+static int csv_header(struct buf *out, const struct chart *c, const char *first) {
+    size_t si;
+
+    if (buf_puts(out, first) == -1)
+        return -1;
+    for (si = 0; si < c->nseries; si++)
+        if (buf_puts(out, ",") == -1 || esc_csv(out, c->series[si].name) == -1)
+            return -1;
+    return buf_puts(out, "\n");
+}
+
+static int csv_io(const struct chart *c, struct buf *out) {
+    struct io_values it[MAX_SERIES];
+    char t[32], v[64];
+    size_t si, k;
+
+    if (csv_header(out, c, "interval_start") == -1)
+        return -1;
+    for (si = 0; si < c->nseries && si < MAX_SERIES; si++)
+        export_io_begin(&it[si], c, si);
+    for (k = 0; k < c->io_count; k++) {
+        if (buf_puts(out, export_fmt_seconds(t, sizeof(t), chart_io_start(c, k))) == -1)
+            return -1;
+        for (si = 0; si < c->nseries && si < MAX_SERIES; si++)
+            if (buf_printf(out, ",%s",
+                           export_fmt_value(v, sizeof(v), export_io_next(&it[si]),
+                                            it[si].integral)) == -1)
+                return -1;
+        if (buf_puts(out, "\n") == -1)
+            return -1;
+    }
+    return 0;
+}
+
+static int csv_hist(const struct chart *c, struct buf *out) {
+    size_t si, b;
+
+    if (csv_header(out, c, "lo,hi") == -1)
+        return -1;
+    for (b = 0; b < HIST_BUCKETS; b++) {
+        if (buf_printf(out, "%" PRIu64 ",", chart_hist_lo(b)) == -1 ||
+            (b + 1 < HIST_BUCKETS && buf_printf(out, "%" PRIu64, chart_hist_hi(b)) == -1))
+            return -1;
+        for (si = 0; si < c->nseries; si++)
+            if (buf_printf(out, ",%" PRIu64, c->series[si].buckets[b]) == -1)
+                return -1;
+        if (buf_puts(out, "\n") == -1)
+            return -1;
+    }
+    return 0;
+}
+
+int export_csv(const struct chart *c, struct buf *out, struct err *err) {
+    struct point kept[4];
+    int with_name = c->nseries > 1;
+    size_t si, i, j, k;
+
+    if (c->kind == CHART_IO || c->kind == CHART_HIST) {
+        if ((c->kind == CHART_IO ? csv_io(c, out) : csv_hist(c, out)) == -1)
+            goto fail;
+        return 0;
+    }
+    if (buf_puts(out, with_name ? "series,time_relative,len\n" : "time_relative,len\n") ==
+        -1)
+        goto fail;
+    for (si = 0; si < c->nseries; si++) {
+        const struct series *s = &c->series[si];
+
+        if (!s->decimated) {
+            for (i = 0; i < s->npts; i++)
+                if (csv_point(out, s, with_name, &s->pts[i]) == -1)
+                    goto fail;
+            continue;
+        }
+        for (i = 0; i < s->ncols; i++) {
+            if (s->cols[i].count == 0)
+                continue;
+            k = column_points(&s->cols[i], kept);
+            for (j = 0; j < k; j++)
+                if (csv_point(out, s, with_name, &kept[j]) == -1)
+                    goto fail;
+        }
+    }
+    return 0;
+fail:
+    return out_fail(err);
+}

@@ -1,0 +1,1172 @@
+/* tshark.c - see tshark.h */
+#define _GNU_SOURCE /* O_PATH */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "proc/child.h"
+#include "base/log.h"
+#include "tshark/tshark.h"
+#include "proc/warm.h"
+#include "banned.h"
+
+#define FALLBACK_PATH "/usr/local/bin:/usr/bin:/bin"
+/*
+ * HOME when we have none. Not a world-writable directory such as /tmp:
+ * tshark loads personal preferences and Lua plugins from under $HOME.
+ */
+#define FALLBACK_HOME "/nonexistent"
+/* TZ when we have none: any fixed zone stops glibc's per-packet stat() */
+#define FALLBACK_TZ "UTC0"
+#define ROOT_WARNING "Running as user \""
+#define PROFILE_FILE "disabled_protos"
+#define PROFILE_TMP_FILE "disabled_protos.tmp"
+#define DATA_SUBDIR "data" /* the frame-only WIRESHARK_DATA_DIR, in the profile */
+#define GLOBAL_CONFIG_LABEL "Global configuration:"
+
+/*
+ * Name tables tshark reads again for every capture it opens (epan_new),
+ * even with -n: ~30 ms of a warm run on a small capture. A frame-only run
+ * prints no name, so its data directory has them empty.
+ */
+static const char *const name_tables[] = {"manuf", "enterprises.tsv", "services", "wka"};
+
+/* The environment tshark gets: nothing of ours leaks into it. */
+struct env {
+    char path[MAX_PATH_BYTES + sizeof("PATH=")];
+    char home[MAX_PATH_BYTES + sizeof("HOME=")];
+    char tz[MAX_PATH_BYTES + sizeof("TZ=")];
+    char cfg[MAX_PATH_BYTES + sizeof("WIRESHARK_CONFIG_DIR=")];
+    char data[MAX_PATH_BYTES + sizeof("WIRESHARK_DATA_DIR=")];
+    const char *vec[7];
+};
+
+static int env_var(char *dst, size_t dstsz, const char *name, const char *value,
+                   const char *fallback) {
+    int n;
+
+    if (value == NULL || *value == '\0')
+        value = fallback;
+    n = snprintf(dst, dstsz, "%s=%s", name, value);
+    if (n < 0 || (size_t)n >= dstsz)
+        n = snprintf(dst, dstsz, "%s=%s", name, fallback);
+    return n < 0 || (size_t)n >= dstsz ? -1 : 0;
+}
+
+/*
+ * profile_dir: NULL, or the WIRESHARK_CONFIG_DIR to select; data_dir: NULL,
+ * or the WIRESHARK_DATA_DIR (tshark ignores it when it runs as root).
+ */
+static int build_env(struct env *e, const struct tshark *ts, const char *profile_dir,
+                     const char *data_dir) {
+    /* another user's tshark gets its own HOME: ours it cannot read (4.0.17 even
+       crashes on some of the files it is refused there) */
+    const char *home = ts->user[0] != '\0' ? ts->home : getenv("HOME");
+    int i = 0;
+
+    if (env_var(e->path, sizeof(e->path), "PATH", getenv("PATH"), FALLBACK_PATH) == -1 ||
+        env_var(e->home, sizeof(e->home), "HOME", home, FALLBACK_HOME) == -1 ||
+        env_var(e->tz, sizeof(e->tz), "TZ", getenv("TZ"), FALLBACK_TZ) == -1)
+        return -1;
+    e->vec[i++] = e->path;
+    e->vec[i++] = e->home;
+    e->vec[i++] = "LC_ALL=C";
+    e->vec[i++] = e->tz;
+    if (profile_dir != NULL && *profile_dir != '\0') {
+        if (env_var(e->cfg, sizeof(e->cfg), "WIRESHARK_CONFIG_DIR", profile_dir, "") ==
+            -1)
+            return -1;
+        e->vec[i++] = e->cfg;
+    }
+    if (data_dir != NULL && *data_dir != '\0') {
+        if (env_var(e->data, sizeof(e->data), "WIRESHARK_DATA_DIR", data_dir, "") == -1)
+            return -1;
+        e->vec[i++] = e->data;
+    }
+    e->vec[i] = NULL;
+    return 0;
+}
+
+static int is_exec_file(const char *path) {
+    struct stat st;
+
+    if (stat(path, &st) == -1)
+        return 0;
+    if (!S_ISREG(st.st_mode)) {
+        errno = EACCES;
+        return 0;
+    }
+    return access(path, X_OK) == 0;
+}
+
+/* out = dir "/" name, made absolute against the working directory. */
+static int join_abs(char *out, size_t outsz, const char *dir, size_t dirlen,
+                    const char *name) {
+    char cwd[MAX_PATH_BYTES];
+    int n;
+
+    if (dirlen > 0 && dir[0] == '/') {
+        n = snprintf(out, outsz, "%.*s/%s", (int)dirlen, dir, name);
+    } else {
+        if (getcwd(cwd, sizeof(cwd)) == NULL)
+            return -1;
+        if (dirlen == 0)
+            n = snprintf(out, outsz, "%s/%s", cwd, name);
+        else
+            n = snprintf(out, outsz, "%s/%.*s/%s", cwd, (int)dirlen, dir, name);
+    }
+    if (n < 0 || (size_t)n >= outsz) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+/* Resolve prog like execvp would, to an absolute path. 0 or -1 with errno. */
+static int resolve(const char *prog, char *out, size_t outsz) {
+    const char *path, *p, *end;
+    int saw_eacces = 0;
+
+    if (*prog == '\0') {
+        errno = ENOENT;
+        return -1;
+    }
+    if (strchr(prog, '/') != NULL) {
+        if (prog[0] == '/') {
+            int n = snprintf(out, outsz, "%s", prog);
+            if (n < 0 || (size_t)n >= outsz) {
+                errno = ENAMETOOLONG;
+                return -1;
+            }
+        } else if (join_abs(out, outsz, "", 0, prog) == -1) {
+            return -1;
+        }
+        return is_exec_file(out) ? 0 : -1;
+    }
+    if ((path = getenv("PATH")) == NULL || *path == '\0')
+        path = FALLBACK_PATH;
+    for (p = path;; p = end + 1) {
+        end = strchr(p, ':');
+        if (end == NULL)
+            end = p + strlen(p);
+        if (join_abs(out, outsz, p, (size_t)(end - p), prog) == 0) {
+            if (is_exec_file(out))
+                return 0;
+            if (errno == EACCES)
+                saw_eacces = 1;
+        }
+        if (*end == '\0')
+            break;
+    }
+    errno = saw_eacces ? EACCES : ENOENT;
+    return -1;
+}
+
+/*
+ * tshark's stderr tail as one line for a client: from its first line that
+ * starts "tshark: " (if any), without the warning about running as root,
+ * without "tshark: ", lines joined with a space, control
+ * bytes blanked, and every occurrence of capture (our temp path) replaced by
+ * display. first_only keeps just the first line (display filter errors go on
+ * with an echo of the filter and a caret).
+ */
+static void clean_reason(const struct child *ch, const char *capture, const char *display,
+                         int first_only, char *out, size_t outsz) {
+    const char *p = ch->tail, *end = ch->tail + ch->tail_len;
+    size_t o = 0, caplen = capture != NULL ? strlen(capture) : 0;
+    int first = 1;
+
+    out[0] = '\0';
+    if (outsz == 0)
+        return;
+    if (ch->tail_len >= MAX_STDERR_TAIL_BYTES) {
+        /* the tail was cut: its first line is partial and may hold part of a path */
+        const char *nl = memchr(p, '\n', ch->tail_len);
+        p = nl != NULL ? nl + 1 : end;
+    }
+    {
+        /* tshark's own message starts "tshark: "; skip log noise before it */
+        const char *q = p;
+        while (q < end) {
+            const char *nl = memchr(q, '\n', (size_t)(end - q));
+            const char *t = q;
+            while (t < end && (*t == ' ' || *t == '\t'))
+                t++;
+            if ((size_t)(end - t) >= 8 && memcmp(t, "tshark: ", 8) == 0) {
+                p = q;
+                break;
+            }
+            q = nl != NULL ? nl + 1 : end;
+        }
+    }
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *q, *lend;
+
+        if (eol == NULL)
+            eol = end;
+        q = p;
+        lend = eol;
+        p = eol + 1;
+        while (q < lend && (*q == ' ' || *q == '\t' || *q == '\r'))
+            q++;
+        while (lend > q && (lend[-1] == ' ' || lend[-1] == '\t' || lend[-1] == '\r'))
+            lend--;
+        if (q == lend)
+            continue;
+        if ((size_t)(lend - q) >= sizeof(ROOT_WARNING) - 1 &&
+            memcmp(q, ROOT_WARNING, sizeof(ROOT_WARNING) - 1) == 0)
+            continue;
+        if ((size_t)(lend - q) >= 8 && memcmp(q, "tshark: ", 8) == 0)
+            q += 8;
+        if (!first && o + 1 < outsz)
+            out[o++] = ' ';
+        first = 0;
+        while (q < lend) {
+            if (caplen > 0 && (size_t)(lend - q) >= caplen &&
+                memcmp(q, capture, caplen) == 0) {
+                const char *d = display;
+                for (; *d != '\0' && o + 1 < outsz; d++)
+                    out[o++] = (unsigned char)*d < 0x20 || *d == 0x7f ? ' ' : *d;
+                q += caplen;
+                continue;
+            }
+            if (o + 1 < outsz)
+                out[o++] = (unsigned char)*q < 0x20 || *q == 0x7f ? ' ' : *q;
+            q++;
+        }
+        if (first_only)
+            break;
+    }
+    out[o] = '\0';
+}
+
+/* The frame-only profile's directory as a child sees it. */
+struct profile_paths {
+    char cfg[64];  /* /proc/self/fd/N, "" for none */
+    char data[64]; /* /proc/self/fd/N/data, "" for none */
+};
+
+static void profile_paths(const struct tshark *ts, struct profile_paths *pp) {
+    pp->cfg[0] = '\0';
+    pp->data[0] = '\0';
+    if (ts->profile_dir[0] == '\0' || ts->profile_fd < 0)
+        return;
+    snprintf(pp->cfg, sizeof(pp->cfg), "/proc/self/fd/%d", ts->profile_fd);
+    if (ts->data_ok)
+        snprintf(pp->data, sizeof(pp->data), "/proc/self/fd/%d/%s", ts->profile_fd,
+                 DATA_SUBDIR);
+}
+
+typedef int (*sink_fn)(void *ctx, const char *data, size_t n);
+
+/*
+ * Run a short tshark command (--version, -G, a filter check) to the end,
+ * giving its stdout to sink. Returns its status (as child_finish) or -1 with
+ * err; ch keeps the stderr tail either way. Always reaps.
+ */
+static int run_small(const struct tshark *ts, const char *const *argv, int stdin_fd,
+                     sink_fn sink, void *sink_ctx, struct child *ch, struct err *err) {
+    struct child_spec spec = CHILD_SPEC_INIT;
+    struct env env;
+    char *chunk = NULL;
+    ssize_t n;
+
+    if (build_env(&env, ts, NULL, NULL) == -1) {
+        err_set(err, 500, "cannot run tshark: environment too long");
+        goto fail;
+    }
+    if ((chunk = malloc(READ_CHUNK_BYTES)) == NULL) {
+        err_set(err, 500, "out of memory");
+        goto fail;
+    }
+    spec.argv = argv;
+    spec.envp = env.vec;
+    spec.stdin_fd = stdin_fd;
+    spec.deadline_ms = mono_now_ms() + TSHARK_CHECK_TIMEOUT_MS;
+    spec.rlimit_as_bytes = ts->rlimit_as_bytes;
+    spec.rlimit_nofile = TSHARK_RLIMIT_NOFILE;
+    spec.rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;
+    spec.uid = ts->uid;
+    spec.gid = ts->gid;
+    if (child_start(ch, &spec, err) == -1)
+        goto fail;
+    while ((n = child_read(ch, chunk, READ_CHUNK_BYTES, err)) > 0) {
+        if (sink != NULL && sink(sink_ctx, chunk, (size_t)n) == -1) {
+            err_set(err, 500, "cannot keep tshark output: %s", strerror(errno));
+            goto fail;
+        }
+    }
+    if (n == -1)
+        goto fail;
+    free(chunk);
+    return child_finish(ch);
+fail:
+    child_finish(ch);
+    free(chunk);
+    return -1;
+}
+
+/* sink: keep the first bytes (the version line), drop the rest */
+static int keep_head(void *ctx, const char *data, size_t n) {
+    struct buf *b = ctx;
+    size_t room = b->max - b->len;
+
+    return buf_append(b, data, n < room ? n : room);
+}
+
+/* Run `tshark --version` (as ts->uid, if set) and keep the version. */
+static int read_version(struct tshark *ts, const char *prog, struct err *err) {
+    struct child ch = CHILD_INIT;
+    struct buf out = BUF_INIT(READ_CHUNK_BYTES);
+    const char *argv[3];
+    const char *v;
+    size_t vlen;
+    int status, rc = -1;
+
+    argv[0] = ts->path;
+    argv[1] = "--version";
+    argv[2] = NULL;
+    if ((status = run_small(ts, argv, -1, keep_head, &out, &ch, err)) == -1)
+        goto out;
+    if (status != 0) {
+        err_set(err, 500, "cannot run tshark '%s': --version exited %d", prog, status);
+        goto out;
+    }
+    /* "TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3)." */
+#define VERSION_PREFIX "TShark (Wireshark) "
+    if (out.data == NULL ||
+        strncmp(out.data, VERSION_PREFIX, sizeof(VERSION_PREFIX) - 1)) {
+        err_set(err, 500, "cannot run tshark '%s': it does not answer like tshark", prog);
+        goto out;
+    }
+    v = out.data + sizeof(VERSION_PREFIX) - 1;
+#undef VERSION_PREFIX
+    vlen = strspn(v, "0123456789.");
+    while (vlen > 0 && v[vlen - 1] == '.')
+        vlen--;
+    if (vlen == 0 || vlen >= sizeof(ts->version)) {
+        err_set(err, 500, "cannot run tshark '%s': no version in its answer", prog);
+        goto out;
+    }
+    memcpy(ts->version, v, vlen);
+    ts->version[vlen] = '\0';
+    rc = 0;
+out:
+    buf_release(&out);
+    return rc;
+}
+
+int tshark_init(struct tshark *ts, const char *prog, int timeout_s, struct err *err) {
+    memset(ts, 0, sizeof(*ts));
+    ts->profile_fd = -1;
+    ts->uid = (uid_t)-1;
+    ts->gid = (gid_t)-1;
+    ts->timeout_s = timeout_s;
+    if (prog == NULL)
+        prog = DEFAULT_TSHARK;
+    if (resolve(prog, ts->path, sizeof(ts->path)) == -1) {
+        err_set(err, 500, "cannot run tshark '%s': %s", prog, strerror(errno));
+        goto fail;
+    }
+    if (read_version(ts, prog, err) == -1)
+        goto fail;
+    return 0;
+fail:
+    ts->path[0] = '\0';
+    return -1;
+}
+
+int tshark_run_as(struct tshark *ts, const char *user, struct err *err) {
+    struct passwd pw, *found = NULL;
+    char pwbuf[4096];
+    int e;
+
+    if (ts->path[0] == '\0')
+        return err_set(err, 500, "cannot choose tshark's user: tshark_init not done");
+    if (user == NULL || *user == '\0') {
+        if (geteuid() != 0)
+            return 0; /* not root: tshark runs as we do */
+        user = DEFAULT_TSHARK_USER;
+    }
+    e = getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &found);
+    if (e != 0 || found == NULL)
+        return err_set(err, 500, "tshark user '%s': no such user", user);
+    if (pw.pw_uid == geteuid())
+        return 0; /* ourselves: nothing to change */
+    if (geteuid() != 0)
+        return err_set(err, 500,
+                       "tshark user '%s': only a server started as root can run tshark "
+                       "as another user",
+                       user);
+    ts->uid = pw.pw_uid;
+    ts->gid = pw.pw_gid;
+    if (pw.pw_dir == NULL || pw.pw_dir[0] != '/' ||
+        snprintf(ts->home, sizeof(ts->home), "%s", pw.pw_dir) >= (int)sizeof(ts->home))
+        snprintf(ts->home, sizeof(ts->home), "%s", FALLBACK_HOME);
+    snprintf(ts->user, sizeof(ts->user), "%s", user);
+    /* can that user run it? (a tshark under a private home would say no) */
+    if (read_version(ts, ts->path, err) == -1) {
+        ts->uid = (uid_t)-1;
+        ts->gid = (gid_t)-1;
+        ts->user[0] = '\0';
+        ts->home[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+/* -G protocols: "Name\tShort name\tfilter.name\n" lines to disabled_protos */
+struct proto_sink {
+    int fd;
+    struct buf line; /* the partial last line of the previous chunk */
+    struct buf out;  /* names to write */
+    size_t count;
+    int saw_frame;
+};
+
+static int proto_line(struct proto_sink *ps, const char *s, size_t n) {
+    const char *tab1, *tab2, *name;
+    size_t len, i;
+
+    if ((tab1 = memchr(s, '\t', n)) == NULL)
+        return 0;
+    if ((tab2 = memchr(tab1 + 1, '\t', n - (size_t)(tab1 + 1 - s))) == NULL)
+        return 0;
+    name = tab2 + 1;
+    len = n - (size_t)(name - s);
+    while (len > 0 && (name[len - 1] == '\r' || name[len - 1] == '\t'))
+        len--;
+    if (len == 0)
+        return 0;
+    /* filter names are [A-Za-z0-9_.-]; anything else would misparse */
+    for (i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            return 0;
+    }
+    if (len == 5 && memcmp(name, "frame", 5) == 0) {
+        ps->saw_frame = 1;
+        return 0;
+    }
+    if (buf_append(&ps->out, name, len) == -1 || buf_append(&ps->out, "\n", 1) == -1)
+        return -1;
+    ps->count++;
+    return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w == -1 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int proto_sink_fn(void *ctx, const char *data, size_t n) {
+    struct proto_sink *ps = ctx;
+    const char *p = data, *end = data + n, *nl;
+
+    while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        if (ps->line.len > 0) {
+            if (buf_append(&ps->line, p, (size_t)(nl - p)) == -1 ||
+                proto_line(ps, ps->line.data, ps->line.len) == -1)
+                return -1;
+            buf_reset(&ps->line);
+        } else if (proto_line(ps, p, (size_t)(nl - p)) == -1) {
+            return -1;
+        }
+        p = nl + 1;
+    }
+    if (p < end && buf_append(&ps->line, p, (size_t)(end - p)) == -1)
+        return -1;
+    if (write_all(ps->fd, ps->out.data, ps->out.len) == -1)
+        return -1;
+    buf_reset(&ps->out);
+    return 0;
+}
+
+/* The "Global configuration:" directory of `tshark -G folders`, into out. */
+static int global_data_dir(const struct tshark *ts, char *out, size_t outsz,
+                           struct err *err) {
+    struct child ch = CHILD_INIT;
+    struct buf b = BUF_INIT(READ_CHUNK_BYTES);
+    const char *argv[] = {ts->path, "-G", "folders", NULL};
+    const char *p, *eol;
+    int status, rc = -1;
+
+    if ((status = run_small(ts, argv, -1, keep_head, &b, &ch, err)) == -1)
+        goto out;
+    if (status != 0 || buf_append(&b, "", 1) == -1) { /* NUL-terminate */
+        err_set(err, 500, "tshark -G folders failed (exit %d)", status);
+        goto out;
+    }
+    for (p = b.data; p != NULL && *p != '\0'; p = eol != NULL ? eol + 1 : NULL) {
+        eol = strchr(p, '\n');
+        if (strncmp(p, GLOBAL_CONFIG_LABEL, sizeof(GLOBAL_CONFIG_LABEL) - 1) != 0)
+            continue;
+        p += sizeof(GLOBAL_CONFIG_LABEL) - 1;
+        p += strspn(p, " \t");
+        if (*p == '/' && eol != NULL && (size_t)(eol - p) < outsz) {
+            memcpy(out, p, (size_t)(eol - p));
+            out[eol - p] = '\0';
+            rc = 0;
+        }
+        break;
+    }
+    if (rc == -1)
+        err_set(err, 500, "tshark -G folders named no global configuration directory");
+out:
+    buf_release(&b);
+    return rc;
+}
+
+static int is_name_table(const char *name) {
+    size_t i;
+
+    for (i = 0; i < sizeof(name_tables) / sizeof(name_tables[0]); i++)
+        if (strcmp(name, name_tables[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * absdir/data: tshark's own data directory with every entry linked, except
+ * the name tables (empty files). Made afresh each time.
+ */
+static int make_data_dir(const struct tshark *ts, const char *absdir, struct err *err) {
+    char global[MAX_PATH_BYTES], data[MAX_PATH_BYTES], from[MAX_PATH_BYTES],
+        to[MAX_PATH_BYTES];
+    DIR *d = NULL;
+    struct dirent *de;
+    struct stat st;
+    size_t i;
+    int n, fd, rc = -1;
+
+    if (global_data_dir(ts, global, sizeof(global), err) == -1)
+        goto out;
+    n = snprintf(data, sizeof(data), "%s/%s", absdir, DATA_SUBDIR);
+    if (n < 0 || (size_t)n >= sizeof(data)) {
+        err_set(err, 500, "data dir: path too long");
+        goto out;
+    }
+    if (mkdir(data, 0755) == -1 && errno != EEXIST) {
+        err_set(err, 500, "cannot create '%s': %s", data, strerror(errno));
+        goto out;
+    }
+    if (lstat(data, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        ((st.st_mode & 07777) != 0755 && chmod(data, 0755) == -1)) {
+        err_set(err, 500, "'%s' is not a directory of ours", data);
+        goto out;
+    }
+    /* a restart over the same profile: start empty */
+    if ((d = opendir(data)) == NULL) {
+        err_set(err, 500, "cannot read '%s': %s", data, strerror(errno));
+        goto out;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        n = snprintf(to, sizeof(to), "%s/%s", data, de->d_name);
+        if (n > 0 && (size_t)n < sizeof(to))
+            unlink(to);
+    }
+    closedir(d);
+    if ((d = opendir(global)) == NULL) {
+        err_set(err, 500, "cannot read '%s': %s", global, strerror(errno));
+        goto out;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+            is_name_table(de->d_name))
+            continue;
+        n = snprintf(from, sizeof(from), "%s/%s", global, de->d_name);
+        if (n < 0 || (size_t)n >= sizeof(from) ||
+            snprintf(to, sizeof(to), "%s/%s", data, de->d_name) >= (int)sizeof(to)) {
+            err_set(err, 500, "data dir: path too long");
+            goto out;
+        }
+        if (symlink(from, to) == -1) {
+            err_set(err, 500, "cannot link '%s': %s", to, strerror(errno));
+            goto out;
+        }
+    }
+    for (i = 0; i < sizeof(name_tables) / sizeof(name_tables[0]); i++) {
+        n = snprintf(to, sizeof(to), "%s/%s", data, name_tables[i]);
+        if (n < 0 || (size_t)n >= sizeof(to) ||
+            (fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                       0644)) == -1) {
+            err_set(err, 500, "cannot create '%s': %s", to, strerror(errno));
+            goto out;
+        }
+        if (fchmod(fd, 0644) == -1) {
+            close(fd);
+            err_set(err, 500, "cannot chmod '%s': %s", to, strerror(errno));
+            goto out;
+        }
+        close(fd);
+    }
+    rc = 0;
+out:
+    if (d != NULL)
+        closedir(d);
+    return rc;
+}
+
+int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err) {
+    struct child ch = CHILD_INIT;
+    struct proto_sink ps = {-1, BUF_INIT(READ_CHUNK_BYTES),
+                            BUF_INIT(2 * READ_CHUNK_BYTES), 0, 0};
+    char tmp[MAX_PATH_BYTES], final[MAX_PATH_BYTES], absdir[MAX_PATH_BYTES];
+    const char *argv[4];
+    struct err derr = ERR_INIT;
+    struct stat st;
+    int n, m, status, made_tmp = 0;
+
+    ts->profile_dir[0] = '\0';
+    ts->data_ok = 0;
+    if (ts->profile_fd > 2)
+        close(ts->profile_fd);
+    ts->profile_fd = -1;
+    if (ts->path[0] == '\0') {
+        err_set(err, 500, "cannot prepare tshark profile: tshark_init not done");
+        goto fail;
+    }
+    /* world-readable: tshark may run as another user; nothing in it is secret */
+    if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+        err_set(err, 500, "cannot create profile dir '%s': %s", dir, strerror(errno));
+        goto fail;
+    }
+    if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+        err_set(err, 500, "profile dir '%s' is not a directory of ours", dir);
+        goto fail;
+    }
+    if ((st.st_mode & 07777) != 0755 && chmod(dir, 0755) == -1) {
+        err_set(err, 500, "cannot chmod profile dir '%s': %s", dir, strerror(errno));
+        goto fail;
+    }
+    /* tshark gets it in its environment: make it absolute */
+    if (dir[0] == '/')
+        m = snprintf(absdir, sizeof(absdir), "%s", dir);
+    else
+        m = join_abs(absdir, sizeof(absdir), "", 0, dir) == -1 ? -1 : 0;
+    if (m < 0 || (size_t)m >= sizeof(absdir)) {
+        err_set(err, 500, "profile dir '%s': path too long", dir);
+        goto fail;
+    }
+    n = snprintf(tmp, sizeof(tmp), "%s/%s", absdir, PROFILE_TMP_FILE);
+    m = snprintf(final, sizeof(final), "%s/%s", absdir, PROFILE_FILE);
+    if (n < 0 || (size_t)n >= sizeof(tmp) || m < 0 || (size_t)m >= sizeof(final) ||
+        strlen(absdir) >= sizeof(ts->profile_dir)) {
+        err_set(err, 500, "profile dir '%s': path too long", dir);
+        goto fail;
+    }
+    ps.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (ps.fd == -1) {
+        err_set(err, 500, "cannot create '%s': %s", tmp, strerror(errno));
+        goto fail;
+    }
+    made_tmp = 1;
+    if (fchmod(ps.fd, 0644) == -1) {
+        err_set(err, 500, "cannot chmod '%s': %s", tmp, strerror(errno));
+        goto fail;
+    }
+    argv[0] = ts->path;
+    argv[1] = "-G";
+    argv[2] = "protocols";
+    argv[3] = NULL;
+    if ((status = run_small(ts, argv, -1, proto_sink_fn, &ps, &ch, err)) == -1)
+        goto fail;
+    if (status != 0 || ps.line.len != 0 || !ps.saw_frame || ps.count == 0) {
+        err_set(err, 500, "tshark -G protocols gave no usable list (exit %d)", status);
+        goto fail;
+    }
+    if (close(ps.fd) == -1) {
+        ps.fd = -1;
+        err_set(err, 500, "cannot write '%s': %s", tmp, strerror(errno));
+        goto fail;
+    }
+    ps.fd = -1;
+    if (rename(tmp, final) == -1) {
+        err_set(err, 500, "cannot rename '%s': %s", tmp, strerror(errno));
+        goto fail;
+    }
+    made_tmp = 0;
+    /*
+     * tshark finds the profile through this descriptor (/proc/self/fd/N),
+     * so a tshark user that cannot search --tmpdir still reads it.
+     */
+    if ((ts->profile_fd = open(absdir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) ==
+            -1 ||
+        child_fd_above_stdio(&ts->profile_fd) == -1) {
+        err_set(err, 500, "cannot open profile dir '%s': %s", absdir, strerror(errno));
+        if (ts->profile_fd != -1)
+            close(ts->profile_fd);
+        ts->profile_fd = -1;
+        goto fail;
+    }
+    if (make_data_dir(ts, absdir, &derr) == 0)
+        ts->data_ok = 1;
+    else
+        log_warnx("frame-only profile without its data directory (slower on small "
+                  "captures): %s",
+                  derr.msg);
+    memcpy(ts->profile_dir, absdir, strlen(absdir) + 1);
+    buf_release(&ps.line);
+    buf_release(&ps.out);
+    return 0;
+fail:
+    if (ps.fd != -1)
+        close(ps.fd);
+    if (made_tmp)
+        unlink(tmp);
+    buf_release(&ps.line);
+    buf_release(&ps.out);
+    return -1;
+}
+
+int tshark_check_filter(const struct tshark *ts, const char *filter, struct err *err) {
+    /* a classic pcap header (LE, v2.4, snaplen 65535, Ethernet) and no packet */
+    static const unsigned char empty_pcap[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0,
+                                                 0,    0,    0,    0,    0, 0, 0, 0,
+                                                 0xff, 0xff, 0,    0,    1, 0, 0, 0};
+    struct child ch = CHILD_INIT;
+    const char *argv[7];
+    char msg[ERR_MSG_MAX];
+    int in = -1, status, rc = -1;
+
+    if (filter == NULL || *filter == '\0')
+        return 0;
+    /*
+     * tshark compiles the filter before it opens the file, and an empty
+     * capture on a pipe costs no temp file. (/dev/null and sockets are
+     * refused as "special files", and -c 0 is refused before the filter.)
+     */
+    if ((in = child_stdin_pipe(empty_pcap, sizeof(empty_pcap), err)) == -1)
+        goto out;
+    argv[0] = ts->path;
+    argv[1] = "-n";
+    argv[2] = "-Y";
+    argv[3] = filter;
+    argv[4] = "-r";
+    argv[5] = "-";
+    argv[6] = NULL;
+    if ((status = run_small(ts, argv, in, NULL, NULL, &ch, err)) == -1)
+        goto out;
+    if (status == 0) {
+        rc = 0;
+    } else if (status > 128) {
+        err_set(err, 502, "tshark crashed (signal %d)", status - 128);
+    } else {
+        clean_reason(&ch, NULL, NULL, 1, msg, sizeof(msg));
+        err_set(err, 400, "%s",
+                msg[0] != '\0' ? msg : "tshark rejected the display filter");
+    }
+out:
+    if (in != -1)
+        close(in);
+    return rc;
+}
+
+struct run {
+    tsjson_cb cb;
+    void *ctx;
+    struct tshark_result *res;
+    uint64_t max;
+    int limit_hit; /* max reached and one more packet came */
+    int cb_stop;   /* the caller's callback asked to stop */
+    int cb_failed; /* the caller's callback failed: its err stands */
+};
+
+static int on_packet(void *vr, const struct pkt *p, struct err *err) {
+    struct run *r = vr;
+    int rc;
+
+    if (r->max != 0 && r->res->packets >= r->max) {
+        r->limit_hit = 1;
+        return 1;
+    }
+    r->res->packets++;
+    rc = r->cb(r->ctx, p, err);
+    if (rc == -1)
+        r->cb_failed = 1;
+    else if (rc != 0)
+        r->cb_stop = 1;
+    return rc;
+}
+
+/*
+ * The command of a run: `tshark -n -r CAPTURE -T json -e ... [-Y F | -c N]`.
+ * count (>= 32 bytes) holds the -c value. Returns argc; argv needs 16 slots.
+ */
+static int build_argv(const struct tshark *ts, const char *capture, const char *filter,
+                      const char **argv, char *count, size_t countsz) {
+    int argc = 0;
+
+    argv[argc++] = ts->path;
+    argv[argc++] = "-n";
+    argv[argc++] = "-r";
+    argv[argc++] = capture;
+    argv[argc++] = "-T";
+    argv[argc++] = "json";
+    argv[argc++] = "-e";
+    argv[argc++] = "frame.number";
+    argv[argc++] = "-e";
+    argv[argc++] = "frame.time_relative";
+    argv[argc++] = "-e";
+    argv[argc++] = "frame.len";
+    if (filter != NULL && *filter != '\0') {
+        argv[argc++] = "-Y";
+        argv[argc++] = filter;
+    } else if (ts->max_packets != 0 && ts->max_packets < INT_MAX) {
+        /*
+         * Without a filter every packet read is printed, so tshark can stop
+         * by itself; one more than the limit tells a stop from an exact fit.
+         * (With -Y, -c counts packets read, not shown: we count ourselves.)
+         */
+        snprintf(count, countsz, "%llu", (unsigned long long)ts->max_packets + 1);
+        argv[argc++] = "-c";
+        argv[argc++] = count;
+    }
+    argv[argc] = NULL;
+    return argc;
+}
+
+/* The limits of a run's tshark (warm: plus its start-up CPU). */
+static void set_limits(const struct tshark *ts, struct child_spec *spec, int warm) {
+    if (ts->timeout_s > 0)
+        /* a backstop only: the wall-clock deadline normally comes first */
+        spec->rlimit_cpu_s = (uint64_t)ts->timeout_s + (KILL_GRACE_MS + 999) / 1000 +
+                             (warm ? WARM_START_CPU_S : 0);
+    spec->rlimit_as_bytes = ts->rlimit_as_bytes;
+    spec->rlimit_nofile = TSHARK_RLIMIT_NOFILE;
+    spec->rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;
+    spec->uid = ts->uid;
+    spec->gid = ts->gid;
+}
+
+int tshark_pool_start(struct tshark *ts, int size, struct err *err) {
+    struct child_spec spec = CHILD_SPEC_INIT;
+    struct env env;
+    struct profile_paths pp;
+    const char *argv[16];
+    char count[32];
+    struct err perr = ERR_INIT;
+
+    if (size <= 0)
+        return 0;
+    if (ts->path[0] == '\0')
+        return err_set(err, 500, "cannot start warm tshark: tshark_init not done");
+    if (ts->pool != NULL)
+        return err_set(err, 500, "cannot start warm tshark: already started");
+    build_argv(ts, "-", NULL, argv, count, sizeof(count));
+    profile_paths(ts, &pp);
+    if (build_env(&env, ts, pp.cfg, pp.data) == -1)
+        return err_set(err, 500, "cannot start warm tshark: environment too long");
+    spec.argv = argv;
+    spec.envp = env.vec;
+    spec.stdin_fd = CHILD_STDIN_PIPE;
+    spec.keep_fd = pp.cfg[0] != '\0' ? ts->profile_fd : -1;
+    set_limits(ts, &spec, 1);
+    if ((ts->pool = warm_pool_new(&spec, size, &perr)) == NULL) {
+        /* child's message names our binary's path: keep only its reason */
+        const char *why = strstr(perr.msg, "': ");
+        if (why != NULL)
+            return err_set(err, 500, "cannot start warm tshark%s", why + 1);
+        return err_set(err, 500, "cannot start warm tshark: %s", perr.msg);
+    }
+    return 0;
+}
+
+void tshark_pool_stop(struct tshark *ts) {
+    warm_pool_free(ts->pool);
+    ts->pool = NULL;
+}
+
+int tshark_warm_idle(const struct tshark *ts) {
+    struct warm_stats st;
+
+    if (ts->pool == NULL)
+        return 0;
+    warm_pool_stats(ts->pool, &st);
+    return st.idle;
+}
+
+void tshark_release(struct tshark *ts) {
+    tshark_pool_stop(ts);
+    if (ts->profile_fd > STDERR_FILENO)
+        close(ts->profile_fd);
+    ts->profile_fd = -1;
+    ts->profile_dir[0] = '\0';
+    ts->data_ok = 0;
+}
+
+/*
+ * The capture opened for tshark's stdin (every run reads `-r -`: no path of
+ * ours in its argv, and a tshark running as another user needs no access to
+ * our files), or -1 with err (422 for a directory, 500 otherwise).
+ * *warmable: it starts with a magic of a format tshark reads the same from
+ * a pipe as from a file (classic pcap in both byte orders, microsecond and
+ * nanosecond; pcapng; gzip, which tshark unpacks itself), so a warm tshark
+ * reading a pipe may take it.
+ */
+static int open_capture(const char *capture, const char *display, int *warmable,
+                        struct err *err) {
+    unsigned char m[4];
+    struct stat st;
+    int fd;
+
+    *warmable = 0;
+    if ((fd = open(capture, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+        if (errno == ENOENT) /* tshark's words */
+            err_set(err, 422, "The file \"%s\" doesn't exist.", display);
+        else
+            err_set(err, 500, "cannot open %s: %s", display, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+        err_set(err, 422, "%s is not a capture file", display);
+        close(fd);
+        return -1;
+    }
+    if (S_ISREG(st.st_mode) && pread(fd, m, 4, 0) == 4 &&
+        (memcmp(m, "\xa1\xb2\xc3\xd4", 4) == 0 || memcmp(m, "\xd4\xc3\xb2\xa1", 4) == 0 ||
+         memcmp(m, "\xa1\xb2\x3c\x4d", 4) == 0 || memcmp(m, "\x4d\x3c\xb2\xa1", 4) == 0 ||
+         memcmp(m, "\x0a\x0d\x0d\x0a", 4) == 0 || memcmp(m, "\x1f\x8b", 2) == 0))
+        *warmable = 1;
+    return fd;
+}
+
+/*
+ * One run, warm if allow_warm and the pool has one, else cold. *retry is set
+ * (and -1 returned, nothing reported) when a warm tshark died by a signal we
+ * did not send before printing a byte: killed while idle, most likely, and
+ * worth one cold run.
+ */
+static int run_once(const struct tshark *ts, const struct tshark_job *job, tsjson_cb cb,
+                    void *ctx, struct tshark_result *res, int allow_warm, int *retry,
+                    struct err *err) {
+    struct child ch = CHILD_INIT;
+    struct child_spec spec = CHILD_SPEC_INIT;
+    struct tsjson js;
+    struct env env;
+    struct run r;
+    struct err ferr = ERR_INIT, cerr = ERR_INIT;
+    const char *argv[24];
+    struct profile_paths pp;
+    const char *display;
+    char count[32], named[ERR_MSG_MAX];
+    char *chunk = NULL;
+    int filtered, fed = 0, read_failed = 0, fin = 0, status, in = -1, warm = 0;
+    int warmable;
+    int64_t started_ms = 0;
+    uint64_t out_bytes = 0;
+    ssize_t n;
+
+    tsjson_init(&js);
+    memset(res, 0, sizeof(*res));
+    res->exit_status = -1;
+    memset(&r, 0, sizeof(r));
+    r.cb = cb;
+    r.ctx = ctx;
+    r.res = res;
+    r.max = ts->max_packets;
+    if (job == NULL || job->capture == NULL || ts->path[0] == '\0') {
+        err_set(err, 500, "cannot run tshark: nothing to run");
+        goto fail;
+    }
+    display = job->display_name != NULL ? job->display_name : "the capture";
+    filtered = job->filter != NULL && *job->filter != '\0';
+    if ((chunk = malloc(READ_CHUNK_BYTES)) == NULL) {
+        err_set(err, 500, "out of memory");
+        goto fail;
+    }
+
+    started_ms = mono_now_ms();
+    if ((in = open_capture(job->capture, display, &warmable, err)) == -1)
+        goto fail;
+    if (allow_warm && !filtered && warmable && ts->pool != NULL &&
+        warm_pool_take(ts->pool, &ch) == 0) {
+        /* its clock starts now (or when the upload ends), not when it was started */
+        ch.deadline_ms =
+            ts->timeout_s > 0 ? started_ms + (int64_t)ts->timeout_s * 1000 : 0;
+        ch.cancel_fd = job->cancel_fd;
+        if ((job->grow != NULL ? child_feed_growing(&ch, in, job->grow,
+                                                    (int64_t)ts->timeout_s * 1000, &cerr)
+                               : child_feed_from(&ch, in, &cerr)) == -1) {
+            err_set(err, 500, "cannot run tshark: %s", cerr.msg);
+            goto fail;
+        }
+        warm = 1;
+        res->warm = 1;
+    } else {
+        /* a cold tshark reads a file: all of it must be there */
+        if (job->grow != NULL && growfile_wait_end(job->grow) != GROW_DONE) {
+            err_set(err, 499, "upload ended early");
+            goto fail;
+        }
+        started_ms = mono_now_ms();
+        /* cold: the file is tshark's stdin */
+        build_argv(ts, "-", job->filter, argv, count, sizeof(count));
+        if (filtered)
+            pp.cfg[0] = pp.data[0] = '\0';
+        else
+            profile_paths(ts, &pp);
+        if (build_env(&env, ts, pp.cfg, pp.data) == -1) {
+            err_set(err, 500, "cannot run tshark: environment too long");
+            goto fail;
+        }
+        spec.argv = argv;
+        spec.envp = env.vec;
+        spec.stdin_fd = in;
+        spec.keep_fd = pp.cfg[0] != '\0' ? ts->profile_fd : -1;
+        spec.cancel_fd = job->cancel_fd;
+        if (ts->timeout_s > 0)
+            spec.deadline_ms = started_ms + (int64_t)ts->timeout_s * 1000;
+        set_limits(ts, &spec, 0);
+        if (child_start(&ch, &spec, &cerr) == -1) {
+            /* child's message names our binary's path: keep only its reason */
+            const char *why = strstr(cerr.msg, "': ");
+            err_set(err, 500, "cannot run tshark%s", why != NULL ? why + 1 : "");
+            goto fail;
+        }
+    }
+    /* reading stdin tshark says "the standard input" where it would name the file */
+    snprintf(named, sizeof(named), "file \"%s\"", display);
+
+    for (;;) {
+        n = child_read(&ch, chunk, READ_CHUNK_BYTES, &cerr);
+        if (n > 0) {
+            out_bytes += (uint64_t)n;
+            if ((fed = tsjson_feed(&js, chunk, (size_t)n, on_packet, &r, &ferr)) == 0)
+                continue;
+            child_kill(&ch); /* its SIGPIPE or SIGTERM death is expected */
+        } else if (n == 0) {
+            fin = tsjson_finish(&js, &ferr);
+        } else {
+            read_failed = 1;
+        }
+        break;
+    }
+    status = child_finish(&ch);
+    res->exit_status = status;
+    log_debug(
+        "tshark: %llu packets, exit %d, %lld ms wall, %lld ms cpu, %lld MB peak, %s",
+        (unsigned long long)res->packets, status, (long long)(mono_now_ms() - started_ms),
+        (long long)ch.cpu_ms, (long long)ch.maxrss_kb / 1024, warm ? "warm" : "cold");
+
+    if (warm && out_bytes == 0 && !read_failed && !ch.timed_out && !ch.cancelled &&
+        status > 128 && status != 128 + SIGXCPU) {
+        log_warnx("warm tshark died (signal %d) before any output; running it cold",
+                  status - 128);
+        *retry = 1;
+        goto fail;
+    }
+    if (fed == 1) {
+        res->stopped = 1;
+        snprintf(res->reason, sizeof(res->reason), "stopped after %llu packets",
+                 (unsigned long long)res->packets);
+        goto done;
+    }
+    if (fed == -1) {
+        if (r.cb_failed) {
+            if (err != NULL)
+                *err = ferr;
+        } else {
+            err_set(err, ferr.status, "%s", ferr.msg);
+        }
+        goto fail;
+    }
+    /* the deadline may also pass in child_finish (EOF, yet no exit) */
+    if (read_failed || ch.timed_out || (status == 128 + SIGXCPU && ts->timeout_s > 0)) {
+        if (ch.cancelled) {
+            err_set(err, 499, "client went away");
+            goto fail;
+        }
+        if (!ch.timed_out && status != 128 + SIGXCPU) {
+            err_set(err, cerr.status, "%s", cerr.msg);
+            goto fail;
+        }
+        if (res->packets == 0) {
+            err_set(err, 504, "tshark took longer than %d s", ts->timeout_s);
+            goto fail;
+        }
+        res->stopped = 1;
+        snprintf(res->reason, sizeof(res->reason), "stopped after %d s", ts->timeout_s);
+        goto done;
+    }
+    if (status > 128) {
+        err_set(err, 502, "tshark crashed (signal %d)", status - 128);
+        goto fail;
+    }
+    if (status < 0) {
+        err_set(err, 500, "tshark vanished");
+        goto fail;
+    }
+    if (status != 0) {
+        /* a failure after packets: those frames are real, keep them */
+        clean_reason(&ch, "standard input", named, 0, res->reason, sizeof(res->reason));
+        if (res->packets > 0) {
+            res->damaged = 1;
+            if (res->reason[0] == '\0')
+                snprintf(res->reason, sizeof(res->reason), "tshark exited %d", status);
+            goto done;
+        }
+        /* a bad filter fails before the file is opened: tell the two apart */
+        if (filtered && tshark_check_filter(ts, job->filter, err) == -1)
+            goto fail;
+        if (res->reason[0] != '\0')
+            err_set(err, 422, "%s", res->reason);
+        else
+            err_set(err, 422, "tshark could not read %s (exit %d)", display, status);
+        res->reason[0] = '\0';
+        goto fail;
+    }
+    if (fin == -1) {
+        err_set(err, ferr.status, "%s", ferr.msg);
+        goto fail;
+    }
+done:
+    if (in != -1)
+        close(in);
+    free(chunk);
+    tsjson_release(&js);
+    return 0;
+fail:
+    child_finish(&ch);
+    if (in != -1)
+        close(in);
+    free(chunk);
+    tsjson_release(&js);
+    return -1;
+}
+
+int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb cb,
+               void *ctx, struct tshark_result *res, struct err *err) {
+    struct tshark_result scratch;
+    int retry = 0;
+
+    if (res == NULL)
+        res = &scratch;
+    if (run_once(ts, job, cb, ctx, res, 1, &retry, err) == 0)
+        return 0;
+    if (!retry)
+        return -1;
+    /* no packet reached cb: a second run starts from scratch */
+    return run_once(ts, job, cb, ctx, res, 0, &retry, err);
+}

@@ -1,0 +1,374 @@
+/* tsjson.c - see tsjson.h */
+#define _GNU_SOURCE /* memmem */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "tshark/tsjson.h"
+#include "banned.h"
+
+enum {
+    ST_START, /* before '[' */
+    ST_FIRST, /* after '[': an element or ']' */
+    ST_ELEM,  /* inside an element */
+    ST_AFTER, /* after an element: ',' or ']' */
+    ST_NEXT,  /* after ',': an element */
+    ST_DONE,  /* after the closing ']': only whitespace may follow */
+    ST_STOPPED,
+    ST_FAILED
+};
+
+#define NS_PER_S 1000000000ULL
+
+/*
+ * Byte classes for the scanner: outside strings only quotes and brackets
+ * matter, inside only the quote and the backslash. Table lookups keep the
+ * per-byte loop free of calls and of long compare chains.
+ */
+static const unsigned char ws_tab[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1};
+static const unsigned char val_tab[256] = {
+    ['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1};
+static const unsigned char str_tab[256] = {['"'] = 1, ['\\'] = 1};
+
+void tsjson_init(struct tsjson *p) {
+    p->state = ST_START;
+    p->depth = 0;
+    p->in_string = 0;
+    p->escaped = 0;
+    p->elements = 0;
+    buf_init(&p->elem, MAX_ELEMENT_BYTES);
+}
+
+void tsjson_release(struct tsjson *p) {
+    buf_release(&p->elem);
+}
+
+int tsjson_parse_seconds(const char *s, int64_t *ns) {
+    uint64_t sec = 0, frac = 0, limit, mag;
+    int neg = 0, fdigits = 0, digits = 0;
+
+    if (s == NULL)
+        return -1;
+    if (*s == '-' || *s == '+')
+        neg = *s++ == '-';
+    for (; *s >= '0' && *s <= '9'; s++, digits++) {
+        sec = sec * 10 + (uint64_t)(*s - '0');
+        if (sec > (uint64_t)INT64_MAX / NS_PER_S + 1)
+            return -1; /* out of range whatever the fraction; also no wrap */
+    }
+    if (*s == '.') {
+        for (s++; *s >= '0' && *s <= '9'; s++, digits++) {
+            if (fdigits < 9) { /* digits past nanoseconds are truncated */
+                frac = frac * 10 + (uint64_t)(*s - '0');
+                fdigits++;
+            }
+        }
+    }
+    if (*s != '\0' || digits == 0)
+        return -1;
+    for (; fdigits < 9; fdigits++)
+        frac *= 10;
+    limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+    if (sec > (limit - frac) / NS_PER_S)
+        return -1;
+    mag = sec * NS_PER_S + frac;
+    if (neg)
+        *ns = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+    else
+        *ns = (int64_t)mag;
+    return 0;
+}
+
+/* Decimal uint64 without sign or spaces. 0 or -1. */
+static int parse_u64(const char *s, uint64_t *v) {
+    uint64_t x = 0;
+
+    if (*s == '\0')
+        return -1;
+    for (; *s != '\0'; s++) {
+        unsigned d = (unsigned)(*s - '0');
+        if (d > 9 || x > (UINT64_MAX - d) / 10)
+            return -1;
+        x = x * 10 + d;
+    }
+    *v = x;
+    return 0;
+}
+
+/*
+ * The first value of a field of layers: -e fields are arrays of strings.
+ * Returns the string (borrowed from layers), NULL with *bad = 0 when the
+ * field is absent or empty, NULL with *bad = 1 when it is not a string.
+ */
+static const char *field(json_t *layers, const char *name, int *bad) {
+    json_t *v = json_object_get(layers, name);
+    const char *s;
+
+    *bad = 0;
+    if (v == NULL)
+        return NULL;
+    if (json_is_array(v)) {
+        if (json_array_size(v) == 0)
+            return NULL;
+        v = json_array_get(v, 0);
+    }
+    if (!json_is_string(v)) {
+        *bad = 1;
+        return NULL;
+    }
+    s = json_string_value(v);
+    return *s == '\0' ? NULL : s;
+}
+
+static int bad_output(struct tsjson *p, struct err *err, const char *what) {
+    p->state = ST_FAILED;
+    return err_set(err, 502, "tshark output is not valid JSON (%s at packet %llu)", what,
+                   (unsigned long long)p->elements + 1);
+}
+
+/*
+ * Where the value of the element's "layers" key starts, or NULL. tshark
+ * prints "_index", "_type" and "_score" before "_source": {"layers": {...}},
+ * all values of its own (a date, "doc", null), so the first `"layers":` is
+ * the key. Parsing only that object with jansson halves the cost per packet;
+ * the scanner has already checked that the element is balanced.
+ */
+static const char *layers_value(const char *s, size_t len) {
+    static const char key[] = "\"layers\":";
+    const char *k = memmem(s, len, key, sizeof(key) - 1);
+
+    if (k == NULL)
+        return NULL;
+    k += sizeof(key) - 1;
+    while (k < s + len && ws_tab[(unsigned char)*k])
+        k++;
+    return k < s + len && *k == '{' ? k : NULL;
+}
+
+/* Parse one complete element (borrowed bytes) and hand it to cb. */
+static int element(struct tsjson *p, const char *s, size_t len, tsjson_cb cb, void *ctx,
+                   struct err *err) {
+    json_error_t jerr;
+    json_t *root = NULL, *layers;
+    struct pkt pk;
+    const char *v, *lv;
+    int bad, rc;
+
+    if ((lv = layers_value(s, len)) != NULL) {
+        /* one object, then the element's closing braces, which are not parsed */
+        if ((root = json_loadb(lv, len - (size_t)(lv - s), JSON_DISABLE_EOF_CHECK,
+                               &jerr)) == NULL) {
+            rc = bad_output(p, err, "syntax error");
+            goto out;
+        }
+        layers = root;
+    } else {
+        if ((root = json_loadb(s, len, 0, &jerr)) == NULL) {
+            rc = bad_output(p, err, "syntax error");
+            goto out;
+        }
+        layers = json_object_get(json_object_get(root, "_source"), "layers");
+    }
+    if (!json_is_object(layers)) {
+        rc = bad_output(p, err, "no _source.layers");
+        goto out;
+    }
+    memset(&pk, 0, sizeof(pk));
+    if ((v = field(layers, "frame.number", &bad)) != NULL &&
+        parse_u64(v, &pk.number) == -1)
+        bad = 1;
+    if (bad) {
+        rc = bad_output(p, err, "bad frame.number");
+        goto out;
+    }
+    if ((v = field(layers, "frame.time_relative", &bad)) != NULL) {
+        if (tsjson_parse_seconds(v, &pk.t_ns) == -1)
+            bad = 1;
+        pk.has_time = 1;
+    }
+    if (bad) {
+        rc = bad_output(p, err, "bad frame.time_relative");
+        goto out;
+    }
+    if ((v = field(layers, "frame.len", &bad)) != NULL) {
+        if (parse_u64(v, &pk.len) == -1)
+            bad = 1;
+        pk.has_len = 1;
+    }
+    if (bad) {
+        rc = bad_output(p, err, "bad frame.len");
+        goto out;
+    }
+    json_decref(root);
+    root = NULL;
+    p->elements++;
+    rc = cb(ctx, &pk, err);
+    if (rc == -1)
+        p->state = ST_FAILED;
+    else if (rc != 0)
+        p->state = ST_STOPPED;
+out:
+    json_decref(root);
+    return rc;
+}
+
+static int too_big(struct tsjson *p, struct err *err) {
+    p->state = ST_FAILED;
+    return err_set(err, 502, "tshark output has a packet over %d bytes",
+                   MAX_ELEMENT_BYTES);
+}
+
+int tsjson_feed(struct tsjson *p, const char *data, size_t n, tsjson_cb cb, void *ctx,
+                struct err *err) {
+    const unsigned char *d = (const unsigned char *)data;
+    size_t i = 0, start = 0;
+
+    if (p->state == ST_FAILED)
+        return err_set(err, 502, "tshark output is not valid JSON");
+    if (p->state == ST_STOPPED)
+        return 1;
+    while (i < n) {
+        unsigned char c;
+
+        if (p->state == ST_ELEM) {
+            size_t j = i;
+            int depth = p->depth, in_string = p->in_string, end = 0;
+
+            if (p->escaped) { /* the byte after a '\\' that ended the last chunk */
+                p->escaped = 0;
+                j++;
+            }
+            while (j < n) {
+                if (in_string) {
+                    while (j < n && !str_tab[d[j]])
+                        j++;
+                    if (j >= n)
+                        break;
+                    if (d[j] == '\\') {
+                        if (j + 1 >= n) {
+                            p->escaped = 1;
+                            j = n;
+                            break;
+                        }
+                        j += 2;
+                        continue;
+                    }
+                    in_string = 0;
+                    j++;
+                } else {
+                    while (j < n && !val_tab[d[j]])
+                        j++;
+                    if (j >= n)
+                        break;
+                    c = d[j++];
+                    if (c == '"') {
+                        in_string = 1;
+                    } else if (c == '{' || c == '[') {
+                        depth++;
+                    } else if (--depth == 0) {
+                        end = 1;
+                        break;
+                    }
+                }
+            }
+            p->depth = depth;
+            p->in_string = in_string;
+            if (!end) {
+                /* the element goes on in the next chunk: keep its bytes */
+                if (n - start > MAX_ELEMENT_BYTES - p->elem.len)
+                    return too_big(p, err);
+                if (buf_append(&p->elem, d + start, n - start) == -1) {
+                    p->state = ST_FAILED;
+                    return errno == E2BIG ? too_big(p, err)
+                                          : err_set(err, 500, "out of memory");
+                }
+                return 0;
+            }
+            if (j - start > MAX_ELEMENT_BYTES - p->elem.len)
+                return too_big(p, err);
+            p->state = ST_AFTER;
+            if (p->elem.len == 0) {
+                /* common case: the whole element is in this chunk, no copy */
+                if (element(p, (const char *)d + start, j - start, cb, ctx, err) != 0)
+                    return p->state == ST_STOPPED ? 1 : -1;
+            } else {
+                int rc;
+                if (buf_append(&p->elem, d + start, j - start) == -1) {
+                    p->state = ST_FAILED;
+                    return err_set(err, 500, "out of memory");
+                }
+                rc = element(p, p->elem.data, p->elem.len, cb, ctx, err);
+                buf_reset(&p->elem);
+                if (rc != 0)
+                    return p->state == ST_STOPPED ? 1 : -1;
+            }
+            i = j;
+            continue;
+        }
+
+        c = d[i];
+        if (ws_tab[c]) {
+            i++;
+            continue;
+        }
+        switch (p->state) {
+        case ST_START:
+            if (c != '[')
+                return bad_output(p, err, "no '['");
+            p->state = ST_FIRST;
+            break;
+        case ST_FIRST:
+        case ST_NEXT:
+            if (c == ']' && p->state == ST_FIRST) {
+                p->state = ST_DONE;
+            } else if (c == '{') {
+                p->state = ST_ELEM;
+                p->depth = 1;
+                p->in_string = 0;
+                p->escaped = 0;
+                buf_reset(&p->elem);
+                start = i; /* the '{' belongs to the element */
+                i++;
+                continue;
+            } else {
+                return bad_output(p, err, "unexpected byte between packets");
+            }
+            break;
+        case ST_AFTER:
+            if (c == ',')
+                p->state = ST_NEXT;
+            else if (c == ']')
+                p->state = ST_DONE;
+            else
+                return bad_output(p, err, "missing ','");
+            break;
+        default: /* ST_DONE */
+            return bad_output(p, err, "bytes after the closing ']'");
+        }
+        i++;
+    }
+    if (p->state == ST_ELEM && buf_append(&p->elem, d + start, n - start) == -1) {
+        /* the chunk ended right after the element's '{' */
+        p->state = ST_FAILED;
+        return err_set(err, 500, "out of memory");
+    }
+    return 0;
+}
+
+int tsjson_finish(struct tsjson *p, struct err *err) {
+    switch (p->state) {
+    case ST_DONE:
+    case ST_STOPPED:
+    case ST_START: /* nothing but whitespace: tshark failed before printing */
+        return 0;
+    case ST_FAILED:
+        return err_set(err, 502, "tshark output is not valid JSON");
+    default:
+        p->state = ST_FAILED;
+        return err_set(err, 502,
+                       "tshark output is not valid JSON (cut short after %llu packets)",
+                       (unsigned long long)p->elements);
+    }
+}
