@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/bench.py - how fast and how big pcapchart is next to tshark itself.
 
-Builds the 3,005,226-packet capture with ../shared/captures/make_big.sh in a
+Builds the 3,005,226-packet capture with bench/make_big.sh in a
 temp dir, cuts 10k/100k/1M-packet prefixes of it with editcap, and for each
 size measures in one run, each as wall time, CPU time and peak RSS:
   (a) the bare tshark command the server runs, output to /dev/null
@@ -31,7 +31,7 @@ import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-CAPTURES = os.environ.get("CAPTURES_DIR", os.path.join(REPO, "..", "shared", "captures"))
+CAPTURES = os.environ.get("CAPTURES_DIR") or os.path.join(REPO, "tests", "captures")
 FIELDS = ["-e", "frame.number", "-e", "frame.time_relative", "-e", "frame.len"]
 
 
@@ -271,8 +271,8 @@ def main():
         big = os.path.join(work, "nfs_bad_stalls_x427.pcap")
         if not os.path.exists(big):
             print("building the 3M-packet capture with make_big.sh ...", flush=True)
-            subprocess.run(["bash", os.path.join(CAPTURES, "make_big.sh"), big], check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(["bash", os.path.join(HERE, "make_big.sh"), big], check=True,
+                           stdout=subprocess.DEVNULL, env=dict(os.environ, CAPTURES_DIR=CAPTURES))
         profile = make_profile(tshark, os.path.join(args.tmp, "profile"))
         print(f"tshark: {subprocess.run([tshark, '--version'], capture_output=True, text=True).stdout.splitlines()[0]}")
         print(f"cpus: {os.cpu_count()}")
