@@ -2,11 +2,11 @@
  * test_export.c - JSON and CSV export: shape (parsed back with jansson),
  * exact points, no-time rows, decimated columns, escaping, golden files.
  *
- * Golden cases: tests/data/export/<case>/input.txt (the format of
- * test_svg.c) against expected.json and expected.csv; UPDATE_GOLDEN=1
- * rewrites them.
+ * Golden cases: `test_export CASE` (the ctest golden_export_CASE) checks
+ * tests/data/export/CASE/input.txt (the format of test_svg.c) against
+ * expected.json and expected.csv; the bare `test_export` runs the other
+ * checks. UPDATE_GOLDEN=1 rewrites the expected files.
  */
-#include <dirent.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdint.h>
@@ -381,74 +381,54 @@ static void test_big_and_cap(void) {
     chart_release(&c);
 }
 
-static void test_golden(void) {
-    static const char *const EXT[2] = {"json", "csv"};
-    const char *dir = getenv("TESTS_DIR"), *update = getenv("UPDATE_GOLDEN");
+/* The golden case tests/data/export/NAME: both formats, checked, compared. */
+static void test_golden(const char *name) {
+    static const char *const FILES[2] = {"expected.json", "expected.csv"};
     char path[4096], exp_path[4096];
     struct buf out = BUF_INIT(MAX_EXPORT_BYTES);
     struct err err = ERR_INIT;
-    struct dirent *de;
-    size_t cases = 0, len, k;
-    char *want;
-    DIR *d;
+    struct chart c;
+    json_t *root;
+    size_t k;
 
-    if (dir == NULL) {
-        printf("TESTS_DIR not set: golden files skipped\n");
+    if (case_path(path, sizeof(path), "export", name, "input.txt") == -1) {
+        CHECK(0);
         return;
     }
-    snprintf(path, sizeof(path), "%s/data/export", dir);
-    CHECK((d = opendir(path)) != NULL);
-    if (d == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        struct chart c;
-        json_t *root;
-
-        if (de->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof(path), "%s/data/export/%s/input.txt", dir, de->d_name);
-        if (load_case(path, &c) == -1) {
-            fprintf(stderr, "cannot load %s\n", path);
-            CHECK(0);
-            chart_release(&c);
-            continue;
-        }
-        cases++;
-        root = to_json(&c);
-        CHECK(root != NULL && shape_ok(root, &c));
-        json_decref(root);
-        for (k = 0; k < 2; k++) {
-            snprintf(exp_path, sizeof(exp_path), "%s/data/export/%s/expected.%s", dir,
-                     de->d_name, EXT[k]);
-            buf_release(&out);
-            buf_init(&out, MAX_EXPORT_BYTES);
-            CHECK((k == 0 ? export_json(&c, &out, &err) : export_csv(&c, &out, &err)) ==
-                  0);
-            if (update != NULL && strcmp(update, "1") == 0) {
-                CHECK(write_all(exp_path, out.data, out.len) == 0);
-                printf("wrote %s\n", exp_path);
-                continue;
-            }
-            want = read_all(exp_path, &len);
-            if (want == NULL || len != out.len || memcmp(want, out.data, len) != 0) {
-                fprintf(stderr, "%s differs (UPDATE_GOLDEN=1 rewrites)\n", exp_path);
-                CHECK(0);
-            }
-            free(want);
-        }
+    if (load_case(path, &c) == -1) {
+        fprintf(stderr, "cannot load %s\n", path);
+        CHECK(0);
         chart_release(&c);
+        return;
     }
-    closedir(d);
-    CHECK(cases >= 7);
+    root = to_json(&c);
+    CHECK(root != NULL && shape_ok(root, &c));
+    json_decref(root);
+    for (k = 0; k < 2; k++) {
+        buf_release(&out);
+        buf_init(&out, MAX_EXPORT_BYTES);
+        CHECK((k == 0 ? export_json(&c, &out, &err) : export_csv(&c, &out, &err)) == 0);
+        CHECK(case_path(exp_path, sizeof(exp_path), "export", name, FILES[k]) == 0 &&
+              golden_compare(exp_path, out.data, out.len) == 0);
+    }
+    chart_release(&c);
     buf_release(&out);
 }
 
-int main(void) {
+/* test_export: the unit checks; test_export CASE: tests/data/export/CASE. */
+int main(int argc, char **argv) {
+    if (argc > 2) {
+        fprintf(stderr, "usage: test_export [CASE]\n");
+        return 2;
+    }
+    if (argc == 2) {
+        test_golden(argv[1]);
+        return CHECK_DONE();
+    }
     test_seconds();
     test_exact();
     test_decimated();
     test_escaping();
     test_big_and_cap();
-    test_golden();
     return CHECK_DONE();
 }

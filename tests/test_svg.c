@@ -2,16 +2,17 @@
  * test_svg.c - the SVG renderer: structure, escaping, determinism, size
  * bounds, tooltips, and golden files.
  *
- * Golden cases: tests/data/svg/<case>/input.txt is rendered and compared
- * byte for byte with expected.svg beside it. UPDATE_GOLDEN=1 rewrites the
- * expected files instead (look at them before committing). input.txt:
+ * Golden cases: `test_svg CASE` (the ctest golden_svg_CASE) renders
+ * tests/data/svg/CASE/input.txt and compares it byte for byte with
+ * expected.svg beside it; the bare `test_svg` runs the other checks.
+ * UPDATE_GOLDEN=1 rewrites the expected files instead (look at them before
+ * committing): UPDATE_GOLDEN=1 ctest -R golden_svg. input.txt:
  *   # subject NAME | # title TEXT | # size W H | # max_points N
  *   # series I NAME | # filter I TEXT | # warn TEXT
  *   # kind size|io|hist | # interval SECONDS|auto | # y packets|bytes/s|...
  *   # sma N | # log 1 | # start SECONDS | # end SECONDS   (before the packets)
  *   NUMBER TIME LEN [SERIES]      (TIME "-" for a frame without time)
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,57 +74,26 @@ static int doc_ok(const struct chart *c) {
 
 /* ---- golden cases ---- */
 
-static void test_golden(void) {
-    const char *dir = getenv("TESTS_DIR"), *update = getenv("UPDATE_GOLDEN");
+/* The golden case tests/data/svg/NAME: rendered, checked, compared. */
+static void test_golden(const char *name) {
     char path[4096], exp_path[4096];
     struct buf out = BUF_INIT(MAX_SVG_BYTES);
-    struct dirent *de;
-    size_t cases = 0, len;
-    char *want;
-    DIR *d;
+    struct chart c;
 
-    if (dir == NULL) {
-        printf("TESTS_DIR not set: golden files skipped\n");
+    if (case_path(path, sizeof(path), "svg", name, "input.txt") == -1 ||
+        case_path(exp_path, sizeof(exp_path), "svg", name, "expected.svg") == -1) {
+        CHECK(0);
         return;
     }
-    snprintf(path, sizeof(path), "%s/data/svg", dir);
-    CHECK((d = opendir(path)) != NULL);
-    if (d == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        struct chart c;
-
-        if (de->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof(path), "%s/data/svg/%s/input.txt", dir, de->d_name);
-        snprintf(exp_path, sizeof(exp_path), "%s/data/svg/%s/expected.svg", dir,
-                 de->d_name);
-        if (load_case(path, &c) == -1) {
-            fprintf(stderr, "cannot load %s\n", path);
-            CHECK(0);
-            chart_release(&c);
-            continue;
-        }
-        cases++;
+    if (load_case(path, &c) == -1) {
+        fprintf(stderr, "cannot load %s\n", path);
+        CHECK(0);
+    } else {
         CHECK(doc_ok(&c));
         CHECK(render(&c, &out) == 0);
-        if (update != NULL && strcmp(update, "1") == 0) {
-            CHECK(write_all(exp_path, out.data, out.len) == 0);
-            printf("wrote %s\n", exp_path);
-        } else {
-            want = read_all(exp_path, &len);
-            if (want == NULL || len != out.len || memcmp(want, out.data, len) != 0) {
-                fprintf(stderr,
-                        "%s differs from the rendering (UPDATE_GOLDEN=1 rewrites)\n",
-                        exp_path);
-                CHECK(0);
-            }
-            free(want);
-        }
-        chart_release(&c);
+        CHECK(golden_compare(exp_path, out.data, out.len) == 0);
     }
-    closedir(d);
-    CHECK(cases >= 11);
+    chart_release(&c);
     buf_release(&out);
 }
 
@@ -339,8 +309,16 @@ static void test_cap(void) {
     buf_release(&out);
 }
 
-int main(void) {
-    test_golden();
+/* test_svg: the unit checks; test_svg CASE: tests/data/svg/CASE. */
+int main(int argc, char **argv) {
+    if (argc > 2) {
+        fprintf(stderr, "usage: test_svg [CASE]\n");
+        return 2;
+    }
+    if (argc == 2) {
+        test_golden(argv[1]);
+        return CHECK_DONE();
+    }
     test_sizes();
     test_tooltips();
     test_empty_and_escaping();

@@ -3,7 +3,10 @@
  * (test_svg.c and test_export.c): "# size W H", "# max_points N",
  * "# subject|title TEXT", "# kind|y|interval|sma|log|start|end VALUE",
  * series lines and "NUMBER TIME|- LEN [SERIES]" packet lines (see
- * test_svg.c's top for the whole of it). Header-only.
+ * test_svg.c's top for the whole of it), and where a case's files are:
+ * $TESTS_DIR/data/<suite>/<case>/ (tests/CMakeLists.txt registers one
+ * ctest per case directory, golden_<suite>_<case>, which runs
+ * test_<suite> <case>). Header-only.
  */
 #ifndef TESTCASE_H
 #define TESTCASE_H
@@ -92,7 +95,8 @@ static inline int view_line(struct chart *c, char *line) {
     return 0;
 }
 
-/* Build the chart of an input.txt (see the top of the file). 0 or -1. */
+/* Build the chart of an input.txt (see the top of the file). 0 or -1; c is
+ * safe to chart_release either way. */
 static inline int load_case(const char *path, struct chart *c) {
     char line[1024], tb[64];
     unsigned long long num, len;
@@ -100,6 +104,7 @@ static inline int load_case(const char *path, struct chart *c) {
     size_t mp = 0, si;
     FILE *f;
 
+    memset(c, 0, sizeof(*c));
     if ((f = fopen(path, "r")) == NULL)
         return -1;
     /* the size and max_points lines come first: they are chart_init's */
@@ -179,6 +184,53 @@ static inline int write_all(const char *path, const char *data, size_t len) {
         return -1;
     ok = fwrite(data, 1, len, f) == len;
     return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/*
+ * out[n] := $TESTS_DIR/data/SUITE/NAME/FILE. -1 (with a message) when
+ * TESTS_DIR is unset, NAME is not a plain directory name or the path is
+ * too long.
+ */
+static inline int case_path(char *out, size_t n, const char *suite, const char *name,
+                            const char *file) {
+    const char *dir = getenv("TESTS_DIR");
+    int len;
+
+    if (dir == NULL) {
+        fprintf(stderr, "TESTS_DIR not set: cannot find the golden cases\n");
+        return -1;
+    }
+    if (name[0] == '\0' || name[0] == '.' || strchr(name, '/') != NULL) {
+        fprintf(stderr, "'%s' is not a case name\n", name);
+        return -1;
+    }
+    len = snprintf(out, n, "%s/data/%s/%s/%s", dir, suite, name, file);
+    return len < 0 || (size_t)len >= n ? -1 : 0;
+}
+
+/*
+ * The rendering data[len] is the golden file exp_path's bytes: 0, else -1
+ * with a message. With UPDATE_GOLDEN=1 it writes exp_path instead (look at
+ * the diff before committing).
+ */
+static inline int golden_compare(const char *exp_path, const char *data, size_t len) {
+    const char *update = getenv("UPDATE_GOLDEN");
+    size_t want_len;
+    char *want;
+    int rc;
+
+    if (update != NULL && strcmp(update, "1") == 0) {
+        rc = write_all(exp_path, data, len);
+        printf(rc == 0 ? "wrote %s\n" : "cannot write %s\n", exp_path);
+        return rc;
+    }
+    want = read_all(exp_path, &want_len);
+    rc = want != NULL && want_len == len && memcmp(want, data, len) == 0 ? 0 : -1;
+    if (rc == -1)
+        fprintf(stderr, "%s differs from the rendering (UPDATE_GOLDEN=1 rewrites)\n",
+                exp_path);
+    free(want);
+    return rc;
 }
 
 #endif
