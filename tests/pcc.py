@@ -6,7 +6,7 @@ answers with what the real tshark prints for the same capture.
 
 Environment (set by ctest, see tests/CMakeLists.txt):
   PCAPCHART_BIN  the server binary
-  CAPTURES_DIR   dev/, bad/, MANIFEST.tsv, EXPECTED_SAMPLES.tsv
+  CAPTURES_DIR   dev/, bad/, MANIFEST.tsv, EXPECTED_SAMPLES.tsv (default tests/captures)
   TESTS_DIR      this directory (fake-tshark.sh lives here)
   WWW_DIR        the static files (not passed: the binary's default is used)
   PCC_KEEP=1     keep the temp directories (server log, tmpdir) for debugging
@@ -36,8 +36,7 @@ from decimal import Decimal, InvalidOperation
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS_DIR = os.environ.get("TESTS_DIR") or HERE
-CAPTURES_DIR = os.environ.get("CAPTURES_DIR") or os.path.normpath(
-    os.path.join(HERE, "..", "..", "shared", "captures"))
+CAPTURES_DIR = os.environ.get("CAPTURES_DIR") or os.path.join(HERE, "captures")
 PCAPCHART_BIN = os.environ.get("PCAPCHART_BIN") or os.path.normpath(
     os.path.join(HERE, "..", "build-e2e", "pcapchart"))
 

@@ -5,15 +5,14 @@
 #   3. ASan+UBSan build + the same ctest
 #   4. libFuzzer harnesses (clang), FUZZ_SECONDS (default 30) each: tests/fuzz/run.sh
 #   5. the container test (podman builds docker/Dockerfile and runs it)
-# Captures are read from ../shared/captures beside the repository
-# (CAPTURES_DIR overrides). Skip step 4 with PCAPCHART_SKIP_FUZZ=1, step 5
+# Captures are read from tests/captures (CAPTURES_DIR overrides). Skip step 4 with PCAPCHART_SKIP_FUZZ=1, step 5
 # with PCAPCHART_SKIP_CONTAINER=1.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 jobs="$(nproc 2>/dev/null || echo 2)"
-export CAPTURES_DIR="${CAPTURES_DIR:-$repo/../shared/captures}"
+export CAPTURES_DIR="${CAPTURES_DIR:-$repo/tests/captures}"
 
 step() { printf '\n=== %s\n' "$*"; }
 

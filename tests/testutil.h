@@ -68,7 +68,7 @@ static inline int run_cmd(const char *const *argv, struct buf *out) {
     return n == 0 ? st : -1;
 }
 
-/* The captures of ../shared/captures/dev (names in that directory). */
+/* The captures of tests/captures/dev (names in that directory). */
 static const char *const dev_captures[] = {
     "220614_ip_flags_google.pcapng",
     "RawPacketIPv6Tunnel-UK6x.cap",

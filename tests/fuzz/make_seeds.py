@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """make_seeds.py - record the seed corpora of tests/fuzz/corpus/<harness>/.
 
-Run by hand (needs tshark and $CAPTURES_DIR, default ../shared/captures beside
-the repository) when a harness's input format changes; the seeds are
+Run by hand (needs tshark and $CAPTURES_DIR, default tests/captures) when a harness's input format changes; the seeds are
 committed, so fuzzing itself needs neither tshark nor the captures. Each seed
 stays a few KB at most.
 
@@ -25,7 +24,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CAPTURES = os.environ.get("CAPTURES_DIR") or os.path.normpath(
-    os.path.join(HERE, "..", "..", "..", "shared", "captures"))
+    os.path.join(HERE, "..", "captures"))
 CORPUS = os.path.join(HERE, "corpus")
 MAX_SEED = 6000
 

@@ -23,7 +23,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${VALGRIND_BUILD_DIR:-$repo/build-valgrind}"
 jobs="$(nproc 2>/dev/null || echo 2)"
-export CAPTURES_DIR="${CAPTURES_DIR:-$repo/../shared/captures}"
+export CAPTURES_DIR="${CAPTURES_DIR:-$repo/tests/captures}"
 
 if ! command -v valgrind >/dev/null; then
     echo "valgrind not found (apt-get install valgrind)" >&2
