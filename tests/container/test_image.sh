@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/container/test_image.sh - build docker/Dockerfile and test the image for real.
 #
-# Builds the image with podman (through ../shared/container/build_and_run.sh,
-# which makes a debian:bookworm-slim base offline when missing), starts it the
+# Builds the image with podman (tests/container/podman_build.sh, which installs
+# podman and makes a debian:bookworm-slim base offline when missing; the build
+# stage runs the unit tests on tests/captures), starts it the
 # way docker/README.md tells users to (--read-only --tmpfs /tmp, no
 # capabilities, port published on 127.0.0.1 only), and checks: health, a real
 # upload charted as tshark on the host sees it, the SVG/CSV/page routes, a bad
@@ -10,25 +11,21 @@
 # while tshark is running.
 #
 # Environment (all optional):
-#   CAPTURES_DIR    default: <repo>/../shared/captures
-#   BUILD_AND_RUN   default: <repo>/../shared/container/build_and_run.sh
+#   CAPTURES_DIR    the host's captures (default: <repo>/tests/captures)
 #   IMAGE           image tag to build and test (default: pcapchart:test)
 #   SKIP_BUILD=1    test an IMAGE that is already built
-#   BUILD_ARGS      extra `podman build` args, e.g. "--no-cache", or, to run the
-#                   capture-based unit tests in the build stage too:
-#                   "-v $CAPTURES_DIR:/captures:ro --build-arg CAPTURES_DIR=/captures"
+#   BUILD_ARGS      extra `podman build` args (word-split), e.g. "--no-cache"
 #   NETWORK         bridge (default: -p 127.0.0.1:PORT:8080) or host
 #                   (then the server listens on PCAPCHART_PORT=PORT itself)
 #   PORT            host port (default: a free one on 127.0.0.1)
-#   WORKDIR, STORAGE_ROOT, STORAGE_DRIVER   as for build_and_run.sh
+#   WORKDIR, STORAGE_ROOT, STORAGE_DRIVER   as for podman_build.sh
 #
 # Prints one line per check and ends with "N passed, M failed"; exits 1 on any
 # failure, 2 when it cannot run at all (no podman build, no captures).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-CAPTURES_DIR=${CAPTURES_DIR:-$REPO/../shared/captures}
-BUILD_AND_RUN=${BUILD_AND_RUN:-$REPO/../shared/container/build_and_run.sh}
+CAPTURES_DIR=${CAPTURES_DIR:-$REPO/tests/captures}
 IMAGE=${IMAGE:-pcapchart:test}
 NETWORK=${NETWORK:-bridge}
 WORKDIR=${WORKDIR:-/var/tmp/container-work}
@@ -84,13 +81,11 @@ command -v tshark >/dev/null || die "tshark is needed on the host (the reference
 
 # ----------------------------------------------------------------- build
 if [ -z "${SKIP_BUILD:-}" ]; then
-    [ -f "$BUILD_AND_RUN" ] || die "no $BUILD_AND_RUN"
     say "building $IMAGE from $REPO/docker/Dockerfile (log: $TMP/build.log)"
     t0=$(date +%s)
-    # --format docker: the OCI format has no HEALTHCHECK, podman would drop it
-    if ! NO_RUN=1 DOCKERFILE="$REPO/docker/Dockerfile" \
-        BUILD_ARGS="--format docker ${BUILD_ARGS:-}" \
-        bash "$BUILD_AND_RUN" "$REPO" "$IMAGE" >"$TMP/build.log" 2>&1; then
+    # shellcheck disable=SC2086
+    if ! bash "$REPO/tests/container/podman_build.sh" "$IMAGE" ${BUILD_ARGS:-} \
+        >"$TMP/build.log" 2>&1; then
         say "--- build log: unit test results, then the last 40 lines ---"
         grep -E 'Test +#|tests passed|The following tests' "$TMP/build.log" || true
         tail -40 "$TMP/build.log"
