@@ -5,7 +5,8 @@
 #   3. ASan+UBSan build + the same ctest
 #   4. libFuzzer harnesses (clang), FUZZ_SECONDS (default 30) each: tests/fuzz/run.sh
 #   5. the container test (podman builds docker/Dockerfile and runs it)
-# Captures are read from tests/captures (CAPTURES_DIR overrides). Skip step 4 with PCAPCHART_SKIP_FUZZ=1, step 5
+# Captures are read from tests/captures (CAPTURES_DIR overrides). With
+# CI=true a test that skips (ctest's "did not run") fails the run. Skip step 4 with PCAPCHART_SKIP_FUZZ=1, step 5
 # with PCAPCHART_SKIP_CONTAINER=1.
 set -euo pipefail
 
@@ -15,6 +16,20 @@ jobs="$(nproc 2>/dev/null || echo 2)"
 export CAPTURES_DIR="${CAPTURES_DIR:-$repo/tests/captures}"
 
 step() { printf '\n=== %s\n' "$*"; }
+
+# A test that skipped (exit 77: no tshark, no captures, no browser) did not
+# test anything: in CI (CI=true) that fails the run, elsewhere it is said.
+# ctest lists them after "The following tests did not run:".
+no_skips() {
+  local skipped
+  skipped=$(sed -n '/^The following tests did not run:/,/^$/p' "$1" | grep -E '^[[:space:]]+[0-9]+ - ' || true)
+  [ -z "$skipped" ] && return 0
+  if [ "${CI:-}" = true ]; then
+    printf 'skipped tests are failures in CI (%s build):\n%s\n' "$2" "$skipped" >&2
+    exit 1
+  fi
+  printf 'note: skipped (%s build; a failure when CI=true):\n%s\n' "$2" "$skipped" >&2
+}
 
 step "dependencies"
 bash .ci/deps fuzz browser
@@ -35,7 +50,8 @@ for variant in plain asan; do
   [ "$variant" = asan ] && flags+=(-DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
   cmake -S . -B "$dir" "${flags[@]}" >/dev/null
   cmake --build "$dir" -j "$jobs"
-  (cd "$dir" && ctest --output-on-failure -j "$jobs")
+  (cd "$dir" && ctest --output-on-failure -j "$jobs") 2>&1 | tee "$dir/ctest.log"
+  no_skips "$dir/ctest.log" "$variant"
 done
 
 if [ "${PCAPCHART_SKIP_FUZZ:-0}" != 1 ]; then
