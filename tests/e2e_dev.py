@@ -257,18 +257,17 @@ def tshark_rchars(srv):
     return out
 
 
-def wait_warm(srv, timeout=30):
-    """Wait until the pool is full and every warm tshark has loaded (reads
-    nothing more for 0.3 s); return their byte counts then."""
+def wait_warm(srv, timeout=60):
+    """Wait until the pool is full and every warm tshark has loaded: each
+    sleeps in read() on its stdin; return their byte counts then."""
     deadline = time.monotonic() + timeout
-    last = None
+    now = {}
     while time.monotonic() < deadline:
         now = tshark_rchars(srv)
-        if last is not None and now == last and len(now) >= srv.warm:
-            return now
-        last = now
-        time.sleep(0.3)
-    return last or {}
+        if len(now) >= srv.warm and all(pcc.blocked_reading_stdin(p) for p in now):
+            return tshark_rchars(srv)
+        time.sleep(0.02)
+    return now
 
 
 def wait_reading(srv, before, want, timeout=15):

@@ -38,6 +38,7 @@ import html.parser
 import os
 import random
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -673,11 +674,14 @@ def connect_from(addr, port):
     return s
 
 
-def server_end(s):
+def server_end(s, partial=None):
     """What the server did with s so far: None (still open), b"" (closed
-    without an answer), or the answer's bytes (closed after them, or reset)."""
+    without an answer), or the answer's bytes (closed after them, or reset).
+    partial keeps the bytes of a socket still open between calls (an answer
+    can come before its close)."""
     s.setblocking(False)
-    data = b""
+    partial = {} if partial is None else partial
+    data = partial.pop(s, b"")
     try:
         while True:
             chunk = s.recv(65536)
@@ -685,9 +689,45 @@ def server_end(s):
                 return data
             data += chunk
     except BlockingIOError:
+        partial[s] = data
         return None
     except OSError:
         return data
+
+
+def server_sockets(srv):
+    """Sockets the server holds beyond those of its start (its listener...)."""
+    fds = pcc.fd_table(srv.proc.pid)
+    return sum(1 for fd, link in fds.items() if link.startswith("socket:")
+               and srv.baseline.get(fd) != link)
+
+
+def wait_server_sockets(srv, n, timeout):
+    """Wait until the server holds n more sockets than at its start; return
+    how many it holds then (fewer when timeout passed first)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        held = server_sockets(srv)
+        if held >= n or time.monotonic() >= deadline:
+            return held
+        time.sleep(0.02)
+
+
+def wait_ended(socks, ended, t_open, until, want=None, partial=None):
+    """Record in ended[s] = (seconds after t_open, what came) each socket the
+    server ends, waiting on the sockets themselves, until the monotonic time
+    until or, when want is given, until that many have ended."""
+    partial = {} if partial is None else partial
+    while len(ended) < (len(socks) if want is None else want):
+        left = until - time.monotonic()
+        pending = [s for s in socks if s not in ended]
+        if left <= 0 or not pending:
+            return
+        select.select(pending, [], [], min(left, 0.5))
+        for s in pending:
+            got = server_end(s, partial)
+            if got is not None:
+                ended[s] = (time.monotonic() - t_open, got)
 
 
 def slow_clients(R, srv, cl):
@@ -723,7 +763,10 @@ def slow_clients(R, srv, cl):
 
         th = threading.Thread(target=trickler, daemon=True)
         th.start()
-        time.sleep(1)
+        n = len(idle) + len(stalled) + len(trickle)
+        held = wait_server_sockets(srv, n, HTTP_HEAD_DEADLINE_S - 2)
+        R.check(held >= n, "the gate holds the %d slow clients before the upload" % n,
+                "%d sockets held" % held)
         r = cl.post_file("/api/chart?format=json", cap(), "a.pcap",
                          "upload among 36 slow clients", timeout=30)
         R.check(r.status == 200 and r.elapsed < 10,
@@ -731,13 +774,7 @@ def slow_clients(R, srv, cl):
                 "%s after %.1f s" % (r.brief(), r.elapsed))
         socks = idle + stalled + trickle
         limit = HTTP_HEAD_DEADLINE_S + 5
-        while time.monotonic() < t_open + limit and len(ended) < len(socks):
-            for s in socks:
-                if s not in ended:
-                    got = server_end(s)
-                    if got is not None:
-                        ended[s] = (time.monotonic() - t_open, got)
-            time.sleep(0.1)
+        wait_ended(socks, ended, t_open, t_open + limit)
         stop.set()
         for name, group, answer in (("send nothing", idle, None),
                                     ("stop mid-head", stalled, b"HTTP/1.1 408 "),
@@ -784,8 +821,13 @@ def one_address_holds_every_slot(R, srv, cl):
             skip(R, "one address holds every slot", "only %d connections from 127.0.0.2"
                  % len(socks))
             return
-        time.sleep(1)
-        held = sum(server_end(s) is None for s in socks)
+        # the others are closed at once: wait for them on the sockets (well
+        # before the head deadline drops the held ones too)
+        ended, partial = {}, {}
+        t_open = time.monotonic()
+        wait_ended(socks, ended, t_open, t_open + HTTP_HEAD_DEADLINE_S - 2,
+                   want=len(socks) - HTTP_MAX_CONNS_PER_IP, partial=partial)
+        held = sum(s not in ended and server_end(s, partial) is None for s in socks)
         R.check(held == HTTP_MAX_CONNS_PER_IP, "the gate holds %d connections of one "
                 "address, closes the others at once" % HTTP_MAX_CONNS_PER_IP,
                 "%d of %d held" % (held, len(socks)))

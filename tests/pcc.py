@@ -703,6 +703,31 @@ def pids_with_env(marker):
     return out
 
 
+# read(2)'s number in /proc/PID/syscall, per machine
+_READ_NR = {"x86_64": 0, "aarch64": 63, "i686": 3, "armv7l": 3}
+
+
+def blocked_reading_stdin(pid):
+    """True when pid sleeps in read(0, ...): /proc/PID/syscall where the
+    kernel shows it (root, or our own process), else a sleeping process whose
+    wait channel is a pipe read (its stdin is the pipe it waits on)."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            words = f.read().split()
+        nr = _READ_NR.get(os.uname().machine)
+        if nr is not None and len(words) >= 2 and words[0].isdigit():
+            return int(words[0]) == nr and int(words[1], 16) == 0
+    except (OSError, ValueError):
+        pass
+    try:
+        with open("/proc/%d/wchan" % pid) as f:
+            wchan = f.read()
+        st = proc_stat(pid)
+        return st is not None and st[1] == "S" and "pipe" in wchan
+    except OSError:
+        return False
+
+
 def fd_table(pid):
     out = {}
     try:
