@@ -1,6 +1,5 @@
 /* options.c - see options.h */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
