@@ -43,26 +43,31 @@ def table():
     return "\n".join(rows)
 
 
-def main():
-    arg = sys.argv[1] if len(sys.argv) > 1 else ""
-    want = table()
+def sync_block(begin, end, want, arg, what, update):
+    """Print want (arg ""), write it between begin and end in README.md
+    (--update), or check that it is there (--check). The exit status."""
     if arg == "":
         print(want)
         return 0
     text = open(README).read()
-    m = re.search(re.escape(BEGIN) + r"\n(.*?)" + re.escape(END), text, re.S)
+    m = re.search(re.escape(begin) + r"\n(.*?)" + re.escape(end), text, re.S)
     if m is None:
-        print(f"README.md has no {BEGIN} ... {END} block", file=sys.stderr)
+        print(f"README.md has no {begin} ... {end} block", file=sys.stderr)
         return 1
     if arg == "--update":
         open(README, "w").write(text[:m.start(1)] + want + "\n" + text[m.end(1):])
         return 0
     if m.group(1) != want + "\n":
-        print("README.md's limits table differs from include/config.h; run "
-              "python3 tests/limits_table.py --update", file=sys.stderr)
+        print(f"README.md's {what} differs; run {update}", file=sys.stderr)
         return 1
     print("1 passed, 0 failed")
     return 0
+
+
+def main():
+    arg = sys.argv[1] if len(sys.argv) > 1 else ""
+    return sync_block(BEGIN, END, table(), arg, "limits table from include/config.h",
+                      "python3 tests/limits_table.py --update")
 
 
 if __name__ == "__main__":

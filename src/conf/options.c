@@ -1,6 +1,5 @@
 /* options.c - see options.h */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,47 +8,245 @@
 #include "conf/options.h"
 #include "banned.h"
 
-static const char usage[] =
-    "usage: pcapchart [serve] [options]        serve the web page and the API\n"
-    "       pcapchart chart FILE [options]     write the chart of FILE to stdout\n"
-    "       pcapchart healthcheck [options]    exit 0 when the server answers /healthz\n"
-    "\n"
-    "server options (each also read from the environment variable shown):\n"
-    "  --port N             TCP port (PCAPCHART_PORT, default 8080)\n"
-    "  --bind ADDR          address to listen on (PCAPCHART_BIND, default 127.0.0.1)\n"
-    "  --tmpdir DIR         private temp files (PCAPCHART_TMPDIR, default $TMPDIR or "
-    "/tmp)\n"
-    "  --tshark PATH        tshark binary (PCAPCHART_TSHARK, default tshark in PATH)\n"
-    "  --www DIR            static files (PCAPCHART_WWW, default the built-in www/)\n"
-    "  --max-upload BYTES   largest upload, suffix k/M/G allowed (PCAPCHART_MAX_UPLOAD,\n"
-    "                       default 1G)\n"
-    "  --timeout SECONDS    wall clock per tshark run (PCAPCHART_TIMEOUT, default 300)\n"
-    "  --jobs N             tshark runs at once (PCAPCHART_JOBS, default: cores)\n"
-    "  --queue N            analyses waiting for a slot before 503 (PCAPCHART_QUEUE,\n"
-    "                       default 16)\n"
-    "  --max-packets N      stop reading a capture after N packets, 0 for no limit\n"
-    "                       (PCAPCHART_MAX_PACKETS, default 0)\n"
-    "  --tshark-mem BYTES   address-space limit of each tshark, 0 for none\n"
-    "                       (PCAPCHART_TSHARK_MEM, default 8G)\n"
-    "  --tshark-user NAME   user tshark and capinfos run as; needs root\n"
-    "                       (PCAPCHART_TSHARK_USER, default nobody when root)\n"
-    "  --store DIR          directory of the kept captures, apart from the temp files\n"
-    "                       (PCAPCHART_STORE, default <tmpdir>/store)\n"
-    "  --store-max BYTES    bytes of captures kept for later views, suffix k/M/G, 0 to\n"
-    "                       keep none (PCAPCHART_STORE_MAX, default 2G)\n"
-    "  --store-ttl SECONDS  a kept capture is deleted this long after its last use\n"
-    "                       (PCAPCHART_STORE_TTL, default 3600)\n"
-    "  --warm N             tshark processes started ahead for uploads, at most --jobs,\n"
-    "                       0 for none (PCAPCHART_WARM, default min(2, jobs))\n"
-    "  --verbose            log debug lines (PCAPCHART_VERBOSE=1)\n"
-    "chart options:\n"
-    "  --format svg|json|csv   output format (default svg)\n"
-    "  --width W --height H    SVG size in pixels (default 800x400)\n"
-    "  --max-points N          exact points up to N packets (default 10000)\n"
-    "  --help, --version\n";
+/* bounds of the options that have no config.h constant of their own */
+#define MAX_PORT 65535
+#define MAX_TIMEOUT_S 86400
+#define MAX_QUEUE 4096
+#define MAX_JOBS 1024
 
-const char *options_usage(void) {
-    return usage;
+#define USAGE_MAX_BYTES (16 * 1024)
+#define HELP_COLUMN 23 /* where --help's text starts */
+#define HELP_WIDTH 79  /* and the column it wraps before */
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* the member of struct options a row fills */
+#define AT(m)                                                                            \
+    .offset = offsetof(struct options, m), .size = sizeof(((struct options *)0)->m)
+
+#define SERVE OPT_SERVE
+#define SERVE_CHART (OPT_SERVE | OPT_CHART)
+#define SERVE_HC (OPT_SERVE | OPT_HEALTHCHECK)
+
+static int parse_format(const char *val, void *member) {
+    return format_parse(val, member);
+}
+
+/* The one list of options: --help and the README show them in this order. */
+static const struct opt table[] = {
+    {.name = "port",
+     .env = "PCAPCHART_PORT",
+     .cmds = SERVE_HC,
+     .type = OPT_INT,
+     .metavar = "N",
+     .max = MAX_PORT,
+     .def = DEFAULT_PORT,
+     AT(port),
+     .help = "TCP port"},
+    {.name = "bind",
+     .env = "PCAPCHART_BIND",
+     .cmds = SERVE_HC,
+     .type = OPT_STRING,
+     .metavar = "ADDR",
+     .def_str = DEFAULT_BIND,
+     AT(bind),
+     .help = "address to listen on (IPv4 or IPv6)"},
+    {.name = "tmpdir",
+     .env = "PCAPCHART_TMPDIR",
+     .cmds = SERVE,
+     .type = OPT_STRING,
+     .metavar = "DIR",
+     .def_str = DEFAULT_TMPDIR,
+     .def_doc = "`$TMPDIR` or " DEFAULT_TMPDIR,
+     AT(tmpdir),
+     .help = "private temp files (0600 uploads, the frame-only profile)"},
+    {.name = "tshark",
+     .env = "PCAPCHART_TSHARK",
+     .cmds = SERVE_CHART,
+     .type = OPT_STRING,
+     .metavar = "PATH",
+     .def_str = DEFAULT_TSHARK,
+     .def_doc = "`" DEFAULT_TSHARK "` in PATH",
+     AT(tshark),
+     .help = "the tshark binary; checked at start"},
+    {.name = "www",
+     .env = "PCAPCHART_WWW",
+     .cmds = SERVE,
+     .type = OPT_STRING,
+     .metavar = "DIR",
+     .def_str = PCAPCHART_WWW_DIR,
+     .def_doc = "the built-in `www/`",
+     AT(www),
+     .help = "static files, loaded once at start"},
+    {.name = "max-upload",
+     .env = "PCAPCHART_MAX_UPLOAD",
+     .cmds = SERVE,
+     .type = OPT_SIZE,
+     .metavar = "BYTES",
+     .min = 1,
+     .max = UINT64_MAX,
+     .def = DEFAULT_MAX_UPLOAD_BYTES,
+     AT(max_upload_bytes),
+     .help = "largest upload (k/M/G suffixes)"},
+    {.name = "timeout",
+     .env = "PCAPCHART_TIMEOUT",
+     .cmds = SERVE_CHART,
+     .type = OPT_SECONDS,
+     .metavar = "SECONDS",
+     .min = 1,
+     .max = MAX_TIMEOUT_S,
+     .def = DEFAULT_TIMEOUT_S,
+     AT(timeout_s),
+     .help = "wall clock of one tshark run"},
+    {.name = "jobs",
+     .env = "PCAPCHART_JOBS",
+     .cmds = SERVE,
+     .type = OPT_INT,
+     .metavar = "N",
+     .max = MAX_JOBS,
+     .def = DEFAULT_JOBS,
+     .def_doc = "cores",
+     AT(jobs),
+     .help = "tshark runs at once; more wait in the queue; 0 for the number of cores"},
+    {.name = "queue",
+     .env = "PCAPCHART_QUEUE",
+     .cmds = SERVE,
+     .type = OPT_INT,
+     .metavar = "N",
+     .max = MAX_QUEUE,
+     .def = DEFAULT_QUEUE,
+     AT(queue),
+     .help = "analyses that may wait (up to " STR(QUEUE_WAIT_S) " s) for a slot; past it "
+                                                                "503 + Retry-After"},
+    {.name = "max-packets",
+     .env = "PCAPCHART_MAX_PACKETS",
+     .cmds = SERVE_CHART,
+     .type = OPT_SIZE,
+     .metavar = "N",
+     .max = UINT64_MAX,
+     .def = DEFAULT_MAX_PACKETS,
+     AT(max_packets),
+     .help = "stop reading a capture after N packets; 0 for no limit"},
+    {.name = "tshark-mem",
+     .env = "PCAPCHART_TSHARK_MEM",
+     .cmds = SERVE_CHART,
+     .type = OPT_SIZE,
+     .metavar = "BYTES",
+     .max = UINT64_MAX,
+     .def = DEFAULT_TSHARK_MEM_BYTES,
+     AT(tshark_mem_bytes),
+     .help = "address-space limit (RLIMIT_AS) of each tshark; 0 for none"},
+    {.name = "tshark-user",
+     .env = "PCAPCHART_TSHARK_USER",
+     .cmds = SERVE_CHART,
+     .type = OPT_STRING,
+     .metavar = "NAME",
+     .def_doc = DEFAULT_TSHARK_USER ", when started as root",
+     AT(tshark_user),
+     .help = "user tshark and capinfos run as (needs root; `root` keeps root). Not root: "
+             "they run as the server"},
+    {.name = "warm",
+     .env = "PCAPCHART_WARM",
+     .cmds = SERVE,
+     .type = OPT_INT,
+     .metavar = "N",
+     .max = MAX_WARM,
+     .def = DEFAULT_WARM,
+     .def_doc = "min(" STR(DEFAULT_WARM) ", jobs)",
+     AT(warm),
+     .help = "tshark processes started ahead (`-r -`, blocked on stdin) for unfiltered "
+             "pcap/pcapng/gzip uploads; at most `--jobs`; 0 for none"},
+    {.name = "store",
+     .env = "PCAPCHART_STORE",
+     .cmds = SERVE,
+     .type = OPT_STRING,
+     .metavar = "DIR",
+     .def_doc = "`<tmpdir>/" DEFAULT_STORE_SUBDIR "`",
+     AT(store),
+     .help =
+         "kept captures, one file `<sha256>` (0600) each, in a directory of their own "
+         "(0700, ours, locked); emptied at start and stop"},
+    {.name = "store-max",
+     .env = "PCAPCHART_STORE_MAX",
+     .cmds = SERVE,
+     .type = OPT_SIZE,
+     .metavar = "BYTES",
+     .max = UINT64_MAX,
+     .def = DEFAULT_STORE_MAX_BYTES,
+     AT(store_max_bytes),
+     .help = "bytes of captures kept for later views (least recently used go first); 0 "
+             "keeps nothing"},
+    {.name = "store-ttl",
+     .env = "PCAPCHART_STORE_TTL",
+     .cmds = SERVE,
+     .type = OPT_SECONDS,
+     .metavar = "SECONDS",
+     .min = 1,
+     .max = MAX_STORE_TTL_S,
+     .def = DEFAULT_STORE_TTL_S,
+     AT(store_ttl_s),
+     .help = "a kept capture is deleted this long after its last use (upload or view)"},
+    {.name = "verbose",
+     .env = "PCAPCHART_VERBOSE",
+     .cmds = SERVE_CHART,
+     .type = OPT_FLAG,
+     .max = 1,
+     .def_doc = "off",
+     AT(verbose),
+     .help = "debug lines (tshark's CPU time and peak memory per run)"},
+    {.name = "format",
+     .cmds = OPT_CHART,
+     .type = OPT_ENUM,
+     .metavar = "svg|json|csv",
+     .def_str = "svg",
+     AT(format),
+     .parse = parse_format,
+     .help = "output format"},
+    {.name = "width",
+     .cmds = OPT_CHART,
+     .type = OPT_INT,
+     .metavar = "W",
+     .min = MIN_WIDTH_PX,
+     .max = MAX_WIDTH_PX,
+     .def = DEFAULT_WIDTH_PX,
+     AT(width),
+     .help = "width of the SVG in pixels"},
+    {.name = "height",
+     .cmds = OPT_CHART,
+     .type = OPT_INT,
+     .metavar = "H",
+     .min = MIN_HEIGHT_PX,
+     .max = MAX_HEIGHT_PX,
+     .def = DEFAULT_HEIGHT_PX,
+     AT(height),
+     .help = "height of the SVG in pixels"},
+    {.name = "max-points",
+     .cmds = OPT_CHART,
+     .type = OPT_INT,
+     .metavar = "N",
+     .min = 1,
+     .max = MAX_POINTS_LIMIT,
+     .def = DEFAULT_MAX_POINTS,
+     AT(max_points),
+     .help = "exact points up to N packets; past it the series is decimated"},
+};
+
+#define TABLE_ROWS (sizeof(table) / sizeof(table[0]))
+
+const struct opt *options_table(size_t *n) {
+    *n = TABLE_ROWS;
+    return table;
+}
+
+/* The row of the option name[0..len), or NULL. */
+static const struct opt *find(const char *name, size_t len) {
+    size_t i;
+
+    for (i = 0; i < TABLE_ROWS; i++)
+        if (strncmp(table[i].name, name, len) == 0 && table[i].name[len] == '\0')
+            return &table[i];
+    return NULL;
 }
 
 /* Parse an unsigned decimal with an optional k/M/G (1024-based) suffix. */
@@ -96,178 +293,109 @@ static int copy_str(char *dst, size_t n, const char *s) {
 }
 
 /*
- * Apply one option (name without the leading "--") with its value (NULL for
- * a flag). Shared by the environment and argv so both accept the same values.
+ * Store v (within the row's bounds) in an integer member: an int, or a
+ * uint64_t or size_t. A bounded value has the same bytes in the signed and
+ * the unsigned type of one width, so the member's size says enough.
  */
-static int apply(struct options *o, const char *name, const char *val, struct err *err) {
+static void store_uint(void *member, size_t size, uint64_t v) {
+    uint64_t wide = v;
+    unsigned narrow = (unsigned)v;
+
+    if (size == sizeof(wide))
+        memcpy(member, &wide, sizeof(wide));
+    else if (size == sizeof(narrow))
+        memcpy(member, &narrow, sizeof(narrow));
+}
+
+/* Set op's member from val (NULL: a flag without value). 0, or -1 for a bad value. */
+static int set_value(struct options *o, const struct opt *op, const char *val) {
+    void *member = (char *)o + op->offset;
     uint64_t v;
 
-#define NEED_VALUE()                                                                     \
-    do {                                                                                 \
-        if (val == NULL)                                                                 \
-            return err_set(err, 2, "option --%s needs a value", name);                   \
-    } while (0)
-#define BAD_VALUE() err_set(err, 2, "invalid value '%s' for --%s", val, name)
-
-    if (strcmp(name, "port") == 0) {
-        NEED_VALUE();
-        if (parse_u64(val, 0, 65535, &v) == -1)
-            return BAD_VALUE();
-        o->port = (int)v;
-    } else if (strcmp(name, "bind") == 0) {
-        NEED_VALUE();
-        if (val[0] == '\0' || copy_str(o->bind, sizeof(o->bind), val) == -1)
-            return BAD_VALUE();
-    } else if (strcmp(name, "tmpdir") == 0) {
-        NEED_VALUE();
-        if (val[0] == '\0' || copy_str(o->tmpdir, sizeof(o->tmpdir), val) == -1)
-            return BAD_VALUE();
-    } else if (strcmp(name, "tshark") == 0) {
-        NEED_VALUE();
-        if (val[0] == '\0' || copy_str(o->tshark, sizeof(o->tshark), val) == -1)
-            return BAD_VALUE();
-    } else if (strcmp(name, "www") == 0) {
-        NEED_VALUE();
-        if (val[0] == '\0' || copy_str(o->www, sizeof(o->www), val) == -1)
-            return BAD_VALUE();
-    } else if (strcmp(name, "max-upload") == 0) {
-        NEED_VALUE();
-        if (parse_u64(val, 1, UINT64_MAX, &v) == -1 || v == 0)
-            return BAD_VALUE();
-        o->max_upload_bytes = v;
-    } else if (strcmp(name, "timeout") == 0) {
-        NEED_VALUE();
-        if (parse_u64(val, 0, 86400, &v) == -1 || v == 0)
-            return BAD_VALUE();
-        o->timeout_s = (int)v;
-    } else if (strcmp(name, "queue") == 0) {
-        NEED_VALUE();
-        if (parse_u64(val, 0, 4096, &v) == -1)
-            return BAD_VALUE();
-        o->queue = (int)v;
-    } else if (strcmp(name, "jobs") == 0) {
-        NEED_VALUE();
-        if (parse_u64(val, 0, 1024, &v) == -1)
-            return BAD_VALUE();
-        o->jobs = (int)v;
-    } else if (strcmp(name, "max-packets") == 0) {
-        NEED_VALUE();
-        if (parse_u64(val, 1, UINT64_MAX, &v) == -1)
-            return BAD_VALUE();
-        o->max_packets = v;
-    } else if (strcmp(name, "tshark-mem") == 0) {
-        NEED_VALUE();
-        if (parse_u64(val, 1, UINT64_MAX, &v) == -1)
-            return BAD_VALUE();
-        o->tshark_mem_bytes = v;
-    } else if (strcmp(name, "tshark-user") == 0) {
-        NEED_VALUE();
-        if (val[0] == '\0' || copy_str(o->tshark_user, sizeof(o->tshark_user), val) == -1)
-            return BAD_VALUE();
-    } else if (strcmp(name, "store") == 0) {
-        NEED_VALUE();
-        if (val[0] == '\0' || copy_str(o->store, sizeof(o->store), val) == -1)
-            return BAD_VALUE();
-    } else if (strcmp(name, "store-max") == 0) {
-        NEED_VALUE();
-        if (parse_u64(val, 1, UINT64_MAX, &v) == -1)
-            return BAD_VALUE();
-        o->store_max_bytes = v;
-    } else if (strcmp(name, "store-ttl") == 0) {
-        NEED_VALUE();
-        if (parse_u64(val, 0, MAX_STORE_TTL_S, &v) == -1 || v == 0)
-            return BAD_VALUE();
-        o->store_ttl_s = (int)v;
-    } else if (strcmp(name, "warm") == 0) {
-        NEED_VALUE();
-        if (parse_u64(val, 0, MAX_WARM, &v) == -1)
-            return BAD_VALUE();
-        o->warm = (int)v;
-    } else if (strcmp(name, "verbose") == 0) {
-        o->verbose = val == NULL || strcmp(val, "0") != 0;
-    } else if (strcmp(name, "format") == 0) {
-        NEED_VALUE();
-        if (format_parse(val, &o->format) == -1)
-            return BAD_VALUE();
-    } else if (strcmp(name, "width") == 0) {
-        NEED_VALUE();
-        if (parse_u64(val, 0, MAX_WIDTH_PX, &v) == -1 || v < MIN_WIDTH_PX)
-            return BAD_VALUE();
-        o->width = (int)v;
-    } else if (strcmp(name, "height") == 0) {
-        NEED_VALUE();
-        if (parse_u64(val, 0, MAX_HEIGHT_PX, &v) == -1 || v < MIN_HEIGHT_PX)
-            return BAD_VALUE();
-        o->height = (int)v;
-    } else if (strcmp(name, "max-points") == 0) {
-        NEED_VALUE();
-        if (parse_u64(val, 0, MAX_POINTS_LIMIT, &v) == -1 || v == 0)
-            return BAD_VALUE();
-        o->max_points = (size_t)v;
-    } else {
-        return err_set(err, 2, "unknown option --%s", name);
+    switch (op->type) {
+    case OPT_FLAG:
+        store_uint(member, op->size, val == NULL || strcmp(val, "0") != 0);
+        return 0;
+    case OPT_STRING:
+        if (val[0] == '\0')
+            return -1;
+        return copy_str(member, op->size, val);
+    case OPT_ENUM:
+        return op->parse(val, member);
+    default:
+        if (parse_u64(val, op->type == OPT_SIZE, op->max, &v) == -1 || v < op->min)
+            return -1;
+        store_uint(member, op->size, v);
+        return 0;
     }
+}
+
+/*
+ * Apply one option with its value (NULL for a flag given without one).
+ * Shared by the environment and argv, so both accept the same values.
+ */
+static int apply(struct options *o, const struct opt *op, const char *val,
+                 struct err *err) {
+    if (val == NULL && op->type != OPT_FLAG)
+        return err_set(err, 2, "option --%s needs a value", op->name);
+    if (set_value(o, op, val) == -1)
+        return err_set(err, 2, "invalid value '%s' for --%s", val, op->name);
     return 0;
-#undef NEED_VALUE
-#undef BAD_VALUE
 }
 
-/* Options whose value is optional on the command line (flags). */
-static int is_flag(const char *name) {
-    return strcmp(name, "verbose") == 0;
+static void set_default(struct options *o, const struct opt *op) {
+    void *member = (char *)o + op->offset;
+
+    switch (op->type) {
+    case OPT_STRING:
+        copy_str(member, op->size, op->def_str != NULL ? op->def_str : "");
+        break;
+    case OPT_ENUM:
+        op->parse(op->def_str, member);
+        break;
+    default:
+        store_uint(member, op->size, op->def);
+        break;
+    }
 }
 
-static const char *const known_options[] = {
-    "port",       "bind",      "tmpdir",      "tshark",      "www",        "max-upload",
-    "timeout",    "jobs",      "queue",       "max-packets", "tshark-mem", "store",
-    "store-max",  "store-ttl", "verbose",     "format",      "width",      "height",
-    "max-points", "warm",      "tshark-user",
-};
-
-static int is_known(const char *name) {
+static void set_defaults(struct options *o, char *const envp[]) {
+    const char *tmp = NULL;
+    char *const *e;
     size_t i;
 
-    for (i = 0; i < sizeof(known_options) / sizeof(known_options[0]); i++)
-        if (strcmp(name, known_options[i]) == 0)
-            return 1;
-    return 0;
+    memset(o, 0, sizeof(*o));
+    o->cmd = CMD_SERVE;
+    for (i = 0; i < TABLE_ROWS; i++)
+        set_default(o, &table[i]);
+    /* the one default read from the environment: an absolute $TMPDIR */
+    for (e = envp; e != NULL && *e != NULL; e++)
+        if (strncmp(*e, "TMPDIR=/", 8) == 0)
+            tmp = *e + 7;
+    if (tmp == NULL || copy_str(o->tmpdir, sizeof(o->tmpdir), tmp) == -1)
+        copy_str(o->tmpdir, sizeof(o->tmpdir), DEFAULT_TMPDIR);
 }
 
-static const char *const env_options[] = {
-    "port",      "bind",    "tmpdir", "tshark",      "www",         "max-upload",
-    "timeout",   "jobs",    "queue",  "max-packets", "store",       "store-max",
-    "store-ttl", "verbose", "warm",   "tshark-mem",  "tshark-user",
-};
-
+/* Every PCAPCHART_* variable of the table; an empty one counts as unset. */
 static int apply_env(struct options *o, char *const envp[], struct err *err) {
-    char key[64];
-    size_t i, j, klen;
+    const struct opt *op;
     char *const *e;
-    int n;
+    size_t i, klen, mlen;
 
-    if (envp == NULL)
-        return 0;
-    for (i = 0; i < sizeof(env_options) / sizeof(env_options[0]); i++) {
-        n = snprintf(key, sizeof(key), "PCAPCHART_%s", env_options[i]);
-        if (n < 0 || (size_t)n >= sizeof(key))
-            return err_set(err, 2, "option name too long");
-        for (j = 0; key[j] != '\0'; j++)
-            key[j] = key[j] == '-'
-                         ? '_'
-                         : (char)(key[j] >= 'a' && key[j] <= 'z' ? key[j] - 'a' + 'A'
-                                                                 : key[j]);
-        klen = (size_t)n;
+    for (i = 0; envp != NULL && i < TABLE_ROWS; i++) {
+        op = &table[i];
+        if (op->env == NULL)
+            continue;
+        klen = strlen(op->env);
         for (e = envp; *e != NULL; e++) {
-            if (strncmp(*e, key, klen) != 0 || (*e)[klen] != '=')
+            if (strncmp(*e, op->env, klen) != 0 || (*e)[klen] != '=' ||
+                (*e)[klen + 1] == '\0')
                 continue;
-            if ((*e)[klen + 1] == '\0')
-                continue; /* PCAPCHART_X= means unset */
-            if (apply(o, env_options[i], *e + klen + 1, err) == -1) {
+            if (apply(o, op, *e + klen + 1, err) == -1) {
                 if (err != NULL) {
-                    char msg[ERR_MSG_MAX];
-                    n = snprintf(msg, sizeof(msg), "%s (from %s)", err->msg, key);
-                    if (n > 0)
-                        copy_str(err->msg, sizeof(err->msg), msg);
+                    mlen = strlen(err->msg);
+                    snprintf(err->msg + mlen, sizeof(err->msg) - mlen, " (from %s)",
+                             op->env);
                 }
                 return -1;
             }
@@ -276,49 +404,32 @@ static int apply_env(struct options *o, char *const envp[], struct err *err) {
     return 0;
 }
 
-static void set_defaults(struct options *o, char *const envp[]) {
-    const char *tmp = NULL;
-    char *const *e;
-    long cores;
+/* The "--..." argument argv[*i], and its value (argv[*i + 1] is taken when needed). */
+static int parse_long(struct options *o, int argc, char *const argv[], int *i,
+                      struct err *err) {
+    const char *arg = argv[*i], *name = arg + 2, *val = NULL;
+    const char *eq = strchr(name, '=');
+    size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+    const struct opt *op = find(name, len);
 
-    memset(o, 0, sizeof(*o));
-    o->cmd = CMD_SERVE;
-    o->port = DEFAULT_PORT;
-    copy_str(o->bind, sizeof(o->bind), DEFAULT_BIND);
-    for (e = envp; e != NULL && *e != NULL; e++)
-        if (strncmp(*e, "TMPDIR=/", 8) == 0)
-            tmp = *e + 7;
-    if (tmp == NULL || copy_str(o->tmpdir, sizeof(o->tmpdir), tmp) == -1)
-        copy_str(o->tmpdir, sizeof(o->tmpdir), DEFAULT_TMPDIR);
-    copy_str(o->tshark, sizeof(o->tshark), DEFAULT_TSHARK);
-    copy_str(o->www, sizeof(o->www), PCAPCHART_WWW_DIR);
-    o->max_upload_bytes = DEFAULT_MAX_UPLOAD_BYTES;
-    o->timeout_s = DEFAULT_TIMEOUT_S;
-    o->jobs = DEFAULT_JOBS;
-    o->queue = DEFAULT_QUEUE;
-    o->max_packets = DEFAULT_MAX_PACKETS;
-    o->tshark_mem_bytes = DEFAULT_TSHARK_MEM_BYTES;
-    o->store_max_bytes = DEFAULT_STORE_MAX_BYTES;
-    o->store_ttl_s = DEFAULT_STORE_TTL_S;
-    o->warm = -1; /* resolved against jobs in options_parse */
-    o->format = FORMAT_SVG;
-    o->width = DEFAULT_WIDTH_PX;
-    o->height = DEFAULT_HEIGHT_PX;
-    o->max_points = DEFAULT_MAX_POINTS;
-    cores = sysconf(_SC_NPROCESSORS_ONLN);
-    o->jobs = cores > 0 ? (int)cores : 1;
+    if (op == NULL && eq != NULL)
+        return err_set(err, 2, "unknown option --%.*s", (int)len, name);
+    if (op == NULL)
+        return err_set(err, 2, "unknown option '%s'", arg);
+    if (eq != NULL) {
+        val = eq + 1;
+    } else if (op->type != OPT_FLAG) {
+        if (*i + 1 >= argc)
+            return err_set(err, 2, "option --%s needs a value", op->name);
+        val = argv[++*i];
+    }
+    return apply(o, op, val, err);
 }
 
-int options_parse(struct options *o, int argc, char *const argv[], char *const envp[],
-                  struct err *err) {
-    const char *arg, *name, *val, *eq;
-    char namebuf[64];
-    int i = 1, jobs_env;
+static int parse_args(struct options *o, int argc, char *const argv[], struct err *err) {
+    const char *arg;
+    int i = 1;
 
-    set_defaults(o, envp);
-    jobs_env = o->jobs;
-    if (apply_env(o, envp, err) == -1)
-        return -1;
     if (i < argc && strcmp(argv[i], "serve") == 0) {
         i++;
     } else if (i < argc && strcmp(argv[i], "chart") == 0) {
@@ -338,39 +449,222 @@ int options_parse(struct options *o, int argc, char *const argv[], char *const e
             o->cmd = CMD_VERSION;
             return 0;
         }
-        if (strncmp(arg, "--", 2) != 0) {
-            if (o->cmd == CMD_CHART && o->file == NULL && arg[0] != '\0') {
-                o->file = arg;
-                continue;
-            }
+        if (strncmp(arg, "--", 2) == 0) {
+            if (parse_long(o, argc, argv, &i, err) == -1)
+                return -1;
+        } else if (o->cmd == CMD_CHART && o->file == NULL && arg[0] != '\0') {
+            o->file = arg;
+        } else {
             return err_set(err, 2, "unexpected argument '%s'", arg);
         }
-        name = arg + 2;
-        val = NULL;
-        if ((eq = strchr(name, '=')) != NULL) {
-            if ((size_t)(eq - name) >= sizeof(namebuf))
-                return err_set(err, 2, "unknown option '%s'", arg);
-            memcpy(namebuf, name, (size_t)(eq - name));
-            namebuf[eq - name] = '\0';
-            name = namebuf;
-            val = eq + 1;
-        } else if (!is_known(name)) {
-            return err_set(err, 2, "unknown option '%s'", arg);
-        } else if (!is_flag(name)) {
-            if (i + 1 >= argc)
-                return err_set(err, 2, "option --%s needs a value", name);
-            val = argv[++i];
-        }
-        if (apply(o, name, val, err) == -1)
-            return -1;
     }
-    if (o->jobs == 0)
-        o->jobs = jobs_env;
-    if (o->warm < 0)
-        o->warm = DEFAULT_WARM;
+    return 0;
+}
+
+/* The rules that tie options together, after the table pass. */
+static int resolve(struct options *o, struct err *err) {
+    long cores;
+
+    if (o->jobs == 0) { /* DEFAULT_JOBS: one job per online core */
+        cores = sysconf(_SC_NPROCESSORS_ONLN);
+        o->jobs = cores > 0 ? (int)cores : 1;
+    }
     if (o->warm > o->jobs) /* a warm tshark without a job slot would only idle */
         o->warm = o->jobs;
     if (o->cmd == CMD_CHART && o->file == NULL)
         return err_set(err, 2, "chart needs a capture file: pcapchart chart FILE");
     return 0;
+}
+
+int options_parse(struct options *o, int argc, char *const argv[], char *const envp[],
+                  struct err *err) {
+    set_defaults(o, envp);
+    if (apply_env(o, envp, err) == -1 || parse_args(o, argc, argv, err) == -1)
+        return -1;
+    if (o->cmd == CMD_HELP || o->cmd == CMD_VERSION)
+        return 0;
+    return resolve(o, err);
+}
+
+/* ---- --help and the README, from the table ---- */
+
+/* "1G" for 1073741824: the largest k/M/G suffix that divides v. */
+static int put_size(struct buf *out, uint64_t v) {
+    static const char suffix[] = "GMk";
+    uint64_t unit = 1024ULL * 1024 * 1024;
+    int s;
+
+    for (s = 0; s < 3 && v != 0; s++, unit /= 1024)
+        if (v % unit == 0)
+            return buf_printf(out, "%llu%c", (unsigned long long)(v / unit), suffix[s]);
+    return buf_printf(out, "%llu", (unsigned long long)v);
+}
+
+/* The default of op as documented. */
+static int put_default(struct buf *out, const struct opt *op) {
+    if (op->def_doc != NULL)
+        return buf_puts(out, op->def_doc);
+    switch (op->type) {
+    case OPT_STRING:
+    case OPT_ENUM:
+        return buf_puts(out, op->def_str != NULL ? op->def_str : "");
+    case OPT_SIZE:
+        return put_size(out, op->def);
+    default:
+        return buf_printf(out, "%llu", (unsigned long long)op->def);
+    }
+}
+
+static int put_commands(struct buf *out, unsigned cmds) {
+    static const char *const names[] = {"serve", "chart", "healthcheck"};
+    const char *sep = "";
+    size_t c;
+
+    for (c = 0; c < sizeof(names) / sizeof(names[0]); c++) {
+        if ((cmds & (1u << c)) == 0)
+            continue;
+        if (buf_printf(out, "%s%s", sep, names[c]) == -1)
+            return -1;
+        sep = ", ";
+    }
+    return 0;
+}
+
+/* "--name METAVAR", or "--name" for a flag. */
+static int put_flag(struct buf *out, const struct opt *op) {
+    if (op->metavar == NULL)
+        return buf_printf(out, "--%s", op->name);
+    return buf_printf(out, "--%s %s", op->name, op->metavar);
+}
+
+/*
+ * Append text without its backticks, from HELP_COLUMN on, wrapped before
+ * HELP_WIDTH with the lines after the first indented to HELP_COLUMN.
+ */
+static int put_wrapped(struct buf *out, const char *text) {
+    const char *w = text, *end;
+    size_t col = HELP_COLUMN, len, ticks, i;
+    int first = 1;
+
+    for (;;) {
+        while (*w == ' ')
+            w++;
+        if (*w == '\0')
+            break;
+        for (end = w, ticks = 0; *end != '\0' && *end != ' '; end++)
+            ticks += *end == '`';
+        len = (size_t)(end - w) - ticks;
+        if (!first && col + 1 + len > HELP_WIDTH) {
+            if (buf_printf(out, "\n%*s", HELP_COLUMN, "") == -1)
+                return -1;
+            col = HELP_COLUMN;
+        } else if (!first) {
+            if (buf_puts(out, " ") == -1)
+                return -1;
+            col++;
+        }
+        for (i = 0; w + i < end; i++)
+            if (w[i] != '`' && buf_append(out, w + i, 1) == -1)
+                return -1;
+        col += len;
+        first = 0;
+        w = end;
+    }
+    return buf_puts(out, "\n");
+}
+
+/* One option of --help: flag, help, then variable, default and commands. */
+static int put_usage_row(struct buf *out, struct buf *text, const struct opt *op) {
+    size_t start = out->len;
+
+    buf_reset(text);
+    if (buf_puts(out, "  ") == -1 || put_flag(out, op) == -1)
+        return -1;
+    if (out->len - start + 1 >= HELP_COLUMN) { /* a long flag gets a line of its own */
+        if (buf_puts(out, "\n") == -1)
+            return -1;
+        start = out->len;
+    }
+    if (buf_printf(out, "%*s", (int)(HELP_COLUMN - (out->len - start)), "") == -1 ||
+        buf_printf(text, "%s (", op->help) == -1 ||
+        (op->env != NULL && buf_printf(text, "%s, ", op->env) == -1) ||
+        buf_puts(text, "default ") == -1 || put_default(text, op) == -1 ||
+        buf_puts(text, "; ") == -1 || put_commands(text, op->cmds) == -1 ||
+        buf_puts(text, ")") == -1)
+        return -1;
+    return put_wrapped(out, text->data);
+}
+
+static int build_usage(struct buf *out) {
+    struct buf text = BUF_INIT(USAGE_MAX_BYTES);
+    size_t i;
+    int rc = -1;
+
+    if (buf_puts(
+            out,
+            "usage: pcapchart [serve] [options]        serve the web page and the API\n"
+            "       pcapchart chart FILE [options]     write the chart of FILE to "
+            "stdout\n"
+            "       pcapchart healthcheck [options]    exit 0 when the server answers "
+            "/healthz\n"
+            "       pcapchart --help | --version\n"
+            "\n"
+            "options (also read from the environment variable shown; a flag wins;\n"
+            "after each, the commands it is for):\n") == -1)
+        goto fail;
+    for (i = 0; i < TABLE_ROWS; i++)
+        if (put_usage_row(out, &text, &table[i]) == -1)
+            goto fail;
+    rc = 0;
+fail:
+    buf_release(&text);
+    return rc;
+}
+
+const char *options_usage(void) {
+    static struct buf usage = BUF_INIT(USAGE_MAX_BYTES);
+
+    if (usage.len == 0 && build_usage(&usage) == -1) {
+        buf_release(&usage);
+        return "usage: pcapchart [serve | chart FILE | healthcheck] [options]\n";
+    }
+    return usage.data;
+}
+
+/* s (NULL: "") with '|' escaped, as a markdown cell needs even inside `code`. */
+static int put_cell(struct buf *out, const char *s) {
+    for (; s != NULL && *s != '\0'; s++)
+        if ((*s == '|' && buf_puts(out, "\\") == -1) || buf_append(out, s, 1) == -1)
+            return -1;
+    return 0;
+}
+
+int options_markdown(struct buf *out) {
+    struct buf cell = BUF_INIT(USAGE_MAX_BYTES);
+    const struct opt *op;
+    size_t i;
+    int rc = -1;
+
+    if (buf_puts(out, "| flag | variable | commands | default | meaning |\n"
+                      "|---|---|---|---|---|\n") == -1)
+        goto fail;
+    for (i = 0; i < TABLE_ROWS; i++) {
+        op = &table[i];
+        buf_reset(&cell);
+        if (buf_puts(out, "| `") == -1 || put_flag(&cell, op) == -1 ||
+            put_cell(out, cell.data) == -1 || buf_puts(out, "` | ") == -1 ||
+            (op->env != NULL && buf_printf(out, "`%s`", op->env) == -1) ||
+            buf_puts(out, " | ") == -1 || put_commands(out, op->cmds) == -1 ||
+            buf_puts(out, " | ") == -1)
+            goto fail;
+        buf_reset(&cell);
+        if (put_default(&cell, op) == -1 || put_cell(out, cell.data) == -1 ||
+            buf_puts(out, " | ") == -1 || put_cell(out, op->help) == -1 ||
+            buf_puts(out, " |\n") == -1)
+            goto fail;
+    }
+    rc = 0;
+fail:
+    buf_release(&cell);
+    return rc;
 }
