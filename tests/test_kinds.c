@@ -103,7 +103,7 @@ static int parse_fields(const struct buf *out, struct frames *fs) {
         memcpy(tb, line, tl);
         tb[tl] = '\0';
         fs->v[fs->n].has_time = tl > 0;
-        if (tl > 0 && tsjson_parse_seconds(tb, &fs->v[fs->n].t_ns) == -1)
+        if (tl > 0 && fields_parse_seconds(tb, &fs->v[fs->n].t_ns) == -1)
             return -1;
         fs->v[fs->n].len = strtoull(tab + 1, NULL, 10);
         fs->n++;

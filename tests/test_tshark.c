@@ -78,7 +78,7 @@ static int fields_ref(const char *tshark, const char *file, const char *filter,
         p.number = strtoull(line, NULL, 10);
         if (*t1 != '\0') {
             p.has_time = 1;
-            tsjson_parse_seconds(t1, &p.t_ns);
+            fields_parse_seconds(t1, &p.t_ns);
         }
         if (*t2 != '\0') {
             p.has_len = 1;

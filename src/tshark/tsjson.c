@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -19,8 +20,6 @@ enum {
     ST_STOPPED,
     ST_FAILED
 };
-
-#define NS_PER_S 1000000000ULL
 
 /*
  * Byte classes for the scanner: outside strings only quotes and brackets
@@ -43,58 +42,6 @@ void tsjson_init(struct tsjson *p) {
 
 void tsjson_release(struct tsjson *p) {
     buf_release(&p->elem);
-}
-
-int tsjson_parse_seconds(const char *s, int64_t *ns) {
-    uint64_t sec = 0, frac = 0, limit, mag;
-    int neg = 0, fdigits = 0, digits = 0;
-
-    if (s == NULL)
-        return -1;
-    if (*s == '-' || *s == '+')
-        neg = *s++ == '-';
-    for (; *s >= '0' && *s <= '9'; s++, digits++) {
-        sec = sec * 10 + (uint64_t)(*s - '0');
-        if (sec > (uint64_t)INT64_MAX / NS_PER_S + 1)
-            return -1; /* out of range whatever the fraction; also no wrap */
-    }
-    if (*s == '.') {
-        for (s++; *s >= '0' && *s <= '9'; s++, digits++) {
-            if (fdigits < 9) { /* digits past nanoseconds are truncated */
-                frac = frac * 10 + (uint64_t)(*s - '0');
-                fdigits++;
-            }
-        }
-    }
-    if (*s != '\0' || digits == 0)
-        return -1;
-    for (; fdigits < 9; fdigits++)
-        frac *= 10;
-    limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    if (sec > (limit - frac) / NS_PER_S)
-        return -1;
-    mag = sec * NS_PER_S + frac;
-    if (neg)
-        *ns = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
-    else
-        *ns = (int64_t)mag;
-    return 0;
-}
-
-/* Decimal uint64 without sign or spaces. 0 or -1. */
-static int parse_u64(const char *s, uint64_t *v) {
-    uint64_t x = 0;
-
-    if (*s == '\0')
-        return -1;
-    for (; *s != '\0'; s++) {
-        unsigned d = (unsigned)(*s - '0');
-        if (d > 9 || x > (UINT64_MAX - d) / 10)
-            return -1;
-        x = x * 10 + d;
-    }
-    *v = x;
-    return 0;
 }
 
 /*
@@ -128,6 +75,13 @@ static int bad_output(struct tsjson *p, struct err *err, const char *what) {
                    (unsigned long long)p->elements + 1);
 }
 
+static int bad_value(struct tsjson *p, struct err *err, const char *name) {
+    char what[128];
+
+    snprintf(what, sizeof(what), "bad %s", name);
+    return bad_output(p, err, what);
+}
+
 /*
  * Where the value of the element's "layers" key starts, or NULL. tshark
  * prints "_index", "_type" and "_score" before "_source": {"layers": {...}},
@@ -154,6 +108,7 @@ static int element(struct tsjson *p, const char *s, size_t len, tsjson_cb cb, vo
     json_t *root = NULL, *layers;
     struct pkt pk;
     const char *v, *lv;
+    size_t i;
     int bad, rc;
 
     if ((lv = layers_value(s, len)) != NULL) {
@@ -176,30 +131,15 @@ static int element(struct tsjson *p, const char *s, size_t len, tsjson_cb cb, vo
         goto out;
     }
     memset(&pk, 0, sizeof(pk));
-    if ((v = field(layers, "frame.number", &bad)) != NULL &&
-        parse_u64(v, &pk.number) == -1)
-        bad = 1;
-    if (bad) {
-        rc = bad_output(p, err, "bad frame.number");
-        goto out;
-    }
-    if ((v = field(layers, "frame.time_relative", &bad)) != NULL) {
-        if (tsjson_parse_seconds(v, &pk.t_ns) == -1)
+    for (i = 0; i < FIELDS_NBUILTIN; i++) {
+        const struct field *f = &fields_builtin[i];
+
+        if ((v = field(layers, f->name, &bad)) != NULL && fields_set(f, v, &pk) == -1)
             bad = 1;
-        pk.has_time = 1;
-    }
-    if (bad) {
-        rc = bad_output(p, err, "bad frame.time_relative");
-        goto out;
-    }
-    if ((v = field(layers, "frame.len", &bad)) != NULL) {
-        if (parse_u64(v, &pk.len) == -1)
-            bad = 1;
-        pk.has_len = 1;
-    }
-    if (bad) {
-        rc = bad_output(p, err, "bad frame.len");
-        goto out;
+        if (bad) {
+            rc = bad_value(p, err, f->name);
+            goto out;
+        }
     }
     json_decref(root);
     root = NULL;
