@@ -2,17 +2,18 @@
  * tshark.h - the tshark runner: builds the argv, runs tshark through child.c,
  * streams its stdout into tsjson.c, and maps its failures to a struct err.
  *
- * The command is always
+ * The command is always (tshark_build_argv)
  *   tshark -n -r - -T json -e frame.number -e frame.time_relative -e frame.len
- *          [-Y FILTER]
- * with the capture opened by us as its stdin (no path of ours in its argv;
- * tshark 4.0.17 prints the same from a file on stdin as from the path, for
- * every capture in ../shared/captures, only naming it "the standard input"),
- * as an unprivileged user when we are root (tshark_run_as), with TZ set
- * (tshark otherwise stat()s /etc/localtime per packet) and, when no filter
- * is given and a frame-only profile was prepared, with WIRESHARK_CONFIG_DIR
- * and WIRESHARK_DATA_DIR pointing into it (every protocol but frame
- * disabled, no name tables: same times and lengths, several times faster).
+ *          [-Y FILTER | -c MAX_PACKETS+1]
+ * (one -e per field of fields.h's table; -c only without a filter, when
+ * --max-packets is set) with the capture opened by us as its stdin (no path
+ * of ours in its argv; tshark 4.0.17 prints the same from a file on stdin as from the
+ * path, for every capture in ../shared/captures, only naming it "the standard input"), as
+ * an unprivileged user when we are root (tshark_run_as), with TZ set (tshark otherwise
+ * stat()s /etc/localtime per packet) and, when no filter is given and a frame-only
+ * profile was prepared, with WIRESHARK_CONFIG_DIR and WIRESHARK_DATA_DIR pointing into it
+ * (every protocol but frame disabled, no name tables: same times and lengths, several
+ * times faster).
  *
  * Warm runs: tshark_pool_start() keeps tshark processes of the unfiltered
  * command started ahead (warm.h), blocked on a stdin pipe. An unfiltered run of a file
@@ -34,6 +35,7 @@
 #include "config.h"
 #include "base/err.h"
 #include "proc/growfile.h"
+#include "tshark/fields.h"
 #include "tshark/tsjson.h"
 
 struct warm_pool;
@@ -121,6 +123,28 @@ int tshark_warm_idle(const struct tshark *ts);
  * stay: the caller made the directory and removes it). Safe twice.
  */
 void tshark_release(struct tshark *ts);
+
+/* Slots of the longest command tshark_build_argv makes, its NULL included. */
+#define TSHARK_ARGV_SLOTS (6 + 2 * FIELDS_NBUILTIN + 2 + 1)
+
+/* A command for tshark: the vector and the bytes of its -c value. */
+struct tshark_argv {
+    const char *v[TSHARK_ARGV_SLOTS]; /* NULL-terminated; strings borrowed from ts,
+                                         capture, filter, fields_builtin, count */
+    char count[24];                   /* the -c value, when there is one */
+};
+
+/*
+ * The command of a run into a:
+ *   TS->PATH -n -r CAPTURE -T json -e NAME... [-Y FILTER | -c N]
+ * one `-e NAME` per field of fields_builtin[], in table order; -Y when filter
+ * is not NULL or ""; else -c ts->max_packets + 1 when a limit is set (one
+ * more than the limit tells a stop from an exact fit). The runner passes
+ * capture "-" (the file is tshark's stdin). Returns argc. ts, capture and
+ * filter are borrowed and must outlive a->v.
+ */
+int tshark_build_argv(struct tshark_argv *a, const struct tshark *ts, const char *capture,
+                      const char *filter);
 
 /* What one run saw besides the packets. */
 struct tshark_result {

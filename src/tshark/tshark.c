@@ -810,40 +810,36 @@ static int on_packet(void *vr, const struct pkt *p, struct err *err) {
     return rc;
 }
 
-/*
- * The command of a run: `tshark -n -r CAPTURE -T json -e ... [-Y F | -c N]`.
- * count (>= 32 bytes) holds the -c value. Returns argc; argv needs 16 slots.
- */
-static int build_argv(const struct tshark *ts, const char *capture, const char *filter,
-                      const char **argv, char *count, size_t countsz) {
+int tshark_build_argv(struct tshark_argv *a, const struct tshark *ts, const char *capture,
+                      const char *filter) {
+    size_t i;
     int argc = 0;
 
-    argv[argc++] = ts->path;
-    argv[argc++] = "-n";
-    argv[argc++] = "-r";
-    argv[argc++] = capture;
-    argv[argc++] = "-T";
-    argv[argc++] = "json";
-    argv[argc++] = "-e";
-    argv[argc++] = "frame.number";
-    argv[argc++] = "-e";
-    argv[argc++] = "frame.time_relative";
-    argv[argc++] = "-e";
-    argv[argc++] = "frame.len";
+    a->v[argc++] = ts->path;
+    a->v[argc++] = "-n";
+    a->v[argc++] = "-r";
+    a->v[argc++] = capture;
+    a->v[argc++] = "-T";
+    a->v[argc++] = "json";
+    for (i = 0; i < FIELDS_NBUILTIN; i++) {
+        a->v[argc++] = "-e";
+        a->v[argc++] = fields_builtin[i].name;
+    }
     if (filter != NULL && *filter != '\0') {
-        argv[argc++] = "-Y";
-        argv[argc++] = filter;
+        a->v[argc++] = "-Y";
+        a->v[argc++] = filter;
     } else if (ts->max_packets != 0 && ts->max_packets < INT_MAX) {
         /*
          * Without a filter every packet read is printed, so tshark can stop
          * by itself; one more than the limit tells a stop from an exact fit.
          * (With -Y, -c counts packets read, not shown: we count ourselves.)
          */
-        snprintf(count, countsz, "%llu", (unsigned long long)ts->max_packets + 1);
-        argv[argc++] = "-c";
-        argv[argc++] = count;
+        snprintf(a->count, sizeof(a->count), "%llu",
+                 (unsigned long long)ts->max_packets + 1);
+        a->v[argc++] = "-c";
+        a->v[argc++] = a->count;
     }
-    argv[argc] = NULL;
+    a->v[argc] = NULL;
     return argc;
 }
 
@@ -864,8 +860,7 @@ int tshark_pool_start(struct tshark *ts, int size, struct err *err) {
     struct child_spec spec = CHILD_SPEC_INIT;
     struct env env;
     struct profile_paths pp;
-    const char *argv[16];
-    char count[32];
+    struct tshark_argv argv;
     struct err perr = ERR_INIT;
 
     if (size <= 0)
@@ -874,11 +869,11 @@ int tshark_pool_start(struct tshark *ts, int size, struct err *err) {
         return err_set(err, 500, "cannot start warm tshark: tshark_init not done");
     if (ts->pool != NULL)
         return err_set(err, 500, "cannot start warm tshark: already started");
-    build_argv(ts, "-", NULL, argv, count, sizeof(count));
+    tshark_build_argv(&argv, ts, "-", NULL);
     profile_paths(ts, &pp);
     if (build_env(&env, ts, pp.cfg, pp.data) == -1)
         return err_set(err, 500, "cannot start warm tshark: environment too long");
-    spec.argv = argv;
+    spec.argv = argv.v;
     spec.envp = env.vec;
     spec.stdin_fd = CHILD_STDIN_PIPE;
     spec.keep_fd = pp.cfg[0] != '\0' ? ts->profile_fd : -1;
@@ -967,10 +962,10 @@ static int run_once(const struct tshark *ts, const struct tshark_job *job, tsjso
     struct env env;
     struct run r;
     struct err ferr = ERR_INIT, cerr = ERR_INIT;
-    const char *argv[24];
+    struct tshark_argv argv;
     struct profile_paths pp;
     const char *display;
-    char count[32], named[ERR_MSG_MAX];
+    char named[ERR_MSG_MAX];
     char *chunk = NULL;
     int filtered, fed = 0, read_failed = 0, fin = 0, status, in = -1, warm = 0;
     int warmable;
@@ -1022,7 +1017,7 @@ static int run_once(const struct tshark *ts, const struct tshark_job *job, tsjso
         }
         started_ms = mono_now_ms();
         /* cold: the file is tshark's stdin */
-        build_argv(ts, "-", job->filter, argv, count, sizeof(count));
+        tshark_build_argv(&argv, ts, "-", job->filter);
         if (filtered)
             pp.cfg[0] = pp.data[0] = '\0';
         else
@@ -1031,7 +1026,7 @@ static int run_once(const struct tshark *ts, const struct tshark_job *job, tsjso
             err_set(err, 500, "cannot run tshark: environment too long");
             goto fail;
         }
-        spec.argv = argv;
+        spec.argv = argv.v;
         spec.envp = env.vec;
         spec.stdin_fd = in;
         spec.keep_fd = pp.cfg[0] != '\0' ? ts->profile_fd : -1;
