@@ -783,21 +783,49 @@ out:
     return rc;
 }
 
+/*
+ * One run of tshark_run: what it was asked (set by tshark_run), what it
+ * holds, and what it saw. run_once resets the rest before each attempt.
+ */
 struct run {
+    /* the request */
+    const struct tshark *ts;
+    const struct tshark_job *job;
     tsjson_cb cb;
     void *ctx;
     struct tshark_result *res;
-    uint64_t max;
-    int limit_hit; /* max reached and one more packet came */
+    int allow_warm; /* a warm tshark may do it */
+    /* held, released by run_once's tail */
+    struct child ch;
+    struct tsjson js;
+    int in;      /* owned: the capture, tshark's stdin; -1 none */
+    char *chunk; /* owned: READ_CHUNK_BYTES of stdout */
+    /* the run */
+    const char *display; /* borrowed: how the capture is named in messages */
+    int filtered;        /* a display filter was given */
+    int warm;            /* a warm tshark took it */
+    int64_t started_ms;  /* the run's clock */
+    uint64_t out_bytes;  /* of stdout */
+    int fed;             /* last tsjson_feed: 0 go on, 1 stopped, -1 failed */
+    int fin;             /* tsjson_finish at EOF: 0, or -1 */
+    int read_failed;     /* child_read failed (cerr says why) */
+    int status;          /* tshark's exit status (child_finish) */
+    struct err ferr;     /* the parser's or the callback's error */
+    struct err cerr;     /* child_read's error */
+    /* packets (on_packet) */
+    int limit_hit; /* max_packets reached and one more packet came */
     int cb_stop;   /* the caller's callback asked to stop */
     int cb_failed; /* the caller's callback failed: its err stands */
+    /* the answer beside the return value */
+    int retry; /* a warm tshark died before any output: worth one cold run */
 };
 
 static int on_packet(void *vr, const struct pkt *p, struct err *err) {
     struct run *r = vr;
+    uint64_t max = r->ts->max_packets;
     int rc;
 
-    if (r->max != 0 && r->res->packets >= r->max) {
+    if (max != 0 && r->res->packets >= max) {
         r->limit_hit = 1;
         return 1;
     }
@@ -947,221 +975,243 @@ static int open_capture(const char *capture, const char *display, int *warmable,
     return fd;
 }
 
-/*
- * One run, warm if allow_warm and the pool has one, else cold. *retry is set
- * (and -1 returned, nothing reported) when a warm tshark died by a signal we
- * did not send before printing a byte: killed while idle, most likely, and
- * worth one cold run.
- */
-static int run_once(const struct tshark *ts, const struct tshark_job *job, tsjson_cb cb,
-                    void *ctx, struct tshark_result *res, int allow_warm, int *retry,
-                    struct err *err) {
-    struct child ch = CHILD_INIT;
+/* Put a warm tshark (taken into r->ch) to work on r->in. 0 or -1 with err. */
+static int start_warm(struct run *r, struct err *err) {
+    const struct tshark *ts = r->ts;
+    int64_t timeout_ms = (int64_t)ts->timeout_s * 1000;
+    struct err cerr = ERR_INIT;
+    int fed;
+
+    /* its clock starts now (or when the upload ends), not when it was started */
+    r->ch.deadline_ms = ts->timeout_s > 0 ? r->started_ms + timeout_ms : 0;
+    r->ch.cancel_fd = r->job->cancel_fd;
+    if (r->job->grow != NULL)
+        fed = child_feed_growing(&r->ch, r->in, r->job->grow, timeout_ms, &cerr);
+    else
+        fed = child_feed_from(&r->ch, r->in, &cerr);
+    if (fed == -1)
+        return err_set(err, 500, "cannot run tshark: %s", cerr.msg);
+    r->warm = 1;
+    r->res->warm = 1;
+    return 0;
+}
+
+/* Start a cold tshark on r->in (all of it: a growing upload is waited for). */
+static int start_cold(struct run *r, struct err *err) {
+    const struct tshark *ts = r->ts;
     struct child_spec spec = CHILD_SPEC_INIT;
-    struct tsjson js;
-    struct env env;
-    struct run r;
-    struct err ferr = ERR_INIT, cerr = ERR_INIT;
     struct tshark_argv argv;
     struct profile_paths pp;
-    const char *display;
-    char named[ERR_MSG_MAX];
-    char *chunk = NULL;
-    int filtered, fed = 0, read_failed = 0, fin = 0, status, in = -1, warm = 0;
-    int warmable;
-    int64_t started_ms = 0;
-    uint64_t out_bytes = 0;
+    struct env env;
+    struct err cerr = ERR_INIT;
+
+    /* a cold tshark reads a file: all of it must be there */
+    if (r->job->grow != NULL && growfile_wait_end(r->job->grow) != GROW_DONE)
+        return err_set(err, 499, "upload ended early");
+    r->started_ms = mono_now_ms();
+    /* cold: the file is tshark's stdin */
+    tshark_build_argv(&argv, ts, "-", r->job->filter);
+    if (r->filtered)
+        pp.cfg[0] = pp.data[0] = '\0';
+    else
+        profile_paths(ts, &pp);
+    if (build_env(&env, ts, pp.cfg, pp.data) == -1)
+        return err_set(err, 500, "cannot run tshark: environment too long");
+    spec.argv = argv.v;
+    spec.envp = env.vec;
+    spec.stdin_fd = r->in;
+    spec.keep_fd = pp.cfg[0] != '\0' ? ts->profile_fd : -1;
+    spec.cancel_fd = r->job->cancel_fd;
+    if (ts->timeout_s > 0)
+        spec.deadline_ms = r->started_ms + (int64_t)ts->timeout_s * 1000;
+    set_limits(ts, &spec, 0);
+    if (child_start(&r->ch, &spec, &cerr) == -1) {
+        /* child's message names our binary's path: keep only its reason */
+        const char *why = strstr(cerr.msg, "': ");
+        return err_set(err, 500, "cannot run tshark%s", why != NULL ? why + 1 : "");
+    }
+    return 0;
+}
+
+/* Feed tshark's stdout to the parser until EOF, a stop or a failure. */
+static void read_output(struct run *r) {
     ssize_t n;
 
-    tsjson_init(&js);
-    memset(res, 0, sizeof(*res));
-    res->exit_status = -1;
-    memset(&r, 0, sizeof(r));
-    r.cb = cb;
-    r.ctx = ctx;
-    r.res = res;
-    r.max = ts->max_packets;
-    if (job == NULL || job->capture == NULL || ts->path[0] == '\0') {
-        err_set(err, 500, "cannot run tshark: nothing to run");
-        goto fail;
+    while ((n = child_read(&r->ch, r->chunk, READ_CHUNK_BYTES, &r->cerr)) > 0) {
+        r->out_bytes += (uint64_t)n;
+        r->fed = tsjson_feed(&r->js, r->chunk, (size_t)n, on_packet, r, &r->ferr);
+        if (r->fed != 0) {
+            child_kill(&r->ch); /* its SIGPIPE or SIGTERM death is expected */
+            return;
+        }
     }
-    display = job->display_name != NULL ? job->display_name : "the capture";
-    filtered = job->filter != NULL && *job->filter != '\0';
-    if ((chunk = malloc(READ_CHUNK_BYTES)) == NULL) {
-        err_set(err, 500, "out of memory");
-        goto fail;
-    }
+    if (n == 0)
+        r->fin = tsjson_finish(&r->js, &r->ferr);
+    else
+        r->read_failed = 1;
+}
 
-    started_ms = mono_now_ms();
-    if ((in = open_capture(job->capture, display, &warmable, err)) == -1)
-        goto fail;
-    if (allow_warm && !filtered && warmable && ts->pool != NULL &&
-        warm_pool_take(ts->pool, &ch) == 0) {
-        /* its clock starts now (or when the upload ends), not when it was started */
-        ch.deadline_ms =
-            ts->timeout_s > 0 ? started_ms + (int64_t)ts->timeout_s * 1000 : 0;
-        ch.cancel_fd = job->cancel_fd;
-        if ((job->grow != NULL ? child_feed_growing(&ch, in, job->grow,
-                                                    (int64_t)ts->timeout_s * 1000, &cerr)
-                               : child_feed_from(&ch, in, &cerr)) == -1) {
-            err_set(err, 500, "cannot run tshark: %s", cerr.msg);
-            goto fail;
-        }
-        warm = 1;
-        res->warm = 1;
-    } else {
-        /* a cold tshark reads a file: all of it must be there */
-        if (job->grow != NULL && growfile_wait_end(job->grow) != GROW_DONE) {
-            err_set(err, 499, "upload ended early");
-            goto fail;
-        }
-        started_ms = mono_now_ms();
-        /* cold: the file is tshark's stdin */
-        tshark_build_argv(&argv, ts, "-", job->filter);
-        if (filtered)
-            pp.cfg[0] = pp.data[0] = '\0';
-        else
-            profile_paths(ts, &pp);
-        if (build_env(&env, ts, pp.cfg, pp.data) == -1) {
-            err_set(err, 500, "cannot run tshark: environment too long");
-            goto fail;
-        }
-        spec.argv = argv.v;
-        spec.envp = env.vec;
-        spec.stdin_fd = in;
-        spec.keep_fd = pp.cfg[0] != '\0' ? ts->profile_fd : -1;
-        spec.cancel_fd = job->cancel_fd;
-        if (ts->timeout_s > 0)
-            spec.deadline_ms = started_ms + (int64_t)ts->timeout_s * 1000;
-        set_limits(ts, &spec, 0);
-        if (child_start(&ch, &spec, &cerr) == -1) {
-            /* child's message names our binary's path: keep only its reason */
-            const char *why = strstr(cerr.msg, "': ");
-            err_set(err, 500, "cannot run tshark%s", why != NULL ? why + 1 : "");
-            goto fail;
-        }
-    }
+/*
+ * The read failed or the clock ran out (the deadline may also pass in
+ * child_finish: EOF, yet no exit). 0 with the packets read, marked stopped,
+ * or -1 with err.
+ */
+static int judge_cut_short(struct run *r, struct err *err) {
+    if (r->ch.cancelled)
+        return err_set(err, 499, "client went away");
+    if (!r->ch.timed_out && r->status != 128 + SIGXCPU)
+        return err_set(err, r->cerr.status, "%s", r->cerr.msg);
+    if (r->res->packets == 0)
+        return err_set(err, 504, "tshark took longer than %d s", r->ts->timeout_s);
+    r->res->stopped = 1;
+    snprintf(r->res->reason, sizeof(r->res->reason), "stopped after %d s",
+             r->ts->timeout_s);
+    return 0;
+}
+
+/*
+ * tshark exited non-zero: after packets those frames are real (0, marked
+ * damaged, with its reason); before any, -1 with 400 (the filter) or 422.
+ */
+static int judge_exit(struct run *r, struct err *err) {
+    struct tshark_result *res = r->res;
+    char named[ERR_MSG_MAX];
+
     /* reading stdin tshark says "the standard input" where it would name the file */
-    snprintf(named, sizeof(named), "file \"%s\"", display);
-
-    for (;;) {
-        n = child_read(&ch, chunk, READ_CHUNK_BYTES, &cerr);
-        if (n > 0) {
-            out_bytes += (uint64_t)n;
-            if ((fed = tsjson_feed(&js, chunk, (size_t)n, on_packet, &r, &ferr)) == 0)
-                continue;
-            child_kill(&ch); /* its SIGPIPE or SIGTERM death is expected */
-        } else if (n == 0) {
-            fin = tsjson_finish(&js, &ferr);
-        } else {
-            read_failed = 1;
-        }
-        break;
+    snprintf(named, sizeof(named), "file \"%s\"", r->display);
+    clean_reason(&r->ch, "standard input", named, 0, res->reason, sizeof(res->reason));
+    if (res->packets > 0) {
+        res->damaged = 1;
+        if (res->reason[0] == '\0')
+            snprintf(res->reason, sizeof(res->reason), "tshark exited %d", r->status);
+        return 0;
     }
-    status = child_finish(&ch);
-    res->exit_status = status;
-    log_debug(
-        "tshark: %llu packets, exit %d, %lld ms wall, %lld ms cpu, %lld MB peak, %s",
-        (unsigned long long)res->packets, status, (long long)(mono_now_ms() - started_ms),
-        (long long)ch.cpu_ms, (long long)ch.maxrss_kb / 1024, warm ? "warm" : "cold");
+    /* a bad filter fails before the file is opened: tell the two apart */
+    if (r->filtered && tshark_check_filter(r->ts, r->job->filter, err) == -1)
+        return -1;
+    if (res->reason[0] != '\0')
+        err_set(err, 422, "%s", res->reason);
+    else
+        err_set(err, 422, "tshark could not read %s (exit %d)", r->display, r->status);
+    res->reason[0] = '\0';
+    return -1;
+}
 
-    if (warm && out_bytes == 0 && !read_failed && !ch.timed_out && !ch.cancelled &&
-        status > 128 && status != 128 + SIGXCPU) {
+/* What a finished run means: 0 (a chart, maybe stopped or damaged) or -1. */
+static int judge(struct run *r, struct err *err) {
+    int status = r->status;
+
+    if (r->warm && r->out_bytes == 0 && !r->read_failed && !r->ch.timed_out &&
+        !r->ch.cancelled && status > 128 && status != 128 + SIGXCPU) {
         log_warnx("warm tshark died (signal %d) before any output; running it cold",
                   status - 128);
-        *retry = 1;
-        goto fail;
+        r->retry = 1;
+        return -1;
     }
-    if (fed == 1) {
-        res->stopped = 1;
-        snprintf(res->reason, sizeof(res->reason), "stopped after %llu packets",
-                 (unsigned long long)res->packets);
-        goto done;
+    if (r->fed == 1) {
+        r->res->stopped = 1;
+        snprintf(r->res->reason, sizeof(r->res->reason), "stopped after %llu packets",
+                 (unsigned long long)r->res->packets);
+        return 0;
     }
-    if (fed == -1) {
-        if (r.cb_failed) {
-            if (err != NULL)
-                *err = ferr;
-        } else {
-            err_set(err, ferr.status, "%s", ferr.msg);
-        }
-        goto fail;
+    if (r->fed == -1) {
+        if (!r->cb_failed)
+            return err_set(err, r->ferr.status, "%s", r->ferr.msg);
+        if (err != NULL)
+            *err = r->ferr;
+        return -1;
     }
-    /* the deadline may also pass in child_finish (EOF, yet no exit) */
-    if (read_failed || ch.timed_out || (status == 128 + SIGXCPU && ts->timeout_s > 0)) {
-        if (ch.cancelled) {
-            err_set(err, 499, "client went away");
-            goto fail;
-        }
-        if (!ch.timed_out && status != 128 + SIGXCPU) {
-            err_set(err, cerr.status, "%s", cerr.msg);
-            goto fail;
-        }
-        if (res->packets == 0) {
-            err_set(err, 504, "tshark took longer than %d s", ts->timeout_s);
-            goto fail;
-        }
-        res->stopped = 1;
-        snprintf(res->reason, sizeof(res->reason), "stopped after %d s", ts->timeout_s);
-        goto done;
-    }
-    if (status > 128) {
-        err_set(err, 502, "tshark crashed (signal %d)", status - 128);
-        goto fail;
-    }
-    if (status < 0) {
-        err_set(err, 500, "tshark vanished");
-        goto fail;
-    }
-    if (status != 0) {
-        /* a failure after packets: those frames are real, keep them */
-        clean_reason(&ch, "standard input", named, 0, res->reason, sizeof(res->reason));
-        if (res->packets > 0) {
-            res->damaged = 1;
-            if (res->reason[0] == '\0')
-                snprintf(res->reason, sizeof(res->reason), "tshark exited %d", status);
-            goto done;
-        }
-        /* a bad filter fails before the file is opened: tell the two apart */
-        if (filtered && tshark_check_filter(ts, job->filter, err) == -1)
-            goto fail;
-        if (res->reason[0] != '\0')
-            err_set(err, 422, "%s", res->reason);
-        else
-            err_set(err, 422, "tshark could not read %s (exit %d)", display, status);
-        res->reason[0] = '\0';
-        goto fail;
-    }
-    if (fin == -1) {
-        err_set(err, ferr.status, "%s", ferr.msg);
-        goto fail;
-    }
-done:
-    if (in != -1)
-        close(in);
-    free(chunk);
-    tsjson_release(&js);
+    if (r->read_failed || r->ch.timed_out ||
+        (status == 128 + SIGXCPU && r->ts->timeout_s > 0))
+        return judge_cut_short(r, err);
+    if (status > 128)
+        return err_set(err, 502, "tshark crashed (signal %d)", status - 128);
+    if (status < 0)
+        return err_set(err, 500, "tshark vanished");
+    if (status != 0)
+        return judge_exit(r, err);
+    if (r->fin == -1)
+        return err_set(err, r->ferr.status, "%s", r->ferr.msg);
     return 0;
-fail:
-    child_finish(&ch);
-    if (in != -1)
-        close(in);
-    free(chunk);
-    tsjson_release(&js);
-    return -1;
+}
+
+/*
+ * One attempt of r's run, warm if r->allow_warm and the pool has one, else
+ * cold. r->retry is set (and -1 returned, nothing reported) when a warm
+ * tshark died by a signal we did not send before printing a byte: killed
+ * while idle, most likely, and worth one cold run.
+ */
+static int run_once(struct run *r, struct err *err) {
+    const struct tshark *ts = r->ts;
+    const struct tshark_job *job = r->job;
+    struct err none = ERR_INIT;
+    int warmable, started, rc = -1;
+
+    r->ch = (struct child)CHILD_INIT;
+    tsjson_init(&r->js);
+    r->in = -1;
+    r->chunk = NULL;
+    r->warm = r->fed = r->fin = r->read_failed = 0;
+    r->limit_hit = r->cb_stop = r->cb_failed = r->retry = 0;
+    r->out_bytes = 0;
+    r->status = -1;
+    r->ferr = r->cerr = none;
+    memset(r->res, 0, sizeof(*r->res));
+    r->res->exit_status = -1;
+    if (job == NULL || job->capture == NULL || ts->path[0] == '\0') {
+        err_set(err, 500, "cannot run tshark: nothing to run");
+        goto out;
+    }
+    r->display = job->display_name != NULL ? job->display_name : "the capture";
+    r->filtered = job->filter != NULL && *job->filter != '\0';
+    if ((r->chunk = malloc(READ_CHUNK_BYTES)) == NULL) {
+        err_set(err, 500, "out of memory");
+        goto out;
+    }
+    r->started_ms = mono_now_ms();
+    if ((r->in = open_capture(job->capture, r->display, &warmable, err)) == -1)
+        goto out;
+    if (r->allow_warm && !r->filtered && warmable && ts->pool != NULL &&
+        warm_pool_take(ts->pool, &r->ch) == 0)
+        started = start_warm(r, err);
+    else
+        started = start_cold(r, err);
+    if (started == -1)
+        goto out;
+    read_output(r);
+    r->status = r->res->exit_status = child_finish(&r->ch);
+    log_debug(
+        "tshark: %llu packets, exit %d, %lld ms wall, %lld ms cpu, %lld MB peak, %s",
+        (unsigned long long)r->res->packets, r->status,
+        (long long)(mono_now_ms() - r->started_ms), (long long)r->ch.cpu_ms,
+        (long long)r->ch.maxrss_kb / 1024, r->warm ? "warm" : "cold");
+    rc = judge(r, err);
+out:
+    child_finish(&r->ch); /* reaped already unless it failed to start or feed */
+    if (r->in != -1)
+        close(r->in);
+    free(r->chunk);
+    tsjson_release(&r->js);
+    return rc;
 }
 
 int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb cb,
                void *ctx, struct tshark_result *res, struct err *err) {
     struct tshark_result scratch;
-    int retry = 0;
+    struct run r;
 
-    if (res == NULL)
-        res = &scratch;
-    if (run_once(ts, job, cb, ctx, res, 1, &retry, err) == 0)
+    memset(&r, 0, sizeof(r));
+    r.ts = ts;
+    r.job = job;
+    r.cb = cb;
+    r.ctx = ctx;
+    r.res = res != NULL ? res : &scratch;
+    r.allow_warm = 1;
+    if (run_once(&r, err) == 0)
         return 0;
-    if (!retry)
+    if (!r.retry)
         return -1;
     /* no packet reached cb: a second run starts from scratch */
-    return run_once(ts, job, cb, ctx, res, 0, &retry, err);
+    r.allow_warm = 0;
+    return run_once(&r, err);
 }
