@@ -160,140 +160,163 @@ static int too_big(struct tsjson *p, struct err *err) {
                    MAX_ELEMENT_BYTES);
 }
 
+/*
+ * Scan the bytes of an element from d[*pos] to at most d[n]: strings,
+ * escapes and nesting, carried over chunks in p. 1 with *pos just past the
+ * element's closing '}', or 0 when it goes on in the next chunk.
+ */
+static int scan_element(struct tsjson *p, const unsigned char *d, size_t n, size_t *pos) {
+    size_t j = *pos;
+    int depth = p->depth, in_string = p->in_string, end = 0;
+
+    if (p->escaped) { /* the byte after a '\\' that ended the last chunk */
+        p->escaped = 0;
+        j++;
+    }
+    while (j < n && !end) {
+        if (in_string) {
+            while (j < n && !str_tab[d[j]])
+                j++;
+            if (j >= n)
+                break;
+            if (d[j] != '\\') {
+                in_string = 0;
+                j++;
+            } else if (j + 1 < n) {
+                j += 2;
+            } else {
+                p->escaped = 1;
+                j = n;
+            }
+            continue;
+        }
+        while (j < n && !val_tab[d[j]])
+            j++;
+        if (j >= n)
+            break;
+        if (d[j] == '"')
+            in_string = 1;
+        else if (d[j] == '{' || d[j] == '[')
+            depth++;
+        else if (--depth == 0)
+            end = 1;
+        j++;
+    }
+    p->depth = depth;
+    p->in_string = in_string;
+    *pos = j;
+    return end;
+}
+
+/* The element goes on in the next chunk: keep its len bytes. 0 or -1. */
+static int keep_partial(struct tsjson *p, const unsigned char *d, size_t len,
+                        struct err *err) {
+    if (len > MAX_ELEMENT_BYTES - p->elem.len)
+        return too_big(p, err);
+    if (buf_append(&p->elem, d, len) == -1) {
+        p->state = ST_FAILED;
+        return errno == E2BIG ? too_big(p, err) : err_set(err, 500, "out of memory");
+    }
+    return 0;
+}
+
+/*
+ * d[0..len) ends the current element: parse it, with the bytes kept from
+ * earlier chunks, and hand it to cb. 0, 1 when cb stopped, or -1 with err.
+ */
+static int complete_element(struct tsjson *p, const unsigned char *d, size_t len,
+                            tsjson_cb cb, void *ctx, struct err *err) {
+    int rc;
+
+    if (len > MAX_ELEMENT_BYTES - p->elem.len)
+        return too_big(p, err);
+    p->state = ST_AFTER;
+    if (p->elem.len == 0) {
+        /* common case: the whole element is in this chunk, no copy */
+        rc = element(p, (const char *)d, len, cb, ctx, err);
+    } else {
+        if (buf_append(&p->elem, d, len) == -1) {
+            p->state = ST_FAILED;
+            return err_set(err, 500, "out of memory");
+        }
+        rc = element(p, p->elem.data, p->elem.len, cb, ctx, err);
+        buf_reset(&p->elem);
+    }
+    if (rc != 0)
+        return p->state == ST_STOPPED ? 1 : -1;
+    return 0;
+}
+
+/*
+ * One byte c (not whitespace) outside the elements: the array's brackets
+ * and commas. A '{' starts an element (ST_ELEM). 0, or -1 with err.
+ */
+static int step_between(struct tsjson *p, unsigned char c, struct err *err) {
+    switch (p->state) {
+    case ST_START:
+        if (c != '[')
+            return bad_output(p, err, "no '['");
+        p->state = ST_FIRST;
+        return 0;
+    case ST_FIRST:
+    case ST_NEXT:
+        if (c == ']' && p->state == ST_FIRST) {
+            p->state = ST_DONE;
+        } else if (c == '{') {
+            p->state = ST_ELEM;
+            p->depth = 1;
+            p->in_string = 0;
+            p->escaped = 0;
+            buf_reset(&p->elem);
+        } else {
+            return bad_output(p, err, "unexpected byte between packets");
+        }
+        return 0;
+    case ST_AFTER:
+        if (c == ',')
+            p->state = ST_NEXT;
+        else if (c == ']')
+            p->state = ST_DONE;
+        else
+            return bad_output(p, err, "missing ','");
+        return 0;
+    default: /* ST_DONE */
+        return bad_output(p, err, "bytes after the closing ']'");
+    }
+}
+
 int tsjson_feed(struct tsjson *p, const char *data, size_t n, tsjson_cb cb, void *ctx,
                 struct err *err) {
     const unsigned char *d = (const unsigned char *)data;
     size_t i = 0, start = 0;
+    int rc;
 
     if (p->state == ST_FAILED)
         return err_set(err, 502, "tshark output is not valid JSON");
     if (p->state == ST_STOPPED)
         return 1;
     while (i < n) {
-        unsigned char c;
-
         if (p->state == ST_ELEM) {
             size_t j = i;
-            int depth = p->depth, in_string = p->in_string, end = 0;
 
-            if (p->escaped) { /* the byte after a '\\' that ended the last chunk */
-                p->escaped = 0;
-                j++;
-            }
-            while (j < n) {
-                if (in_string) {
-                    while (j < n && !str_tab[d[j]])
-                        j++;
-                    if (j >= n)
-                        break;
-                    if (d[j] == '\\') {
-                        if (j + 1 >= n) {
-                            p->escaped = 1;
-                            j = n;
-                            break;
-                        }
-                        j += 2;
-                        continue;
-                    }
-                    in_string = 0;
-                    j++;
-                } else {
-                    while (j < n && !val_tab[d[j]])
-                        j++;
-                    if (j >= n)
-                        break;
-                    c = d[j++];
-                    if (c == '"') {
-                        in_string = 1;
-                    } else if (c == '{' || c == '[') {
-                        depth++;
-                    } else if (--depth == 0) {
-                        end = 1;
-                        break;
-                    }
-                }
-            }
-            p->depth = depth;
-            p->in_string = in_string;
-            if (!end) {
-                /* the element goes on in the next chunk: keep its bytes */
-                if (n - start > MAX_ELEMENT_BYTES - p->elem.len)
-                    return too_big(p, err);
-                if (buf_append(&p->elem, d + start, n - start) == -1) {
-                    p->state = ST_FAILED;
-                    return errno == E2BIG ? too_big(p, err)
-                                          : err_set(err, 500, "out of memory");
-                }
-                return 0;
-            }
-            if (j - start > MAX_ELEMENT_BYTES - p->elem.len)
-                return too_big(p, err);
-            p->state = ST_AFTER;
-            if (p->elem.len == 0) {
-                /* common case: the whole element is in this chunk, no copy */
-                if (element(p, (const char *)d + start, j - start, cb, ctx, err) != 0)
-                    return p->state == ST_STOPPED ? 1 : -1;
-            } else {
-                int rc;
-                if (buf_append(&p->elem, d + start, j - start) == -1) {
-                    p->state = ST_FAILED;
-                    return err_set(err, 500, "out of memory");
-                }
-                rc = element(p, p->elem.data, p->elem.len, cb, ctx, err);
-                buf_reset(&p->elem);
-                if (rc != 0)
-                    return p->state == ST_STOPPED ? 1 : -1;
-            }
+            if (!scan_element(p, d, n, &j))
+                return keep_partial(p, d + start, n - start, err);
+            if ((rc = complete_element(p, d + start, j - start, cb, ctx, err)) != 0)
+                return rc;
             i = j;
-            continue;
-        }
-
-        c = d[i];
-        if (ws_tab[c]) {
+        } else if (ws_tab[d[i]]) {
             i++;
-            continue;
-        }
-        switch (p->state) {
-        case ST_START:
-            if (c != '[')
-                return bad_output(p, err, "no '['");
-            p->state = ST_FIRST;
-            break;
-        case ST_FIRST:
-        case ST_NEXT:
-            if (c == ']' && p->state == ST_FIRST) {
-                p->state = ST_DONE;
-            } else if (c == '{') {
-                p->state = ST_ELEM;
-                p->depth = 1;
-                p->in_string = 0;
-                p->escaped = 0;
-                buf_reset(&p->elem);
+        } else {
+            if (step_between(p, d[i], err) == -1)
+                return -1;
+            if (p->state == ST_ELEM)
                 start = i; /* the '{' belongs to the element */
-                i++;
-                continue;
-            } else {
-                return bad_output(p, err, "unexpected byte between packets");
-            }
-            break;
-        case ST_AFTER:
-            if (c == ',')
-                p->state = ST_NEXT;
-            else if (c == ']')
-                p->state = ST_DONE;
-            else
-                return bad_output(p, err, "missing ','");
-            break;
-        default: /* ST_DONE */
-            return bad_output(p, err, "bytes after the closing ']'");
+            i++;
         }
-        i++;
     }
-    if (p->state == ST_ELEM && buf_append(&p->elem, d + start, n - start) == -1) {
-        /* the chunk ended right after the element's '{' */
-        p->state = ST_FAILED;
-        return err_set(err, 500, "out of memory");
-    }
+    /* the chunk ended right after an element's '{' */
+    if (p->state == ST_ELEM)
+        return keep_partial(p, d + start, n - start, err);
     return 0;
 }
 
