@@ -34,6 +34,7 @@
 
 #include "config.h"
 #include "base/err.h"
+#include "proc/child.h"
 #include "proc/growfile.h"
 #include "tshark/fields.h"
 #include "tshark/tsjson.h"
@@ -43,7 +44,7 @@ struct warm_pool;
 struct tshark {
     char path[MAX_PATH_BYTES];        /* absolute path of the tshark binary */
     char version[128];                /* "4.0.17", from tshark --version */
-    char profile_dir[MAX_PATH_BYTES]; /* frame-only profile directory; "" if none */
+    char profile_dir[MAX_PATH_BYTES]; /* frame-only profile (profile.h); "" if none */
     int profile_fd; /* owned: O_PATH descriptor of profile_dir, -1 if none. tshark
                        gets WIRESHARK_CONFIG_DIR=/proc/self/fd/N (it inherits N),
                        so it needs no search right on the directories above */
@@ -75,21 +76,31 @@ int tshark_init(struct tshark *ts, const char *prog, int timeout_s, struct err *
  * exist or cannot run tshark (`tshark --version` is run again as that user).
  * Dissectors then parse uploads without root, and tshark honours
  * WIRESHARK_DATA_DIR, which it ignores when started as root. Call after
- * tshark_init, before tshark_prepare_profile.
+ * tshark_init, before profile_fill (profile.h).
  */
 int tshark_run_as(struct tshark *ts, const char *user, struct err *err);
 
+/* The frame-only profile's data directory, in ts->profile_dir (profile.h). */
+#define TSHARK_PROFILE_DATA "data"
+
+/* Takes n bytes of a tshark's stdout (borrowed). 0, or -1 with errno. */
+typedef int (*tshark_sink)(void *ctx, const char *data, size_t n);
+
 /*
- * Write a frame-only profile under dir (created 0755 if missing): a
- * disabled_protos file listing every protocol of `tshark -G protocols` but
- * frame, and a data directory (data/) linking tshark's own data files but
- * with empty name tables (manuf, enterprises.tsv, services, wka), which
- * tshark would otherwise parse again for every capture (~30 ms, the most of
- * a warm run on a small capture). On success ts->profile_dir and
- * ts->profile_fd are set (a previous profile_fd of ts is closed). -1 with
- * err otherwise (the caller may go on without it: same results, slower).
+ * Run a short tshark command (argv borrowed, argv[0] ts->path: --version,
+ * -G, a filter check) to the end, as a run's tshark would run (user,
+ * environment without the profile, limits) with a TSHARK_CHECK_TIMEOUT_MS
+ * deadline, stdin_fd (borrowed) or /dev/null (-1) as its stdin, and its
+ * stdout given to sink (NULL: dropped). Returns its status (as
+ * child_finish) or -1 with err; ch (the caller's, CHILD_INIT) keeps the
+ * stderr tail either way. Always reaps.
  */
-int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err);
+int tshark_query(const struct tshark *ts, const char *const *argv, int stdin_fd,
+                 tshark_sink sink, void *sink_ctx, struct child *ch, struct err *err);
+
+/* tshark_sink: keep the first bytes in the struct buf ctx, up to its max; drop the rest.
+ */
+int tshark_keep_head(void *ctx, const char *data, size_t n);
 
 /*
  * Check a display filter without reading a capture. 0 when tshark accepts
@@ -120,7 +131,7 @@ int tshark_warm_idle(const struct tshark *ts);
 
 /*
  * tshark_pool_stop(), then close the profile descriptor (the profile's files
- * stay: the caller made the directory and removes it). Safe twice.
+ * stay: profile_remove removes them, after this). Safe twice.
  */
 void tshark_release(struct tshark *ts);
 

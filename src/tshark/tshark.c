@@ -1,5 +1,4 @@
 /* tshark.c - see tshark.h */
-#define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -7,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,17 +26,6 @@
 /* TZ when we have none: any fixed zone stops glibc's per-packet stat() */
 #define FALLBACK_TZ "UTC0"
 #define ROOT_WARNING "Running as user \""
-#define PROFILE_FILE "disabled_protos"
-#define PROFILE_TMP_FILE "disabled_protos.tmp"
-#define DATA_SUBDIR "data" /* the frame-only WIRESHARK_DATA_DIR, in the profile */
-#define GLOBAL_CONFIG_LABEL "Global configuration:"
-
-/*
- * Name tables tshark reads again for every capture it opens (epan_new),
- * even with -n: ~30 ms of a warm run on a small capture. A frame-only run
- * prints no name, so its data directory has them empty.
- */
-static const char *const name_tables[] = {"manuf", "enterprises.tsv", "services", "wka"};
 
 /* The environment tshark gets: nothing of ours leaks into it. */
 struct env {
@@ -264,18 +251,11 @@ static void profile_paths(const struct tshark *ts, struct profile_paths *pp) {
     snprintf(pp->cfg, sizeof(pp->cfg), "/proc/self/fd/%d", ts->profile_fd);
     if (ts->data_ok)
         snprintf(pp->data, sizeof(pp->data), "/proc/self/fd/%d/%s", ts->profile_fd,
-                 DATA_SUBDIR);
+                 TSHARK_PROFILE_DATA);
 }
 
-typedef int (*sink_fn)(void *ctx, const char *data, size_t n);
-
-/*
- * Run a short tshark command (--version, -G, a filter check) to the end,
- * giving its stdout to sink. Returns its status (as child_finish) or -1 with
- * err; ch keeps the stderr tail either way. Always reaps.
- */
-static int run_small(const struct tshark *ts, const char *const *argv, int stdin_fd,
-                     sink_fn sink, void *sink_ctx, struct child *ch, struct err *err) {
+int tshark_query(const struct tshark *ts, const char *const *argv, int stdin_fd,
+                 tshark_sink sink, void *sink_ctx, struct child *ch, struct err *err) {
     struct child_spec spec = CHILD_SPEC_INIT;
     struct env env;
     char *chunk = NULL;
@@ -316,8 +296,7 @@ fail:
     return -1;
 }
 
-/* sink: keep the first bytes (the version line), drop the rest */
-static int keep_head(void *ctx, const char *data, size_t n) {
+int tshark_keep_head(void *ctx, const char *data, size_t n) {
     struct buf *b = ctx;
     size_t room = b->max - b->len;
 
@@ -336,7 +315,7 @@ static int read_version(struct tshark *ts, const char *prog, struct err *err) {
     argv[0] = ts->path;
     argv[1] = "--version";
     argv[2] = NULL;
-    if ((status = run_small(ts, argv, -1, keep_head, &out, &ch, err)) == -1)
+    if ((status = tshark_query(ts, argv, -1, tshark_keep_head, &out, &ch, err)) == -1)
         goto out;
     if (status != 0) {
         err_set(err, 500, "cannot run tshark '%s': --version exited %d", prog, status);
@@ -425,321 +404,6 @@ int tshark_run_as(struct tshark *ts, const char *user, struct err *err) {
     return 0;
 }
 
-/* -G protocols: "Name\tShort name\tfilter.name\n" lines to disabled_protos */
-struct proto_sink {
-    int fd;
-    struct buf line; /* the partial last line of the previous chunk */
-    struct buf out;  /* names to write */
-    size_t count;
-    int saw_frame;
-};
-
-static int proto_line(struct proto_sink *ps, const char *s, size_t n) {
-    const char *tab1, *tab2, *name;
-    size_t len, i;
-
-    if ((tab1 = memchr(s, '\t', n)) == NULL)
-        return 0;
-    if ((tab2 = memchr(tab1 + 1, '\t', n - (size_t)(tab1 + 1 - s))) == NULL)
-        return 0;
-    name = tab2 + 1;
-    len = n - (size_t)(name - s);
-    while (len > 0 && (name[len - 1] == '\r' || name[len - 1] == '\t'))
-        len--;
-    if (len == 0)
-        return 0;
-    /* filter names are [A-Za-z0-9_.-]; anything else would misparse */
-    for (i = 0; i < len; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
-            return 0;
-    }
-    if (len == 5 && memcmp(name, "frame", 5) == 0) {
-        ps->saw_frame = 1;
-        return 0;
-    }
-    if (buf_append(&ps->out, name, len) == -1 || buf_append(&ps->out, "\n", 1) == -1)
-        return -1;
-    ps->count++;
-    return 0;
-}
-
-static int write_all(int fd, const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w == -1 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int proto_sink_fn(void *ctx, const char *data, size_t n) {
-    struct proto_sink *ps = ctx;
-    const char *p = data, *end = data + n, *nl;
-
-    while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        if (ps->line.len > 0) {
-            if (buf_append(&ps->line, p, (size_t)(nl - p)) == -1 ||
-                proto_line(ps, ps->line.data, ps->line.len) == -1)
-                return -1;
-            buf_reset(&ps->line);
-        } else if (proto_line(ps, p, (size_t)(nl - p)) == -1) {
-            return -1;
-        }
-        p = nl + 1;
-    }
-    if (p < end && buf_append(&ps->line, p, (size_t)(end - p)) == -1)
-        return -1;
-    if (write_all(ps->fd, ps->out.data, ps->out.len) == -1)
-        return -1;
-    buf_reset(&ps->out);
-    return 0;
-}
-
-/* The "Global configuration:" directory of `tshark -G folders`, into out. */
-static int global_data_dir(const struct tshark *ts, char *out, size_t outsz,
-                           struct err *err) {
-    struct child ch = CHILD_INIT;
-    struct buf b = BUF_INIT(READ_CHUNK_BYTES);
-    const char *argv[] = {ts->path, "-G", "folders", NULL};
-    const char *p, *eol;
-    int status, rc = -1;
-
-    if ((status = run_small(ts, argv, -1, keep_head, &b, &ch, err)) == -1)
-        goto out;
-    if (status != 0 || buf_append(&b, "", 1) == -1) { /* NUL-terminate */
-        err_set(err, 500, "tshark -G folders failed (exit %d)", status);
-        goto out;
-    }
-    for (p = b.data; p != NULL && *p != '\0'; p = eol != NULL ? eol + 1 : NULL) {
-        eol = strchr(p, '\n');
-        if (strncmp(p, GLOBAL_CONFIG_LABEL, sizeof(GLOBAL_CONFIG_LABEL) - 1) != 0)
-            continue;
-        p += sizeof(GLOBAL_CONFIG_LABEL) - 1;
-        p += strspn(p, " \t");
-        if (*p == '/' && eol != NULL && (size_t)(eol - p) < outsz) {
-            memcpy(out, p, (size_t)(eol - p));
-            out[eol - p] = '\0';
-            rc = 0;
-        }
-        break;
-    }
-    if (rc == -1)
-        err_set(err, 500, "tshark -G folders named no global configuration directory");
-out:
-    buf_release(&b);
-    return rc;
-}
-
-static int is_name_table(const char *name) {
-    size_t i;
-
-    for (i = 0; i < sizeof(name_tables) / sizeof(name_tables[0]); i++)
-        if (strcmp(name, name_tables[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/*
- * absdir/data: tshark's own data directory with every entry linked, except
- * the name tables (empty files). Made afresh each time.
- */
-static int make_data_dir(const struct tshark *ts, const char *absdir, struct err *err) {
-    char global[MAX_PATH_BYTES], data[MAX_PATH_BYTES], from[MAX_PATH_BYTES],
-        to[MAX_PATH_BYTES];
-    DIR *d = NULL;
-    struct dirent *de;
-    struct stat st;
-    size_t i;
-    int n, fd, rc = -1;
-
-    if (global_data_dir(ts, global, sizeof(global), err) == -1)
-        goto out;
-    n = snprintf(data, sizeof(data), "%s/%s", absdir, DATA_SUBDIR);
-    if (n < 0 || (size_t)n >= sizeof(data)) {
-        err_set(err, 500, "data dir: path too long");
-        goto out;
-    }
-    if (mkdir(data, 0755) == -1 && errno != EEXIST) {
-        err_set(err, 500, "cannot create '%s': %s", data, strerror(errno));
-        goto out;
-    }
-    if (lstat(data, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-        ((st.st_mode & 07777) != 0755 && chmod(data, 0755) == -1)) {
-        err_set(err, 500, "'%s' is not a directory of ours", data);
-        goto out;
-    }
-    /* a restart over the same profile: start empty */
-    if ((d = opendir(data)) == NULL) {
-        err_set(err, 500, "cannot read '%s': %s", data, strerror(errno));
-        goto out;
-    }
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        n = snprintf(to, sizeof(to), "%s/%s", data, de->d_name);
-        if (n > 0 && (size_t)n < sizeof(to))
-            unlink(to);
-    }
-    closedir(d);
-    if ((d = opendir(global)) == NULL) {
-        err_set(err, 500, "cannot read '%s': %s", global, strerror(errno));
-        goto out;
-    }
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-            is_name_table(de->d_name))
-            continue;
-        n = snprintf(from, sizeof(from), "%s/%s", global, de->d_name);
-        if (n < 0 || (size_t)n >= sizeof(from) ||
-            snprintf(to, sizeof(to), "%s/%s", data, de->d_name) >= (int)sizeof(to)) {
-            err_set(err, 500, "data dir: path too long");
-            goto out;
-        }
-        if (symlink(from, to) == -1) {
-            err_set(err, 500, "cannot link '%s': %s", to, strerror(errno));
-            goto out;
-        }
-    }
-    for (i = 0; i < sizeof(name_tables) / sizeof(name_tables[0]); i++) {
-        n = snprintf(to, sizeof(to), "%s/%s", data, name_tables[i]);
-        if (n < 0 || (size_t)n >= sizeof(to) ||
-            (fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-                       0644)) == -1) {
-            err_set(err, 500, "cannot create '%s': %s", to, strerror(errno));
-            goto out;
-        }
-        if (fchmod(fd, 0644) == -1) {
-            close(fd);
-            err_set(err, 500, "cannot chmod '%s': %s", to, strerror(errno));
-            goto out;
-        }
-        close(fd);
-    }
-    rc = 0;
-out:
-    if (d != NULL)
-        closedir(d);
-    return rc;
-}
-
-int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err) {
-    struct child ch = CHILD_INIT;
-    struct proto_sink ps = {-1, BUF_INIT(READ_CHUNK_BYTES),
-                            BUF_INIT(2 * READ_CHUNK_BYTES), 0, 0};
-    char tmp[MAX_PATH_BYTES], final[MAX_PATH_BYTES], absdir[MAX_PATH_BYTES];
-    const char *argv[4];
-    struct err derr = ERR_INIT;
-    struct stat st;
-    int n, m, status, made_tmp = 0;
-
-    ts->profile_dir[0] = '\0';
-    ts->data_ok = 0;
-    if (ts->profile_fd > 2)
-        close(ts->profile_fd);
-    ts->profile_fd = -1;
-    if (ts->path[0] == '\0') {
-        err_set(err, 500, "cannot prepare tshark profile: tshark_init not done");
-        goto fail;
-    }
-    /* world-readable: tshark may run as another user; nothing in it is secret */
-    if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-        err_set(err, 500, "cannot create profile dir '%s': %s", dir, strerror(errno));
-        goto fail;
-    }
-    if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
-        err_set(err, 500, "profile dir '%s' is not a directory of ours", dir);
-        goto fail;
-    }
-    if ((st.st_mode & 07777) != 0755 && chmod(dir, 0755) == -1) {
-        err_set(err, 500, "cannot chmod profile dir '%s': %s", dir, strerror(errno));
-        goto fail;
-    }
-    /* tshark gets it in its environment: make it absolute */
-    if (dir[0] == '/')
-        m = snprintf(absdir, sizeof(absdir), "%s", dir);
-    else
-        m = join_abs(absdir, sizeof(absdir), "", 0, dir) == -1 ? -1 : 0;
-    if (m < 0 || (size_t)m >= sizeof(absdir)) {
-        err_set(err, 500, "profile dir '%s': path too long", dir);
-        goto fail;
-    }
-    n = snprintf(tmp, sizeof(tmp), "%s/%s", absdir, PROFILE_TMP_FILE);
-    m = snprintf(final, sizeof(final), "%s/%s", absdir, PROFILE_FILE);
-    if (n < 0 || (size_t)n >= sizeof(tmp) || m < 0 || (size_t)m >= sizeof(final) ||
-        strlen(absdir) >= sizeof(ts->profile_dir)) {
-        err_set(err, 500, "profile dir '%s': path too long", dir);
-        goto fail;
-    }
-    ps.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (ps.fd == -1) {
-        err_set(err, 500, "cannot create '%s': %s", tmp, strerror(errno));
-        goto fail;
-    }
-    made_tmp = 1;
-    if (fchmod(ps.fd, 0644) == -1) {
-        err_set(err, 500, "cannot chmod '%s': %s", tmp, strerror(errno));
-        goto fail;
-    }
-    argv[0] = ts->path;
-    argv[1] = "-G";
-    argv[2] = "protocols";
-    argv[3] = NULL;
-    if ((status = run_small(ts, argv, -1, proto_sink_fn, &ps, &ch, err)) == -1)
-        goto fail;
-    if (status != 0 || ps.line.len != 0 || !ps.saw_frame || ps.count == 0) {
-        err_set(err, 500, "tshark -G protocols gave no usable list (exit %d)", status);
-        goto fail;
-    }
-    if (close(ps.fd) == -1) {
-        ps.fd = -1;
-        err_set(err, 500, "cannot write '%s': %s", tmp, strerror(errno));
-        goto fail;
-    }
-    ps.fd = -1;
-    if (rename(tmp, final) == -1) {
-        err_set(err, 500, "cannot rename '%s': %s", tmp, strerror(errno));
-        goto fail;
-    }
-    made_tmp = 0;
-    /*
-     * tshark finds the profile through this descriptor (/proc/self/fd/N),
-     * so a tshark user that cannot search --tmpdir still reads it.
-     */
-    if ((ts->profile_fd = open(absdir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) ==
-            -1 ||
-        child_fd_above_stdio(&ts->profile_fd) == -1) {
-        err_set(err, 500, "cannot open profile dir '%s': %s", absdir, strerror(errno));
-        if (ts->profile_fd != -1)
-            close(ts->profile_fd);
-        ts->profile_fd = -1;
-        goto fail;
-    }
-    if (make_data_dir(ts, absdir, &derr) == 0)
-        ts->data_ok = 1;
-    else
-        log_warnx("frame-only profile without its data directory (slower on small "
-                  "captures): %s",
-                  derr.msg);
-    memcpy(ts->profile_dir, absdir, strlen(absdir) + 1);
-    buf_release(&ps.line);
-    buf_release(&ps.out);
-    return 0;
-fail:
-    if (ps.fd != -1)
-        close(ps.fd);
-    if (made_tmp)
-        unlink(tmp);
-    buf_release(&ps.line);
-    buf_release(&ps.out);
-    return -1;
-}
-
 int tshark_check_filter(const struct tshark *ts, const char *filter, struct err *err) {
     /* a classic pcap header (LE, v2.4, snaplen 65535, Ethernet) and no packet */
     static const unsigned char empty_pcap[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0,
@@ -766,7 +430,7 @@ int tshark_check_filter(const struct tshark *ts, const char *filter, struct err 
     argv[4] = "-r";
     argv[5] = "-";
     argv[6] = NULL;
-    if ((status = run_small(ts, argv, in, NULL, NULL, &ch, err)) == -1)
+    if ((status = tshark_query(ts, argv, in, NULL, NULL, &ch, err)) == -1)
         goto out;
     if (status == 0) {
         rc = 0;
