@@ -159,6 +159,32 @@ static int resolve(const char *prog, char *out, size_t outsz) {
 }
 
 /*
+ * Where tshark's own message starts in p..end: the first line that starts
+ * "tshark: " (after blanks), skipping log noise before it; p when none does.
+ */
+static const char *first_tshark_line(const char *p, const char *end) {
+    const char *q = p;
+
+    while (q < end) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        const char *t = q;
+
+        while (t < end && (*t == ' ' || *t == '\t'))
+            t++;
+        if ((size_t)(end - t) >= 8 && memcmp(t, "tshark: ", 8) == 0)
+            return q;
+        q = nl != NULL ? nl + 1 : end;
+    }
+    return p;
+}
+
+/* Copy the byte c into out[*o] (control bytes blanked) while room is left. */
+static void put_clean(char *out, size_t outsz, size_t *o, char c) {
+    if (*o + 1 < outsz)
+        out[(*o)++] = (unsigned char)c < 0x20 || c == 0x7f ? ' ' : c;
+}
+
+/*
  * tshark's stderr tail as one line for a client: from its first line that
  * starts "tshark: " (if any), without the warning about running as root,
  * without "tshark: ", lines joined with a space, control
@@ -172,46 +198,27 @@ static void clean_reason(const struct child *ch, const char *capture, const char
     size_t o = 0, caplen = capture != NULL ? strlen(capture) : 0;
     int first = 1;
 
-    out[0] = '\0';
     if (outsz == 0)
         return;
+    out[0] = '\0';
     if (ch->tail_len >= MAX_STDERR_TAIL_BYTES) {
         /* the tail was cut: its first line is partial and may hold part of a path */
         const char *nl = memchr(p, '\n', ch->tail_len);
         p = nl != NULL ? nl + 1 : end;
     }
-    {
-        /* tshark's own message starts "tshark: "; skip log noise before it */
-        const char *q = p;
-        while (q < end) {
-            const char *nl = memchr(q, '\n', (size_t)(end - q));
-            const char *t = q;
-            while (t < end && (*t == ' ' || *t == '\t'))
-                t++;
-            if ((size_t)(end - t) >= 8 && memcmp(t, "tshark: ", 8) == 0) {
-                p = q;
-                break;
-            }
-            q = nl != NULL ? nl + 1 : end;
-        }
-    }
+    p = first_tshark_line(p, end);
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *q, *lend;
+        const char *q = p, *lend;
 
-        if (eol == NULL)
-            eol = end;
-        q = p;
-        lend = eol;
-        p = eol + 1;
+        lend = eol != NULL ? eol : end;
+        p = lend + 1;
         while (q < lend && (*q == ' ' || *q == '\t' || *q == '\r'))
             q++;
         while (lend > q && (lend[-1] == ' ' || lend[-1] == '\t' || lend[-1] == '\r'))
             lend--;
-        if (q == lend)
-            continue;
-        if ((size_t)(lend - q) >= sizeof(ROOT_WARNING) - 1 &&
-            memcmp(q, ROOT_WARNING, sizeof(ROOT_WARNING) - 1) == 0)
+        if (q == lend || ((size_t)(lend - q) >= sizeof(ROOT_WARNING) - 1 &&
+                          memcmp(q, ROOT_WARNING, sizeof(ROOT_WARNING) - 1) == 0))
             continue;
         if ((size_t)(lend - q) >= 8 && memcmp(q, "tshark: ", 8) == 0)
             q += 8;
@@ -221,15 +228,13 @@ static void clean_reason(const struct child *ch, const char *capture, const char
         while (q < lend) {
             if (caplen > 0 && (size_t)(lend - q) >= caplen &&
                 memcmp(q, capture, caplen) == 0) {
-                const char *d = display;
-                for (; *d != '\0' && o + 1 < outsz; d++)
-                    out[o++] = (unsigned char)*d < 0x20 || *d == 0x7f ? ' ' : *d;
+                const char *d;
+                for (d = display; *d != '\0'; d++)
+                    put_clean(out, outsz, &o, *d);
                 q += caplen;
-                continue;
+            } else {
+                put_clean(out, outsz, &o, *q++);
             }
-            if (o + 1 < outsz)
-                out[o++] = (unsigned char)*q < 0x20 || *q == 0x7f ? ' ' : *q;
-            q++;
         }
         if (first_only)
             break;
