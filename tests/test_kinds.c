@@ -1,7 +1,8 @@
 /*
  * test_kinds.c - the io and hist kinds on real captures, end to end below
- * HTTP: the real `tshark -T json -e frame.number -e frame.time_relative -e
- * frame.len [-Y FILTER]` output, run through child.c and fed through tsjson
+ * HTTP: the output of the runner's own command (tshark_build_argv: `tshark
+ * -T json -e frame.number -e frame.time_relative -e frame.len [-Y FILTER]`,
+ * on the file instead of stdin), run through child.c and fed through tsjson
  * into a chart of three series (every packet, tcp, udp), rendered as JSON
  * and parsed back, against what `tshark -T fields -e frame.time_relative -e
  * frame.len [-Y FILTER]` implies, computed here by brute force. Not against
@@ -25,6 +26,8 @@
 #include "proc/child.h"
 #include "render/export.h"
 #include "render/svg.h"
+#include "tshark/fields.h"
+#include "tshark/tshark.h"
 #include "tshark/tsjson.h"
 #include "check.h"
 #include "testutil.h"
@@ -41,8 +44,22 @@ static const char *const NAMES[NFILTERS] = {"All packets", "TCP", "UDP"};
 
 /* ---- running tshark (through child.c, as the server does) ---- */
 
-/* tshark -n -r path -T fields|json ... [-Y filter] into out. */
-static int tshark(const char *path, const char *filter, int json, struct buf *out) {
+/* The runner's tshark (tshark_init), for its command. */
+static struct tshark ts;
+
+/*
+ * The runner's own command (tshark_build_argv), on path instead of stdin,
+ * into out: what the server parses.
+ */
+static int tshark_json(const char *path, const char *filter, struct buf *out) {
+    struct tshark_argv argv;
+
+    tshark_build_argv(&argv, &ts, path, filter);
+    return run_cmd(argv.v, out);
+}
+
+/* The reference: tshark -n -r path -T fields -e ... [-Y filter] into out. */
+static int tshark_fields(const char *path, const char *filter, struct buf *out) {
     const char *argv[16];
     size_t a = 0;
 
@@ -51,11 +68,7 @@ static int tshark(const char *path, const char *filter, int json, struct buf *ou
     argv[a++] = "-r";
     argv[a++] = path;
     argv[a++] = "-T";
-    argv[a++] = json ? "json" : "fields";
-    if (json) {
-        argv[a++] = "-e";
-        argv[a++] = "frame.number";
-    }
+    argv[a++] = "fields";
     argv[a++] = "-e";
     argv[a++] = "frame.time_relative";
     argv[a++] = "-e";
@@ -103,7 +116,7 @@ static int parse_fields(const struct buf *out, struct frames *fs) {
         memcpy(tb, line, tl);
         tb[tl] = '\0';
         fs->v[fs->n].has_time = tl > 0;
-        if (tl > 0 && tsjson_parse_seconds(tb, &fs->v[fs->n].t_ns) == -1)
+        if (tl > 0 && fields_parse_seconds(tb, &fs->v[fs->n].t_ns) == -1)
             return -1;
         fs->v[fs->n].len = strtoull(tab + 1, NULL, 10);
         fs->n++;
@@ -399,8 +412,8 @@ static int load(struct capture *cap, const char *dir, const char *name) {
         struct buf fields = BUF_INIT(OUT_MAX);
 
         buf_init(&cap->json[i], OUT_MAX);
-        if (tshark(path, FILTERS[i], 0, &fields) != 0 ||
-            tshark(path, FILTERS[i], 1, &cap->json[i]) != 0 ||
+        if (tshark_fields(path, FILTERS[i], &fields) != 0 ||
+            tshark_json(path, FILTERS[i], &cap->json[i]) != 0 ||
             parse_fields(&fields, &cap->ref[i]) == -1) {
             buf_release(&fields);
             return -1;
@@ -478,17 +491,14 @@ static void test_capture(const char *dir, const char *name) {
 
 int main(void) {
     const char *dir = getenv("CAPTURES_DIR");
-    const char *ver_argv[] = {"tshark", "--version", NULL};
-    struct buf ver = BUF_INIT(OUT_MAX);
+    struct err err = ERR_INIT;
     char path[4096];
     size_t i;
 
-    if (dir == NULL || run_cmd(ver_argv, &ver) != 0) {
-        fprintf(stderr, "CAPTURES_DIR unset or no tshark: skipped\n");
-        buf_release(&ver);
+    if (dir == NULL || tshark_init(&ts, "tshark", 0, &err) == -1) {
+        fprintf(stderr, "CAPTURES_DIR unset or no tshark (%s): skipped\n", err.msg);
         return 77;
     }
-    buf_release(&ver);
     for (i = 0; i < sizeof(CAPTURES) / sizeof(CAPTURES[0]); i++) {
         snprintf(path, sizeof(path), "%s/dev/%s", dir, CAPTURES[i]);
         if (access(path, R_OK) != 0) {
@@ -497,5 +507,6 @@ int main(void) {
         }
         test_capture(dir, CAPTURES[i]);
     }
+    tshark_release(&ts);
     return CHECK_DONE();
 }

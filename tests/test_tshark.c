@@ -22,6 +22,7 @@
 #include "testpkts.h"
 #include "testutil.h"
 #include "proc/child.h"
+#include "tshark/profile.h"
 #include "tshark/tshark.h"
 #include "banned.h"
 
@@ -78,7 +79,7 @@ static int fields_ref(const char *tshark, const char *file, const char *filter,
         p.number = strtoull(line, NULL, 10);
         if (*t1 != '\0') {
             p.has_time = 1;
-            tsjson_parse_seconds(t1, &p.t_ns);
+            fields_parse_seconds(t1, &p.t_ns);
         }
         if (*t2 != '\0') {
             p.has_len = 1;
@@ -174,7 +175,7 @@ static void test_profile(struct tshark *ts) {
     int lines = 0, frame = 0, eth = 0, ip = 0, tcp = 0, bad = 0;
 
     snprintf(dir, sizeof(dir), "%s/profile", tmpdir);
-    CHECK(tshark_prepare_profile(ts, dir, &err) == 0);
+    CHECK(profile_fill(ts, dir, &err) == 0);
     CHECK(strcmp(ts->profile_dir, dir) == 0);
     CHECK(lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0755);
     snprintf(file, sizeof(file), "%s/disabled_protos", dir);
@@ -243,7 +244,7 @@ static void test_profile(struct tshark *ts) {
 
     /* again over the same dir (a restart); a loose mode is tightened */
     CHECK(chmod(dir, 0777) == 0);
-    CHECK(tshark_prepare_profile(ts, dir, &err) == 0);
+    CHECK(profile_fill(ts, dir, &err) == 0);
     CHECK(lstat(dir, &st) == 0 && (st.st_mode & 07777) == 0755);
     snprintf(file, sizeof(file), "%s/disabled_protos.tmp", dir);
     CHECK(access(file, F_OK) == -1);
@@ -253,9 +254,55 @@ static void test_profile(struct tshark *ts) {
         struct tshark t2 = *ts;
         t2.profile_fd = -1; /* ts keeps owning it */
         err.status = 0;
-        CHECK(tshark_prepare_profile(&t2, "/nonexistent/x/y", &err) == -1);
+        CHECK(profile_fill(&t2, "/nonexistent/x/y", &err) == -1);
         CHECK(err.status == 500 && t2.profile_dir[0] == '\0');
     }
+}
+
+/* profile_make's private directory, filled, then removed by profile_remove. */
+static void test_profile_make(const struct tshark *ts) {
+    struct tshark t2 = *ts;
+    struct err err = ERR_INIT;
+    char dir[MAX_PATH_BYTES], file[MAX_PATH_BYTES + 32], prefix[600];
+    struct stat st;
+    struct dirent *de;
+    DIR *d;
+    int left = 0;
+
+    t2.profile_fd = -1; /* ts keeps owning its own */
+    snprintf(prefix, sizeof(prefix), "%s/pcapchart-profile-", tmpdir);
+    CHECK(profile_make(&t2, tmpdir, dir, sizeof(dir), &err) == 0);
+    CHECK(strncmp(dir, prefix, strlen(prefix)) == 0 && strlen(dir) == strlen(prefix) + 6);
+    CHECK(strcmp(t2.profile_dir, dir) == 0 && t2.profile_fd > 2 && t2.data_ok);
+    CHECK(lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0755);
+    snprintf(file, sizeof(file), "%s/disabled_protos", dir);
+    CHECK(lstat(file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0);
+    snprintf(file, sizeof(file), "%s/data/manuf", dir);
+    CHECK(lstat(file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0);
+    close(t2.profile_fd); /* what tshark_release would, without ts's pool */
+    profile_remove(dir);
+    CHECK(access(dir, F_OK) == -1 && errno == ENOENT);
+    profile_remove(""); /* nothing made: nothing done */
+
+    /* no temp dir: -1, nothing made */
+    t2 = *ts;
+    t2.profile_fd = -1;
+    err.status = 0;
+    CHECK(profile_make(&t2, "/nonexistent/pcapchart", dir, sizeof(dir), &err) == -1);
+    CHECK(err.status == 500 && dir[0] == '\0' && t2.profile_fd == -1);
+    CHECK(strstr(err.msg, "cannot create a profile directory in '/nonexistent/") != NULL);
+
+    /* a fill that fails after the directory was made: it is removed again */
+    t2.path[0] = '\0';
+    err.status = 0;
+    CHECK(profile_make(&t2, tmpdir, dir, sizeof(dir), &err) == -1);
+    CHECK(err.status == 500 && dir[0] == '\0' && t2.profile_fd == -1);
+    if ((d = opendir(tmpdir)) != NULL) {
+        while ((de = readdir(d)) != NULL)
+            left += strncmp(de->d_name, "pcapchart-profile-", 18) == 0;
+        closedir(d);
+    }
+    CHECK(left == 0);
 }
 
 /*
@@ -559,7 +606,7 @@ static void test_fake(const char *tests_dir) {
     {
         char dir[512];
         snprintf(dir, sizeof(dir), "%s/fake-profile", tmpdir);
-        CHECK(tshark_prepare_profile(&ts, dir, &err) == 0);
+        CHECK(profile_fill(&ts, dir, &err) == 0);
     }
 
     CHECK(fake_run(&ts, "ok", &got, &res, &err, NULL) == 0);
@@ -756,6 +803,7 @@ int main(void) {
     test_init(tests_dir);
     test_fake(tests_dir);
     test_profile(&ts);
+    test_profile_make(&ts);
     test_dev(&ts, capdir);
     test_bad(&ts, capdir);
     test_filter(&ts, capdir);

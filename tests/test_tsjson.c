@@ -2,7 +2,7 @@
  * test_tsjson.c - tsjson.c against real tshark output: every dev capture's
  * `-T json` output, fed whole, split at every byte, and in random chunks,
  * must give exactly what `-T fields` says; plus malformed input, the
- * element cap, callback stops and tsjson_parse_seconds. Set
+ * element cap, callback stops and fields_parse_seconds. Set
  * TSJSON_BENCH_COPIES=N to time N copies of nfs_bad_stalls.cap's output
  * (7038 packets each; 427 copies is the 3M-packet benchmark).
  */
@@ -73,7 +73,7 @@ static int tshark_fields(const char *file, struct pkts *ref) {
         p.number = strtoull(line, NULL, 10);
         if (*t1 != '\0') {
             p.has_time = 1;
-            if (tsjson_parse_seconds(t1, &p.t_ns) == -1)
+            if (fields_parse_seconds(t1, &p.t_ns) == -1)
                 return -1;
         }
         if (*t2 != '\0') {
@@ -195,7 +195,7 @@ static void test_samples(const char *capdir) {
             CHECK(feed_all(json.data, json.len, &got, &err) == 0);
             buf_release(&json);
         }
-        CHECK(tsjson_parse_seconds(t, &ns) == 0);
+        CHECK(fields_parse_seconds(t, &ns) == 0);
         CHECK(idx >= 1 && idx <= got.n);
         if (idx >= 1 && idx <= got.n) {
             CHECK(got.v[idx - 1].number == idx);
@@ -477,13 +477,13 @@ static void test_seconds(void) {
 
     for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
         int64_t ns = 42;
-        int rc = tsjson_parse_seconds(c[i].s, &ns);
+        int rc = fields_parse_seconds(c[i].s, &ns);
         int ok = rc == c[i].rc && (rc != 0 || ns == c[i].ns);
         CHECK(ok);
         if (!ok)
             fprintf(stderr, "  '%s': rc %d ns %" PRId64 "\n", c[i].s, rc, ns);
     }
-    CHECK(tsjson_parse_seconds(NULL, NULL) == -1);
+    CHECK(fields_parse_seconds(NULL, NULL) == -1);
 }
 
 static int count_only(void *ctx, const struct pkt *p, struct err *err) {

@@ -28,6 +28,7 @@
 #include "testutil.h"
 #include "proc/child.h"
 #include "conf/options.h"
+#include "tshark/profile.h"
 #include "tshark/tshark.h"
 #include "proc/warm.h"
 #include "banned.h"
@@ -860,7 +861,7 @@ int main(void) {
         /* as the server runs them: as nobody when we are root */
         CHECK(tshark_run_as(&ts, NULL, &err) == 0);
         snprintf(profile, sizeof(profile), "%s/profile", tmpdir);
-        CHECK(tshark_prepare_profile(&ts, profile, &err) == 0);
+        CHECK(profile_fill(&ts, profile, &err) == 0);
         CHECK(tshark_pool_start(&ts, 2, &err) == 0 && ts.pool != NULL);
         {
             /* it returned once they had loaded: asleep on stdin, no CPU used */

@@ -35,7 +35,7 @@
 
 #include "config.h"
 #include "base/err.h"
-#include "tshark/tsjson.h"
+#include "tshark/fields.h"
 
 /*
  * One packet kept in a series: time (ns, relative), length, frame number

@@ -2,17 +2,18 @@
  * tshark.h - the tshark runner: builds the argv, runs tshark through child.c,
  * streams its stdout into tsjson.c, and maps its failures to a struct err.
  *
- * The command is always
+ * The command is always (tshark_build_argv)
  *   tshark -n -r - -T json -e frame.number -e frame.time_relative -e frame.len
- *          [-Y FILTER]
- * with the capture opened by us as its stdin (no path of ours in its argv;
- * tshark 4.0.17 prints the same from a file on stdin as from the path, for
- * every capture in ../shared/captures, only naming it "the standard input"),
- * as an unprivileged user when we are root (tshark_run_as), with TZ set
- * (tshark otherwise stat()s /etc/localtime per packet) and, when no filter
- * is given and a frame-only profile was prepared, with WIRESHARK_CONFIG_DIR
- * and WIRESHARK_DATA_DIR pointing into it (every protocol but frame
- * disabled, no name tables: same times and lengths, several times faster).
+ *          [-Y FILTER | -c MAX_PACKETS+1]
+ * (one -e per field of fields.h's table; -c only without a filter, when
+ * --max-packets is set) with the capture opened by us as its stdin (no path
+ * of ours in its argv; tshark 4.0.17 prints the same from a file on stdin as from the
+ * path, for every capture in ../shared/captures, only naming it "the standard input"), as
+ * an unprivileged user when we are root (tshark_run_as), with TZ set (tshark otherwise
+ * stat()s /etc/localtime per packet) and, when no filter is given and a frame-only
+ * profile was prepared, with WIRESHARK_CONFIG_DIR and WIRESHARK_DATA_DIR pointing into it
+ * (every protocol but frame disabled, no name tables: same times and lengths, several
+ * times faster).
  *
  * Warm runs: tshark_pool_start() keeps tshark processes of the unfiltered
  * command started ahead (warm.h), blocked on a stdin pipe. An unfiltered run of a file
@@ -33,7 +34,9 @@
 
 #include "config.h"
 #include "base/err.h"
+#include "proc/child.h"
 #include "proc/growfile.h"
+#include "tshark/fields.h"
 #include "tshark/tsjson.h"
 
 struct warm_pool;
@@ -41,7 +44,7 @@ struct warm_pool;
 struct tshark {
     char path[MAX_PATH_BYTES];        /* absolute path of the tshark binary */
     char version[128];                /* "4.0.17", from tshark --version */
-    char profile_dir[MAX_PATH_BYTES]; /* frame-only profile directory; "" if none */
+    char profile_dir[MAX_PATH_BYTES]; /* frame-only profile (profile.h); "" if none */
     int profile_fd; /* owned: O_PATH descriptor of profile_dir, -1 if none. tshark
                        gets WIRESHARK_CONFIG_DIR=/proc/self/fd/N (it inherits N),
                        so it needs no search right on the directories above */
@@ -73,21 +76,31 @@ int tshark_init(struct tshark *ts, const char *prog, int timeout_s, struct err *
  * exist or cannot run tshark (`tshark --version` is run again as that user).
  * Dissectors then parse uploads without root, and tshark honours
  * WIRESHARK_DATA_DIR, which it ignores when started as root. Call after
- * tshark_init, before tshark_prepare_profile.
+ * tshark_init, before profile_fill (profile.h).
  */
 int tshark_run_as(struct tshark *ts, const char *user, struct err *err);
 
+/* The frame-only profile's data directory, in ts->profile_dir (profile.h). */
+#define TSHARK_PROFILE_DATA "data"
+
+/* Takes n bytes of a tshark's stdout (borrowed). 0, or -1 with errno. */
+typedef int (*tshark_sink)(void *ctx, const char *data, size_t n);
+
 /*
- * Write a frame-only profile under dir (created 0755 if missing): a
- * disabled_protos file listing every protocol of `tshark -G protocols` but
- * frame, and a data directory (data/) linking tshark's own data files but
- * with empty name tables (manuf, enterprises.tsv, services, wka), which
- * tshark would otherwise parse again for every capture (~30 ms, the most of
- * a warm run on a small capture). On success ts->profile_dir and
- * ts->profile_fd are set (a previous profile_fd of ts is closed). -1 with
- * err otherwise (the caller may go on without it: same results, slower).
+ * Run a short tshark command (argv borrowed, argv[0] ts->path: --version,
+ * -G, a filter check) to the end, as a run's tshark would run (user,
+ * environment without the profile, limits) with a TSHARK_CHECK_TIMEOUT_MS
+ * deadline, stdin_fd (borrowed) or /dev/null (-1) as its stdin, and its
+ * stdout given to sink (NULL: dropped). Returns its status (as
+ * child_finish) or -1 with err; ch (the caller's, CHILD_INIT) keeps the
+ * stderr tail either way. Always reaps.
  */
-int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err);
+int tshark_query(const struct tshark *ts, const char *const *argv, int stdin_fd,
+                 tshark_sink sink, void *sink_ctx, struct child *ch, struct err *err);
+
+/* tshark_sink: keep the first bytes in the struct buf ctx, up to its max; drop the rest.
+ */
+int tshark_keep_head(void *ctx, const char *data, size_t n);
 
 /*
  * Check a display filter without reading a capture. 0 when tshark accepts
@@ -118,9 +131,31 @@ int tshark_warm_idle(const struct tshark *ts);
 
 /*
  * tshark_pool_stop(), then close the profile descriptor (the profile's files
- * stay: the caller made the directory and removes it). Safe twice.
+ * stay: profile_remove removes them, after this). Safe twice.
  */
 void tshark_release(struct tshark *ts);
+
+/* Slots of the longest command tshark_build_argv makes, its NULL included. */
+#define TSHARK_ARGV_SLOTS (6 + 2 * FIELDS_NBUILTIN + 2 + 1)
+
+/* A command for tshark: the vector and the bytes of its -c value. */
+struct tshark_argv {
+    const char *v[TSHARK_ARGV_SLOTS]; /* NULL-terminated; strings borrowed from ts,
+                                         capture, filter, fields_builtin, count */
+    char count[24];                   /* the -c value, when there is one */
+};
+
+/*
+ * The command of a run into a:
+ *   TS->PATH -n -r CAPTURE -T json -e NAME... [-Y FILTER | -c N]
+ * one `-e NAME` per field of fields_builtin[], in table order; -Y when filter
+ * is not NULL or ""; else -c ts->max_packets + 1 when a limit is set (one
+ * more than the limit tells a stop from an exact fit). The runner passes
+ * capture "-" (the file is tshark's stdin). Returns argc. ts, capture and
+ * filter are borrowed and must outlive a->v.
+ */
+int tshark_build_argv(struct tshark_argv *a, const struct tshark *ts, const char *capture,
+                      const char *filter);
 
 /* What one run saw besides the packets. */
 struct tshark_result {

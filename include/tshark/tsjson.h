@@ -5,7 +5,8 @@
  * bytes as they arrive, finds each top-level array element with a small
  * scanner (strings, escapes, nesting), parses that element's "layers"
  * object with jansson (json_loadb; the whole element when it has no such
- * key) and hands a flat struct pkt to a callback. It never holds more
+ * key), reads each field of fields.h's table from it and hands a flat
+ * struct pkt to a callback. It never holds more
  * than one element (at most MAX_ELEMENT_BYTES), whatever the capture size.
  */
 #ifndef TSJSON_H
@@ -16,15 +17,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
-
-/* One packet, as tshark reported it. */
-struct pkt {
-    uint64_t number; /* frame.number (1-based); 0 when tshark gave none */
-    int64_t t_ns;    /* frame.time_relative in nanoseconds (may be negative) */
-    uint64_t len;    /* frame.len in bytes */
-    int has_time;    /* 0: frame.time_relative was absent or empty */
-    int has_len;     /* 0: frame.len was absent or empty */
-};
+#include "tshark/fields.h"
 
 /*
  * Called once per packet, in capture order. p is borrowed for the call.
@@ -61,12 +54,5 @@ int tsjson_feed(struct tsjson *p, const char *data, size_t n, tsjson_cb cb, void
  * p->elements still says how many packets were delivered.
  */
 int tsjson_finish(struct tsjson *p, struct err *err);
-
-/*
- * Parse a decimal seconds string ("-0.011267000", "1418145370.1000000000")
- * into nanoseconds, truncating digits past the ninth. 0 or -1 (not a number,
- * out of range).
- */
-int tsjson_parse_seconds(const char *s, int64_t *ns);
 
 #endif

@@ -2,7 +2,6 @@
  * main.c - pcapchart's entry point: parse options, check tshark, then serve,
  * chart one file to stdout, or probe a running server's /healthz.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
@@ -23,62 +22,11 @@
 #include "base/log.h"
 #include "conf/options.h"
 #include "pipeline/pipeline.h"
+#include "tshark/profile.h"
 #include "tshark/tshark.h"
 #include "banned.h"
 
 extern char **environ;
-
-/*
- * Remove the frame-only profile: files and symlinks, and directories of
- * them (its data/) down to depth levels.
- */
-static void remove_profile_dir(const char *dir, int depth) {
-    char path[MAX_PATH_BYTES];
-    struct stat st;
-    struct dirent *de;
-    DIR *d;
-    int n;
-
-    if (dir[0] == '\0' || (d = opendir(dir)) == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        n = snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        if (n <= 0 || (size_t)n >= sizeof(path))
-            continue;
-        if (depth > 0 && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_profile_dir(path, depth - 1);
-        else if (unlink(path) == -1)
-            log_warn("cannot remove '%s'", path);
-    }
-    closedir(d);
-    if (rmdir(dir) == -1)
-        log_warn("cannot remove '%s'", dir);
-}
-
-/*
- * Make a private directory for the frame-only tshark profile and fill it.
- * Failure only costs speed, so it is logged and the run goes on without.
- */
-static void make_profile(struct tshark *ts, const char *tmpdir, char *dir, size_t n) {
-    struct err err = ERR_INIT;
-    int len;
-
-    dir[0] = '\0';
-    len = snprintf(dir, n, "%s/pcapchart-profile-XXXXXX", tmpdir);
-    if (len < 0 || (size_t)len >= n || mkdtemp(dir) == NULL) {
-        log_warn("cannot create a profile directory in '%s'", tmpdir);
-        dir[0] = '\0';
-        return;
-    }
-    if (tshark_prepare_profile(ts, dir, &err) == -1) {
-        log_warnx("frame-only profile unavailable, charts will be slower: %s", err.msg);
-        remove_profile_dir(dir, 1);
-        dir[0] = '\0';
-        ts->profile_dir[0] = '\0';
-    }
-}
 
 static int ensure_dir(const char *dir) {
     struct stat st;
@@ -111,7 +59,9 @@ static int serve(const struct options *o, struct tshark *ts) {
         log_warn("cannot use temp directory '%s'", o->tmpdir);
         goto done;
     }
-    make_profile(ts, o->tmpdir, profile, sizeof(profile));
+    /* failure only costs speed: the run goes on without */
+    if (profile_make(ts, o->tmpdir, profile, sizeof(profile), &err) == -1)
+        log_warnx("frame-only profile unavailable, charts will be slower: %s", err.msg);
     /* before http_start: the warm tshark are there when the first request is */
     if (tshark_pool_start(ts, o->warm, &err) == -1)
         log_warnx("no warm tshark, every run starts cold: %s", err.msg);
@@ -128,8 +78,8 @@ static int serve(const struct options *o, struct tshark *ts) {
     rc = 0;
 done:
     http_stop(h);
-    tshark_release(ts); /* after http_stop: no request takes one any more */
-    remove_profile_dir(profile, 1);
+    tshark_release(ts);      /* after http_stop: no request takes one any more */
+    profile_remove(profile); /* after tshark_release */
     return rc;
 }
 
@@ -171,9 +121,11 @@ static int chart_file(const struct options *o, struct tshark *ts) {
         goto done;
     }
     /* the profile costs one tshark start; it pays off only on larger files */
-    if (st.st_size >= PROFILE_MIN_CAPTURE_BYTES)
-        make_profile(ts, tmpdir != NULL && tmpdir[0] == '/' ? tmpdir : DEFAULT_TMPDIR,
-                     profile, sizeof(profile));
+    if (st.st_size >= PROFILE_MIN_CAPTURE_BYTES &&
+        profile_make(ts, tmpdir != NULL && tmpdir[0] == '/' ? tmpdir : DEFAULT_TMPDIR,
+                     profile, sizeof(profile), &err) == -1) {
+        log_warnx("frame-only profile unavailable, charts will be slower: %s", err.msg);
+    }
     n = snprintf(c.subject, sizeof(c.subject), "%s", base_name(o->file));
     if (n < 0)
         c.subject[0] = '\0';
@@ -191,7 +143,7 @@ static int chart_file(const struct options *o, struct tshark *ts) {
 done:
     buf_release(&out);
     chart_release(&c);
-    remove_profile_dir(profile, 1);
+    profile_remove(profile);
     return rc;
 }
 

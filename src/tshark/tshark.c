@@ -1,5 +1,4 @@
 /* tshark.c - see tshark.h */
-#define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -7,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,17 +26,6 @@
 /* TZ when we have none: any fixed zone stops glibc's per-packet stat() */
 #define FALLBACK_TZ "UTC0"
 #define ROOT_WARNING "Running as user \""
-#define PROFILE_FILE "disabled_protos"
-#define PROFILE_TMP_FILE "disabled_protos.tmp"
-#define DATA_SUBDIR "data" /* the frame-only WIRESHARK_DATA_DIR, in the profile */
-#define GLOBAL_CONFIG_LABEL "Global configuration:"
-
-/*
- * Name tables tshark reads again for every capture it opens (epan_new),
- * even with -n: ~30 ms of a warm run on a small capture. A frame-only run
- * prints no name, so its data directory has them empty.
- */
-static const char *const name_tables[] = {"manuf", "enterprises.tsv", "services", "wka"};
 
 /* The environment tshark gets: nothing of ours leaks into it. */
 struct env {
@@ -172,6 +159,32 @@ static int resolve(const char *prog, char *out, size_t outsz) {
 }
 
 /*
+ * Where tshark's own message starts in p..end: the first line that starts
+ * "tshark: " (after blanks), skipping log noise before it; p when none does.
+ */
+static const char *first_tshark_line(const char *p, const char *end) {
+    const char *q = p;
+
+    while (q < end) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        const char *t = q;
+
+        while (t < end && (*t == ' ' || *t == '\t'))
+            t++;
+        if ((size_t)(end - t) >= 8 && memcmp(t, "tshark: ", 8) == 0)
+            return q;
+        q = nl != NULL ? nl + 1 : end;
+    }
+    return p;
+}
+
+/* Copy the byte c into out[*o] (control bytes blanked) while room is left. */
+static void put_clean(char *out, size_t outsz, size_t *o, char c) {
+    if (*o + 1 < outsz)
+        out[(*o)++] = (unsigned char)c < 0x20 || c == 0x7f ? ' ' : c;
+}
+
+/*
  * tshark's stderr tail as one line for a client: from its first line that
  * starts "tshark: " (if any), without the warning about running as root,
  * without "tshark: ", lines joined with a space, control
@@ -185,46 +198,27 @@ static void clean_reason(const struct child *ch, const char *capture, const char
     size_t o = 0, caplen = capture != NULL ? strlen(capture) : 0;
     int first = 1;
 
-    out[0] = '\0';
     if (outsz == 0)
         return;
+    out[0] = '\0';
     if (ch->tail_len >= MAX_STDERR_TAIL_BYTES) {
         /* the tail was cut: its first line is partial and may hold part of a path */
         const char *nl = memchr(p, '\n', ch->tail_len);
         p = nl != NULL ? nl + 1 : end;
     }
-    {
-        /* tshark's own message starts "tshark: "; skip log noise before it */
-        const char *q = p;
-        while (q < end) {
-            const char *nl = memchr(q, '\n', (size_t)(end - q));
-            const char *t = q;
-            while (t < end && (*t == ' ' || *t == '\t'))
-                t++;
-            if ((size_t)(end - t) >= 8 && memcmp(t, "tshark: ", 8) == 0) {
-                p = q;
-                break;
-            }
-            q = nl != NULL ? nl + 1 : end;
-        }
-    }
+    p = first_tshark_line(p, end);
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *q, *lend;
+        const char *q = p, *lend;
 
-        if (eol == NULL)
-            eol = end;
-        q = p;
-        lend = eol;
-        p = eol + 1;
+        lend = eol != NULL ? eol : end;
+        p = lend + 1;
         while (q < lend && (*q == ' ' || *q == '\t' || *q == '\r'))
             q++;
         while (lend > q && (lend[-1] == ' ' || lend[-1] == '\t' || lend[-1] == '\r'))
             lend--;
-        if (q == lend)
-            continue;
-        if ((size_t)(lend - q) >= sizeof(ROOT_WARNING) - 1 &&
-            memcmp(q, ROOT_WARNING, sizeof(ROOT_WARNING) - 1) == 0)
+        if (q == lend || ((size_t)(lend - q) >= sizeof(ROOT_WARNING) - 1 &&
+                          memcmp(q, ROOT_WARNING, sizeof(ROOT_WARNING) - 1) == 0))
             continue;
         if ((size_t)(lend - q) >= 8 && memcmp(q, "tshark: ", 8) == 0)
             q += 8;
@@ -234,15 +228,13 @@ static void clean_reason(const struct child *ch, const char *capture, const char
         while (q < lend) {
             if (caplen > 0 && (size_t)(lend - q) >= caplen &&
                 memcmp(q, capture, caplen) == 0) {
-                const char *d = display;
-                for (; *d != '\0' && o + 1 < outsz; d++)
-                    out[o++] = (unsigned char)*d < 0x20 || *d == 0x7f ? ' ' : *d;
+                const char *d;
+                for (d = display; *d != '\0'; d++)
+                    put_clean(out, outsz, &o, *d);
                 q += caplen;
-                continue;
+            } else {
+                put_clean(out, outsz, &o, *q++);
             }
-            if (o + 1 < outsz)
-                out[o++] = (unsigned char)*q < 0x20 || *q == 0x7f ? ' ' : *q;
-            q++;
         }
         if (first_only)
             break;
@@ -264,18 +256,11 @@ static void profile_paths(const struct tshark *ts, struct profile_paths *pp) {
     snprintf(pp->cfg, sizeof(pp->cfg), "/proc/self/fd/%d", ts->profile_fd);
     if (ts->data_ok)
         snprintf(pp->data, sizeof(pp->data), "/proc/self/fd/%d/%s", ts->profile_fd,
-                 DATA_SUBDIR);
+                 TSHARK_PROFILE_DATA);
 }
 
-typedef int (*sink_fn)(void *ctx, const char *data, size_t n);
-
-/*
- * Run a short tshark command (--version, -G, a filter check) to the end,
- * giving its stdout to sink. Returns its status (as child_finish) or -1 with
- * err; ch keeps the stderr tail either way. Always reaps.
- */
-static int run_small(const struct tshark *ts, const char *const *argv, int stdin_fd,
-                     sink_fn sink, void *sink_ctx, struct child *ch, struct err *err) {
+int tshark_query(const struct tshark *ts, const char *const *argv, int stdin_fd,
+                 tshark_sink sink, void *sink_ctx, struct child *ch, struct err *err) {
     struct child_spec spec = CHILD_SPEC_INIT;
     struct env env;
     char *chunk = NULL;
@@ -316,8 +301,7 @@ fail:
     return -1;
 }
 
-/* sink: keep the first bytes (the version line), drop the rest */
-static int keep_head(void *ctx, const char *data, size_t n) {
+int tshark_keep_head(void *ctx, const char *data, size_t n) {
     struct buf *b = ctx;
     size_t room = b->max - b->len;
 
@@ -336,7 +320,7 @@ static int read_version(struct tshark *ts, const char *prog, struct err *err) {
     argv[0] = ts->path;
     argv[1] = "--version";
     argv[2] = NULL;
-    if ((status = run_small(ts, argv, -1, keep_head, &out, &ch, err)) == -1)
+    if ((status = tshark_query(ts, argv, -1, tshark_keep_head, &out, &ch, err)) == -1)
         goto out;
     if (status != 0) {
         err_set(err, 500, "cannot run tshark '%s': --version exited %d", prog, status);
@@ -425,321 +409,6 @@ int tshark_run_as(struct tshark *ts, const char *user, struct err *err) {
     return 0;
 }
 
-/* -G protocols: "Name\tShort name\tfilter.name\n" lines to disabled_protos */
-struct proto_sink {
-    int fd;
-    struct buf line; /* the partial last line of the previous chunk */
-    struct buf out;  /* names to write */
-    size_t count;
-    int saw_frame;
-};
-
-static int proto_line(struct proto_sink *ps, const char *s, size_t n) {
-    const char *tab1, *tab2, *name;
-    size_t len, i;
-
-    if ((tab1 = memchr(s, '\t', n)) == NULL)
-        return 0;
-    if ((tab2 = memchr(tab1 + 1, '\t', n - (size_t)(tab1 + 1 - s))) == NULL)
-        return 0;
-    name = tab2 + 1;
-    len = n - (size_t)(name - s);
-    while (len > 0 && (name[len - 1] == '\r' || name[len - 1] == '\t'))
-        len--;
-    if (len == 0)
-        return 0;
-    /* filter names are [A-Za-z0-9_.-]; anything else would misparse */
-    for (i = 0; i < len; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
-            return 0;
-    }
-    if (len == 5 && memcmp(name, "frame", 5) == 0) {
-        ps->saw_frame = 1;
-        return 0;
-    }
-    if (buf_append(&ps->out, name, len) == -1 || buf_append(&ps->out, "\n", 1) == -1)
-        return -1;
-    ps->count++;
-    return 0;
-}
-
-static int write_all(int fd, const char *p, size_t n) {
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w == -1 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static int proto_sink_fn(void *ctx, const char *data, size_t n) {
-    struct proto_sink *ps = ctx;
-    const char *p = data, *end = data + n, *nl;
-
-    while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        if (ps->line.len > 0) {
-            if (buf_append(&ps->line, p, (size_t)(nl - p)) == -1 ||
-                proto_line(ps, ps->line.data, ps->line.len) == -1)
-                return -1;
-            buf_reset(&ps->line);
-        } else if (proto_line(ps, p, (size_t)(nl - p)) == -1) {
-            return -1;
-        }
-        p = nl + 1;
-    }
-    if (p < end && buf_append(&ps->line, p, (size_t)(end - p)) == -1)
-        return -1;
-    if (write_all(ps->fd, ps->out.data, ps->out.len) == -1)
-        return -1;
-    buf_reset(&ps->out);
-    return 0;
-}
-
-/* The "Global configuration:" directory of `tshark -G folders`, into out. */
-static int global_data_dir(const struct tshark *ts, char *out, size_t outsz,
-                           struct err *err) {
-    struct child ch = CHILD_INIT;
-    struct buf b = BUF_INIT(READ_CHUNK_BYTES);
-    const char *argv[] = {ts->path, "-G", "folders", NULL};
-    const char *p, *eol;
-    int status, rc = -1;
-
-    if ((status = run_small(ts, argv, -1, keep_head, &b, &ch, err)) == -1)
-        goto out;
-    if (status != 0 || buf_append(&b, "", 1) == -1) { /* NUL-terminate */
-        err_set(err, 500, "tshark -G folders failed (exit %d)", status);
-        goto out;
-    }
-    for (p = b.data; p != NULL && *p != '\0'; p = eol != NULL ? eol + 1 : NULL) {
-        eol = strchr(p, '\n');
-        if (strncmp(p, GLOBAL_CONFIG_LABEL, sizeof(GLOBAL_CONFIG_LABEL) - 1) != 0)
-            continue;
-        p += sizeof(GLOBAL_CONFIG_LABEL) - 1;
-        p += strspn(p, " \t");
-        if (*p == '/' && eol != NULL && (size_t)(eol - p) < outsz) {
-            memcpy(out, p, (size_t)(eol - p));
-            out[eol - p] = '\0';
-            rc = 0;
-        }
-        break;
-    }
-    if (rc == -1)
-        err_set(err, 500, "tshark -G folders named no global configuration directory");
-out:
-    buf_release(&b);
-    return rc;
-}
-
-static int is_name_table(const char *name) {
-    size_t i;
-
-    for (i = 0; i < sizeof(name_tables) / sizeof(name_tables[0]); i++)
-        if (strcmp(name, name_tables[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/*
- * absdir/data: tshark's own data directory with every entry linked, except
- * the name tables (empty files). Made afresh each time.
- */
-static int make_data_dir(const struct tshark *ts, const char *absdir, struct err *err) {
-    char global[MAX_PATH_BYTES], data[MAX_PATH_BYTES], from[MAX_PATH_BYTES],
-        to[MAX_PATH_BYTES];
-    DIR *d = NULL;
-    struct dirent *de;
-    struct stat st;
-    size_t i;
-    int n, fd, rc = -1;
-
-    if (global_data_dir(ts, global, sizeof(global), err) == -1)
-        goto out;
-    n = snprintf(data, sizeof(data), "%s/%s", absdir, DATA_SUBDIR);
-    if (n < 0 || (size_t)n >= sizeof(data)) {
-        err_set(err, 500, "data dir: path too long");
-        goto out;
-    }
-    if (mkdir(data, 0755) == -1 && errno != EEXIST) {
-        err_set(err, 500, "cannot create '%s': %s", data, strerror(errno));
-        goto out;
-    }
-    if (lstat(data, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-        ((st.st_mode & 07777) != 0755 && chmod(data, 0755) == -1)) {
-        err_set(err, 500, "'%s' is not a directory of ours", data);
-        goto out;
-    }
-    /* a restart over the same profile: start empty */
-    if ((d = opendir(data)) == NULL) {
-        err_set(err, 500, "cannot read '%s': %s", data, strerror(errno));
-        goto out;
-    }
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        n = snprintf(to, sizeof(to), "%s/%s", data, de->d_name);
-        if (n > 0 && (size_t)n < sizeof(to))
-            unlink(to);
-    }
-    closedir(d);
-    if ((d = opendir(global)) == NULL) {
-        err_set(err, 500, "cannot read '%s': %s", global, strerror(errno));
-        goto out;
-    }
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-            is_name_table(de->d_name))
-            continue;
-        n = snprintf(from, sizeof(from), "%s/%s", global, de->d_name);
-        if (n < 0 || (size_t)n >= sizeof(from) ||
-            snprintf(to, sizeof(to), "%s/%s", data, de->d_name) >= (int)sizeof(to)) {
-            err_set(err, 500, "data dir: path too long");
-            goto out;
-        }
-        if (symlink(from, to) == -1) {
-            err_set(err, 500, "cannot link '%s': %s", to, strerror(errno));
-            goto out;
-        }
-    }
-    for (i = 0; i < sizeof(name_tables) / sizeof(name_tables[0]); i++) {
-        n = snprintf(to, sizeof(to), "%s/%s", data, name_tables[i]);
-        if (n < 0 || (size_t)n >= sizeof(to) ||
-            (fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-                       0644)) == -1) {
-            err_set(err, 500, "cannot create '%s': %s", to, strerror(errno));
-            goto out;
-        }
-        if (fchmod(fd, 0644) == -1) {
-            close(fd);
-            err_set(err, 500, "cannot chmod '%s': %s", to, strerror(errno));
-            goto out;
-        }
-        close(fd);
-    }
-    rc = 0;
-out:
-    if (d != NULL)
-        closedir(d);
-    return rc;
-}
-
-int tshark_prepare_profile(struct tshark *ts, const char *dir, struct err *err) {
-    struct child ch = CHILD_INIT;
-    struct proto_sink ps = {-1, BUF_INIT(READ_CHUNK_BYTES),
-                            BUF_INIT(2 * READ_CHUNK_BYTES), 0, 0};
-    char tmp[MAX_PATH_BYTES], final[MAX_PATH_BYTES], absdir[MAX_PATH_BYTES];
-    const char *argv[4];
-    struct err derr = ERR_INIT;
-    struct stat st;
-    int n, m, status, made_tmp = 0;
-
-    ts->profile_dir[0] = '\0';
-    ts->data_ok = 0;
-    if (ts->profile_fd > 2)
-        close(ts->profile_fd);
-    ts->profile_fd = -1;
-    if (ts->path[0] == '\0') {
-        err_set(err, 500, "cannot prepare tshark profile: tshark_init not done");
-        goto fail;
-    }
-    /* world-readable: tshark may run as another user; nothing in it is secret */
-    if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
-        err_set(err, 500, "cannot create profile dir '%s': %s", dir, strerror(errno));
-        goto fail;
-    }
-    if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
-        err_set(err, 500, "profile dir '%s' is not a directory of ours", dir);
-        goto fail;
-    }
-    if ((st.st_mode & 07777) != 0755 && chmod(dir, 0755) == -1) {
-        err_set(err, 500, "cannot chmod profile dir '%s': %s", dir, strerror(errno));
-        goto fail;
-    }
-    /* tshark gets it in its environment: make it absolute */
-    if (dir[0] == '/')
-        m = snprintf(absdir, sizeof(absdir), "%s", dir);
-    else
-        m = join_abs(absdir, sizeof(absdir), "", 0, dir) == -1 ? -1 : 0;
-    if (m < 0 || (size_t)m >= sizeof(absdir)) {
-        err_set(err, 500, "profile dir '%s': path too long", dir);
-        goto fail;
-    }
-    n = snprintf(tmp, sizeof(tmp), "%s/%s", absdir, PROFILE_TMP_FILE);
-    m = snprintf(final, sizeof(final), "%s/%s", absdir, PROFILE_FILE);
-    if (n < 0 || (size_t)n >= sizeof(tmp) || m < 0 || (size_t)m >= sizeof(final) ||
-        strlen(absdir) >= sizeof(ts->profile_dir)) {
-        err_set(err, 500, "profile dir '%s': path too long", dir);
-        goto fail;
-    }
-    ps.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (ps.fd == -1) {
-        err_set(err, 500, "cannot create '%s': %s", tmp, strerror(errno));
-        goto fail;
-    }
-    made_tmp = 1;
-    if (fchmod(ps.fd, 0644) == -1) {
-        err_set(err, 500, "cannot chmod '%s': %s", tmp, strerror(errno));
-        goto fail;
-    }
-    argv[0] = ts->path;
-    argv[1] = "-G";
-    argv[2] = "protocols";
-    argv[3] = NULL;
-    if ((status = run_small(ts, argv, -1, proto_sink_fn, &ps, &ch, err)) == -1)
-        goto fail;
-    if (status != 0 || ps.line.len != 0 || !ps.saw_frame || ps.count == 0) {
-        err_set(err, 500, "tshark -G protocols gave no usable list (exit %d)", status);
-        goto fail;
-    }
-    if (close(ps.fd) == -1) {
-        ps.fd = -1;
-        err_set(err, 500, "cannot write '%s': %s", tmp, strerror(errno));
-        goto fail;
-    }
-    ps.fd = -1;
-    if (rename(tmp, final) == -1) {
-        err_set(err, 500, "cannot rename '%s': %s", tmp, strerror(errno));
-        goto fail;
-    }
-    made_tmp = 0;
-    /*
-     * tshark finds the profile through this descriptor (/proc/self/fd/N),
-     * so a tshark user that cannot search --tmpdir still reads it.
-     */
-    if ((ts->profile_fd = open(absdir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) ==
-            -1 ||
-        child_fd_above_stdio(&ts->profile_fd) == -1) {
-        err_set(err, 500, "cannot open profile dir '%s': %s", absdir, strerror(errno));
-        if (ts->profile_fd != -1)
-            close(ts->profile_fd);
-        ts->profile_fd = -1;
-        goto fail;
-    }
-    if (make_data_dir(ts, absdir, &derr) == 0)
-        ts->data_ok = 1;
-    else
-        log_warnx("frame-only profile without its data directory (slower on small "
-                  "captures): %s",
-                  derr.msg);
-    memcpy(ts->profile_dir, absdir, strlen(absdir) + 1);
-    buf_release(&ps.line);
-    buf_release(&ps.out);
-    return 0;
-fail:
-    if (ps.fd != -1)
-        close(ps.fd);
-    if (made_tmp)
-        unlink(tmp);
-    buf_release(&ps.line);
-    buf_release(&ps.out);
-    return -1;
-}
-
 int tshark_check_filter(const struct tshark *ts, const char *filter, struct err *err) {
     /* a classic pcap header (LE, v2.4, snaplen 65535, Ethernet) and no packet */
     static const unsigned char empty_pcap[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0,
@@ -766,7 +435,7 @@ int tshark_check_filter(const struct tshark *ts, const char *filter, struct err 
     argv[4] = "-r";
     argv[5] = "-";
     argv[6] = NULL;
-    if ((status = run_small(ts, argv, in, NULL, NULL, &ch, err)) == -1)
+    if ((status = tshark_query(ts, argv, in, NULL, NULL, &ch, err)) == -1)
         goto out;
     if (status == 0) {
         rc = 0;
@@ -783,21 +452,49 @@ out:
     return rc;
 }
 
+/*
+ * One run of tshark_run: what it was asked (set by tshark_run), what it
+ * holds, and what it saw. run_once resets the rest before each attempt.
+ */
 struct run {
+    /* the request */
+    const struct tshark *ts;
+    const struct tshark_job *job;
     tsjson_cb cb;
     void *ctx;
     struct tshark_result *res;
-    uint64_t max;
-    int limit_hit; /* max reached and one more packet came */
+    int allow_warm; /* a warm tshark may do it */
+    /* held, released by run_once's tail */
+    struct child ch;
+    struct tsjson js;
+    int in;      /* owned: the capture, tshark's stdin; -1 none */
+    char *chunk; /* owned: READ_CHUNK_BYTES of stdout */
+    /* the run */
+    const char *display; /* borrowed: how the capture is named in messages */
+    int filtered;        /* a display filter was given */
+    int warm;            /* a warm tshark took it */
+    int64_t started_ms;  /* the run's clock */
+    uint64_t out_bytes;  /* of stdout */
+    int fed;             /* last tsjson_feed: 0 go on, 1 stopped, -1 failed */
+    int fin;             /* tsjson_finish at EOF: 0, or -1 */
+    int read_failed;     /* child_read failed (cerr says why) */
+    int status;          /* tshark's exit status (child_finish) */
+    struct err ferr;     /* the parser's or the callback's error */
+    struct err cerr;     /* child_read's error */
+    /* packets (on_packet) */
+    int limit_hit; /* max_packets reached and one more packet came */
     int cb_stop;   /* the caller's callback asked to stop */
     int cb_failed; /* the caller's callback failed: its err stands */
+    /* the answer beside the return value */
+    int retry; /* a warm tshark died before any output: worth one cold run */
 };
 
 static int on_packet(void *vr, const struct pkt *p, struct err *err) {
     struct run *r = vr;
+    uint64_t max = r->ts->max_packets;
     int rc;
 
-    if (r->max != 0 && r->res->packets >= r->max) {
+    if (max != 0 && r->res->packets >= max) {
         r->limit_hit = 1;
         return 1;
     }
@@ -810,40 +507,36 @@ static int on_packet(void *vr, const struct pkt *p, struct err *err) {
     return rc;
 }
 
-/*
- * The command of a run: `tshark -n -r CAPTURE -T json -e ... [-Y F | -c N]`.
- * count (>= 32 bytes) holds the -c value. Returns argc; argv needs 16 slots.
- */
-static int build_argv(const struct tshark *ts, const char *capture, const char *filter,
-                      const char **argv, char *count, size_t countsz) {
+int tshark_build_argv(struct tshark_argv *a, const struct tshark *ts, const char *capture,
+                      const char *filter) {
+    size_t i;
     int argc = 0;
 
-    argv[argc++] = ts->path;
-    argv[argc++] = "-n";
-    argv[argc++] = "-r";
-    argv[argc++] = capture;
-    argv[argc++] = "-T";
-    argv[argc++] = "json";
-    argv[argc++] = "-e";
-    argv[argc++] = "frame.number";
-    argv[argc++] = "-e";
-    argv[argc++] = "frame.time_relative";
-    argv[argc++] = "-e";
-    argv[argc++] = "frame.len";
+    a->v[argc++] = ts->path;
+    a->v[argc++] = "-n";
+    a->v[argc++] = "-r";
+    a->v[argc++] = capture;
+    a->v[argc++] = "-T";
+    a->v[argc++] = "json";
+    for (i = 0; i < FIELDS_NBUILTIN; i++) {
+        a->v[argc++] = "-e";
+        a->v[argc++] = fields_builtin[i].name;
+    }
     if (filter != NULL && *filter != '\0') {
-        argv[argc++] = "-Y";
-        argv[argc++] = filter;
+        a->v[argc++] = "-Y";
+        a->v[argc++] = filter;
     } else if (ts->max_packets != 0 && ts->max_packets < INT_MAX) {
         /*
          * Without a filter every packet read is printed, so tshark can stop
          * by itself; one more than the limit tells a stop from an exact fit.
          * (With -Y, -c counts packets read, not shown: we count ourselves.)
          */
-        snprintf(count, countsz, "%llu", (unsigned long long)ts->max_packets + 1);
-        argv[argc++] = "-c";
-        argv[argc++] = count;
+        snprintf(a->count, sizeof(a->count), "%llu",
+                 (unsigned long long)ts->max_packets + 1);
+        a->v[argc++] = "-c";
+        a->v[argc++] = a->count;
     }
-    argv[argc] = NULL;
+    a->v[argc] = NULL;
     return argc;
 }
 
@@ -864,8 +557,7 @@ int tshark_pool_start(struct tshark *ts, int size, struct err *err) {
     struct child_spec spec = CHILD_SPEC_INIT;
     struct env env;
     struct profile_paths pp;
-    const char *argv[16];
-    char count[32];
+    struct tshark_argv argv;
     struct err perr = ERR_INIT;
 
     if (size <= 0)
@@ -874,11 +566,11 @@ int tshark_pool_start(struct tshark *ts, int size, struct err *err) {
         return err_set(err, 500, "cannot start warm tshark: tshark_init not done");
     if (ts->pool != NULL)
         return err_set(err, 500, "cannot start warm tshark: already started");
-    build_argv(ts, "-", NULL, argv, count, sizeof(count));
+    tshark_build_argv(&argv, ts, "-", NULL);
     profile_paths(ts, &pp);
     if (build_env(&env, ts, pp.cfg, pp.data) == -1)
         return err_set(err, 500, "cannot start warm tshark: environment too long");
-    spec.argv = argv;
+    spec.argv = argv.v;
     spec.envp = env.vec;
     spec.stdin_fd = CHILD_STDIN_PIPE;
     spec.keep_fd = pp.cfg[0] != '\0' ? ts->profile_fd : -1;
@@ -952,221 +644,243 @@ static int open_capture(const char *capture, const char *display, int *warmable,
     return fd;
 }
 
-/*
- * One run, warm if allow_warm and the pool has one, else cold. *retry is set
- * (and -1 returned, nothing reported) when a warm tshark died by a signal we
- * did not send before printing a byte: killed while idle, most likely, and
- * worth one cold run.
- */
-static int run_once(const struct tshark *ts, const struct tshark_job *job, tsjson_cb cb,
-                    void *ctx, struct tshark_result *res, int allow_warm, int *retry,
-                    struct err *err) {
-    struct child ch = CHILD_INIT;
+/* Put a warm tshark (taken into r->ch) to work on r->in. 0 or -1 with err. */
+static int start_warm(struct run *r, struct err *err) {
+    const struct tshark *ts = r->ts;
+    int64_t timeout_ms = (int64_t)ts->timeout_s * 1000;
+    struct err cerr = ERR_INIT;
+    int fed;
+
+    /* its clock starts now (or when the upload ends), not when it was started */
+    r->ch.deadline_ms = ts->timeout_s > 0 ? r->started_ms + timeout_ms : 0;
+    r->ch.cancel_fd = r->job->cancel_fd;
+    if (r->job->grow != NULL)
+        fed = child_feed_growing(&r->ch, r->in, r->job->grow, timeout_ms, &cerr);
+    else
+        fed = child_feed_from(&r->ch, r->in, &cerr);
+    if (fed == -1)
+        return err_set(err, 500, "cannot run tshark: %s", cerr.msg);
+    r->warm = 1;
+    r->res->warm = 1;
+    return 0;
+}
+
+/* Start a cold tshark on r->in (all of it: a growing upload is waited for). */
+static int start_cold(struct run *r, struct err *err) {
+    const struct tshark *ts = r->ts;
     struct child_spec spec = CHILD_SPEC_INIT;
-    struct tsjson js;
-    struct env env;
-    struct run r;
-    struct err ferr = ERR_INIT, cerr = ERR_INIT;
-    const char *argv[24];
+    struct tshark_argv argv;
     struct profile_paths pp;
-    const char *display;
-    char count[32], named[ERR_MSG_MAX];
-    char *chunk = NULL;
-    int filtered, fed = 0, read_failed = 0, fin = 0, status, in = -1, warm = 0;
-    int warmable;
-    int64_t started_ms = 0;
-    uint64_t out_bytes = 0;
+    struct env env;
+    struct err cerr = ERR_INIT;
+
+    /* a cold tshark reads a file: all of it must be there */
+    if (r->job->grow != NULL && growfile_wait_end(r->job->grow) != GROW_DONE)
+        return err_set(err, 499, "upload ended early");
+    r->started_ms = mono_now_ms();
+    /* cold: the file is tshark's stdin */
+    tshark_build_argv(&argv, ts, "-", r->job->filter);
+    if (r->filtered)
+        pp.cfg[0] = pp.data[0] = '\0';
+    else
+        profile_paths(ts, &pp);
+    if (build_env(&env, ts, pp.cfg, pp.data) == -1)
+        return err_set(err, 500, "cannot run tshark: environment too long");
+    spec.argv = argv.v;
+    spec.envp = env.vec;
+    spec.stdin_fd = r->in;
+    spec.keep_fd = pp.cfg[0] != '\0' ? ts->profile_fd : -1;
+    spec.cancel_fd = r->job->cancel_fd;
+    if (ts->timeout_s > 0)
+        spec.deadline_ms = r->started_ms + (int64_t)ts->timeout_s * 1000;
+    set_limits(ts, &spec, 0);
+    if (child_start(&r->ch, &spec, &cerr) == -1) {
+        /* child's message names our binary's path: keep only its reason */
+        const char *why = strstr(cerr.msg, "': ");
+        return err_set(err, 500, "cannot run tshark%s", why != NULL ? why + 1 : "");
+    }
+    return 0;
+}
+
+/* Feed tshark's stdout to the parser until EOF, a stop or a failure. */
+static void read_output(struct run *r) {
     ssize_t n;
 
-    tsjson_init(&js);
-    memset(res, 0, sizeof(*res));
-    res->exit_status = -1;
-    memset(&r, 0, sizeof(r));
-    r.cb = cb;
-    r.ctx = ctx;
-    r.res = res;
-    r.max = ts->max_packets;
-    if (job == NULL || job->capture == NULL || ts->path[0] == '\0') {
-        err_set(err, 500, "cannot run tshark: nothing to run");
-        goto fail;
+    while ((n = child_read(&r->ch, r->chunk, READ_CHUNK_BYTES, &r->cerr)) > 0) {
+        r->out_bytes += (uint64_t)n;
+        r->fed = tsjson_feed(&r->js, r->chunk, (size_t)n, on_packet, r, &r->ferr);
+        if (r->fed != 0) {
+            child_kill(&r->ch); /* its SIGPIPE or SIGTERM death is expected */
+            return;
+        }
     }
-    display = job->display_name != NULL ? job->display_name : "the capture";
-    filtered = job->filter != NULL && *job->filter != '\0';
-    if ((chunk = malloc(READ_CHUNK_BYTES)) == NULL) {
-        err_set(err, 500, "out of memory");
-        goto fail;
-    }
+    if (n == 0)
+        r->fin = tsjson_finish(&r->js, &r->ferr);
+    else
+        r->read_failed = 1;
+}
 
-    started_ms = mono_now_ms();
-    if ((in = open_capture(job->capture, display, &warmable, err)) == -1)
-        goto fail;
-    if (allow_warm && !filtered && warmable && ts->pool != NULL &&
-        warm_pool_take(ts->pool, &ch) == 0) {
-        /* its clock starts now (or when the upload ends), not when it was started */
-        ch.deadline_ms =
-            ts->timeout_s > 0 ? started_ms + (int64_t)ts->timeout_s * 1000 : 0;
-        ch.cancel_fd = job->cancel_fd;
-        if ((job->grow != NULL ? child_feed_growing(&ch, in, job->grow,
-                                                    (int64_t)ts->timeout_s * 1000, &cerr)
-                               : child_feed_from(&ch, in, &cerr)) == -1) {
-            err_set(err, 500, "cannot run tshark: %s", cerr.msg);
-            goto fail;
-        }
-        warm = 1;
-        res->warm = 1;
-    } else {
-        /* a cold tshark reads a file: all of it must be there */
-        if (job->grow != NULL && growfile_wait_end(job->grow) != GROW_DONE) {
-            err_set(err, 499, "upload ended early");
-            goto fail;
-        }
-        started_ms = mono_now_ms();
-        /* cold: the file is tshark's stdin */
-        build_argv(ts, "-", job->filter, argv, count, sizeof(count));
-        if (filtered)
-            pp.cfg[0] = pp.data[0] = '\0';
-        else
-            profile_paths(ts, &pp);
-        if (build_env(&env, ts, pp.cfg, pp.data) == -1) {
-            err_set(err, 500, "cannot run tshark: environment too long");
-            goto fail;
-        }
-        spec.argv = argv;
-        spec.envp = env.vec;
-        spec.stdin_fd = in;
-        spec.keep_fd = pp.cfg[0] != '\0' ? ts->profile_fd : -1;
-        spec.cancel_fd = job->cancel_fd;
-        if (ts->timeout_s > 0)
-            spec.deadline_ms = started_ms + (int64_t)ts->timeout_s * 1000;
-        set_limits(ts, &spec, 0);
-        if (child_start(&ch, &spec, &cerr) == -1) {
-            /* child's message names our binary's path: keep only its reason */
-            const char *why = strstr(cerr.msg, "': ");
-            err_set(err, 500, "cannot run tshark%s", why != NULL ? why + 1 : "");
-            goto fail;
-        }
-    }
+/*
+ * The read failed or the clock ran out (the deadline may also pass in
+ * child_finish: EOF, yet no exit). 0 with the packets read, marked stopped,
+ * or -1 with err.
+ */
+static int judge_cut_short(struct run *r, struct err *err) {
+    if (r->ch.cancelled)
+        return err_set(err, 499, "client went away");
+    if (!r->ch.timed_out && r->status != 128 + SIGXCPU)
+        return err_set(err, r->cerr.status, "%s", r->cerr.msg);
+    if (r->res->packets == 0)
+        return err_set(err, 504, "tshark took longer than %d s", r->ts->timeout_s);
+    r->res->stopped = 1;
+    snprintf(r->res->reason, sizeof(r->res->reason), "stopped after %d s",
+             r->ts->timeout_s);
+    return 0;
+}
+
+/*
+ * tshark exited non-zero: after packets those frames are real (0, marked
+ * damaged, with its reason); before any, -1 with 400 (the filter) or 422.
+ */
+static int judge_exit(struct run *r, struct err *err) {
+    struct tshark_result *res = r->res;
+    char named[ERR_MSG_MAX];
+
     /* reading stdin tshark says "the standard input" where it would name the file */
-    snprintf(named, sizeof(named), "file \"%s\"", display);
-
-    for (;;) {
-        n = child_read(&ch, chunk, READ_CHUNK_BYTES, &cerr);
-        if (n > 0) {
-            out_bytes += (uint64_t)n;
-            if ((fed = tsjson_feed(&js, chunk, (size_t)n, on_packet, &r, &ferr)) == 0)
-                continue;
-            child_kill(&ch); /* its SIGPIPE or SIGTERM death is expected */
-        } else if (n == 0) {
-            fin = tsjson_finish(&js, &ferr);
-        } else {
-            read_failed = 1;
-        }
-        break;
+    snprintf(named, sizeof(named), "file \"%s\"", r->display);
+    clean_reason(&r->ch, "standard input", named, 0, res->reason, sizeof(res->reason));
+    if (res->packets > 0) {
+        res->damaged = 1;
+        if (res->reason[0] == '\0')
+            snprintf(res->reason, sizeof(res->reason), "tshark exited %d", r->status);
+        return 0;
     }
-    status = child_finish(&ch);
-    res->exit_status = status;
-    log_debug(
-        "tshark: %llu packets, exit %d, %lld ms wall, %lld ms cpu, %lld MB peak, %s",
-        (unsigned long long)res->packets, status, (long long)(mono_now_ms() - started_ms),
-        (long long)ch.cpu_ms, (long long)ch.maxrss_kb / 1024, warm ? "warm" : "cold");
+    /* a bad filter fails before the file is opened: tell the two apart */
+    if (r->filtered && tshark_check_filter(r->ts, r->job->filter, err) == -1)
+        return -1;
+    if (res->reason[0] != '\0')
+        err_set(err, 422, "%s", res->reason);
+    else
+        err_set(err, 422, "tshark could not read %s (exit %d)", r->display, r->status);
+    res->reason[0] = '\0';
+    return -1;
+}
 
-    if (warm && out_bytes == 0 && !read_failed && !ch.timed_out && !ch.cancelled &&
-        status > 128 && status != 128 + SIGXCPU) {
+/* What a finished run means: 0 (a chart, maybe stopped or damaged) or -1. */
+static int judge(struct run *r, struct err *err) {
+    int status = r->status;
+
+    if (r->warm && r->out_bytes == 0 && !r->read_failed && !r->ch.timed_out &&
+        !r->ch.cancelled && status > 128 && status != 128 + SIGXCPU) {
         log_warnx("warm tshark died (signal %d) before any output; running it cold",
                   status - 128);
-        *retry = 1;
-        goto fail;
+        r->retry = 1;
+        return -1;
     }
-    if (fed == 1) {
-        res->stopped = 1;
-        snprintf(res->reason, sizeof(res->reason), "stopped after %llu packets",
-                 (unsigned long long)res->packets);
-        goto done;
+    if (r->fed == 1) {
+        r->res->stopped = 1;
+        snprintf(r->res->reason, sizeof(r->res->reason), "stopped after %llu packets",
+                 (unsigned long long)r->res->packets);
+        return 0;
     }
-    if (fed == -1) {
-        if (r.cb_failed) {
-            if (err != NULL)
-                *err = ferr;
-        } else {
-            err_set(err, ferr.status, "%s", ferr.msg);
-        }
-        goto fail;
+    if (r->fed == -1) {
+        if (!r->cb_failed)
+            return err_set(err, r->ferr.status, "%s", r->ferr.msg);
+        if (err != NULL)
+            *err = r->ferr;
+        return -1;
     }
-    /* the deadline may also pass in child_finish (EOF, yet no exit) */
-    if (read_failed || ch.timed_out || (status == 128 + SIGXCPU && ts->timeout_s > 0)) {
-        if (ch.cancelled) {
-            err_set(err, 499, "client went away");
-            goto fail;
-        }
-        if (!ch.timed_out && status != 128 + SIGXCPU) {
-            err_set(err, cerr.status, "%s", cerr.msg);
-            goto fail;
-        }
-        if (res->packets == 0) {
-            err_set(err, 504, "tshark took longer than %d s", ts->timeout_s);
-            goto fail;
-        }
-        res->stopped = 1;
-        snprintf(res->reason, sizeof(res->reason), "stopped after %d s", ts->timeout_s);
-        goto done;
-    }
-    if (status > 128) {
-        err_set(err, 502, "tshark crashed (signal %d)", status - 128);
-        goto fail;
-    }
-    if (status < 0) {
-        err_set(err, 500, "tshark vanished");
-        goto fail;
-    }
-    if (status != 0) {
-        /* a failure after packets: those frames are real, keep them */
-        clean_reason(&ch, "standard input", named, 0, res->reason, sizeof(res->reason));
-        if (res->packets > 0) {
-            res->damaged = 1;
-            if (res->reason[0] == '\0')
-                snprintf(res->reason, sizeof(res->reason), "tshark exited %d", status);
-            goto done;
-        }
-        /* a bad filter fails before the file is opened: tell the two apart */
-        if (filtered && tshark_check_filter(ts, job->filter, err) == -1)
-            goto fail;
-        if (res->reason[0] != '\0')
-            err_set(err, 422, "%s", res->reason);
-        else
-            err_set(err, 422, "tshark could not read %s (exit %d)", display, status);
-        res->reason[0] = '\0';
-        goto fail;
-    }
-    if (fin == -1) {
-        err_set(err, ferr.status, "%s", ferr.msg);
-        goto fail;
-    }
-done:
-    if (in != -1)
-        close(in);
-    free(chunk);
-    tsjson_release(&js);
+    if (r->read_failed || r->ch.timed_out ||
+        (status == 128 + SIGXCPU && r->ts->timeout_s > 0))
+        return judge_cut_short(r, err);
+    if (status > 128)
+        return err_set(err, 502, "tshark crashed (signal %d)", status - 128);
+    if (status < 0)
+        return err_set(err, 500, "tshark vanished");
+    if (status != 0)
+        return judge_exit(r, err);
+    if (r->fin == -1)
+        return err_set(err, r->ferr.status, "%s", r->ferr.msg);
     return 0;
-fail:
-    child_finish(&ch);
-    if (in != -1)
-        close(in);
-    free(chunk);
-    tsjson_release(&js);
-    return -1;
+}
+
+/*
+ * One attempt of r's run, warm if r->allow_warm and the pool has one, else
+ * cold. r->retry is set (and -1 returned, nothing reported) when a warm
+ * tshark died by a signal we did not send before printing a byte: killed
+ * while idle, most likely, and worth one cold run.
+ */
+static int run_once(struct run *r, struct err *err) {
+    const struct tshark *ts = r->ts;
+    const struct tshark_job *job = r->job;
+    struct err none = ERR_INIT;
+    int warmable, started, rc = -1;
+
+    r->ch = (struct child)CHILD_INIT;
+    tsjson_init(&r->js);
+    r->in = -1;
+    r->chunk = NULL;
+    r->warm = r->fed = r->fin = r->read_failed = 0;
+    r->limit_hit = r->cb_stop = r->cb_failed = r->retry = 0;
+    r->out_bytes = 0;
+    r->status = -1;
+    r->ferr = r->cerr = none;
+    memset(r->res, 0, sizeof(*r->res));
+    r->res->exit_status = -1;
+    if (job == NULL || job->capture == NULL || ts->path[0] == '\0') {
+        err_set(err, 500, "cannot run tshark: nothing to run");
+        goto out;
+    }
+    r->display = job->display_name != NULL ? job->display_name : "the capture";
+    r->filtered = job->filter != NULL && *job->filter != '\0';
+    if ((r->chunk = malloc(READ_CHUNK_BYTES)) == NULL) {
+        err_set(err, 500, "out of memory");
+        goto out;
+    }
+    r->started_ms = mono_now_ms();
+    if ((r->in = open_capture(job->capture, r->display, &warmable, err)) == -1)
+        goto out;
+    if (r->allow_warm && !r->filtered && warmable && ts->pool != NULL &&
+        warm_pool_take(ts->pool, &r->ch) == 0)
+        started = start_warm(r, err);
+    else
+        started = start_cold(r, err);
+    if (started == -1)
+        goto out;
+    read_output(r);
+    r->status = r->res->exit_status = child_finish(&r->ch);
+    log_debug(
+        "tshark: %llu packets, exit %d, %lld ms wall, %lld ms cpu, %lld MB peak, %s",
+        (unsigned long long)r->res->packets, r->status,
+        (long long)(mono_now_ms() - r->started_ms), (long long)r->ch.cpu_ms,
+        (long long)r->ch.maxrss_kb / 1024, r->warm ? "warm" : "cold");
+    rc = judge(r, err);
+out:
+    child_finish(&r->ch); /* reaped already unless it failed to start or feed */
+    if (r->in != -1)
+        close(r->in);
+    free(r->chunk);
+    tsjson_release(&r->js);
+    return rc;
 }
 
 int tshark_run(const struct tshark *ts, const struct tshark_job *job, tsjson_cb cb,
                void *ctx, struct tshark_result *res, struct err *err) {
     struct tshark_result scratch;
-    int retry = 0;
+    struct run r;
 
-    if (res == NULL)
-        res = &scratch;
-    if (run_once(ts, job, cb, ctx, res, 1, &retry, err) == 0)
+    memset(&r, 0, sizeof(r));
+    r.ts = ts;
+    r.job = job;
+    r.cb = cb;
+    r.ctx = ctx;
+    r.res = res != NULL ? res : &scratch;
+    r.allow_warm = 1;
+    if (run_once(&r, err) == 0)
         return 0;
-    if (!retry)
+    if (!r.retry)
         return -1;
     /* no packet reached cb: a second run starts from scratch */
-    return run_once(ts, job, cb, ctx, res, 0, &retry, err);
+    r.allow_warm = 0;
+    return run_once(&r, err);
 }

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -19,8 +20,6 @@ enum {
     ST_STOPPED,
     ST_FAILED
 };
-
-#define NS_PER_S 1000000000ULL
 
 /*
  * Byte classes for the scanner: outside strings only quotes and brackets
@@ -43,58 +42,6 @@ void tsjson_init(struct tsjson *p) {
 
 void tsjson_release(struct tsjson *p) {
     buf_release(&p->elem);
-}
-
-int tsjson_parse_seconds(const char *s, int64_t *ns) {
-    uint64_t sec = 0, frac = 0, limit, mag;
-    int neg = 0, fdigits = 0, digits = 0;
-
-    if (s == NULL)
-        return -1;
-    if (*s == '-' || *s == '+')
-        neg = *s++ == '-';
-    for (; *s >= '0' && *s <= '9'; s++, digits++) {
-        sec = sec * 10 + (uint64_t)(*s - '0');
-        if (sec > (uint64_t)INT64_MAX / NS_PER_S + 1)
-            return -1; /* out of range whatever the fraction; also no wrap */
-    }
-    if (*s == '.') {
-        for (s++; *s >= '0' && *s <= '9'; s++, digits++) {
-            if (fdigits < 9) { /* digits past nanoseconds are truncated */
-                frac = frac * 10 + (uint64_t)(*s - '0');
-                fdigits++;
-            }
-        }
-    }
-    if (*s != '\0' || digits == 0)
-        return -1;
-    for (; fdigits < 9; fdigits++)
-        frac *= 10;
-    limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-    if (sec > (limit - frac) / NS_PER_S)
-        return -1;
-    mag = sec * NS_PER_S + frac;
-    if (neg)
-        *ns = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
-    else
-        *ns = (int64_t)mag;
-    return 0;
-}
-
-/* Decimal uint64 without sign or spaces. 0 or -1. */
-static int parse_u64(const char *s, uint64_t *v) {
-    uint64_t x = 0;
-
-    if (*s == '\0')
-        return -1;
-    for (; *s != '\0'; s++) {
-        unsigned d = (unsigned)(*s - '0');
-        if (d > 9 || x > (UINT64_MAX - d) / 10)
-            return -1;
-        x = x * 10 + d;
-    }
-    *v = x;
-    return 0;
 }
 
 /*
@@ -128,6 +75,13 @@ static int bad_output(struct tsjson *p, struct err *err, const char *what) {
                    (unsigned long long)p->elements + 1);
 }
 
+static int bad_value(struct tsjson *p, struct err *err, const char *name) {
+    char what[128];
+
+    snprintf(what, sizeof(what), "bad %s", name);
+    return bad_output(p, err, what);
+}
+
 /*
  * Where the value of the element's "layers" key starts, or NULL. tshark
  * prints "_index", "_type" and "_score" before "_source": {"layers": {...}},
@@ -154,6 +108,7 @@ static int element(struct tsjson *p, const char *s, size_t len, tsjson_cb cb, vo
     json_t *root = NULL, *layers;
     struct pkt pk;
     const char *v, *lv;
+    size_t i;
     int bad, rc;
 
     if ((lv = layers_value(s, len)) != NULL) {
@@ -176,30 +131,15 @@ static int element(struct tsjson *p, const char *s, size_t len, tsjson_cb cb, vo
         goto out;
     }
     memset(&pk, 0, sizeof(pk));
-    if ((v = field(layers, "frame.number", &bad)) != NULL &&
-        parse_u64(v, &pk.number) == -1)
-        bad = 1;
-    if (bad) {
-        rc = bad_output(p, err, "bad frame.number");
-        goto out;
-    }
-    if ((v = field(layers, "frame.time_relative", &bad)) != NULL) {
-        if (tsjson_parse_seconds(v, &pk.t_ns) == -1)
+    for (i = 0; i < FIELDS_NBUILTIN; i++) {
+        const struct field *f = &fields_builtin[i];
+
+        if ((v = field(layers, f->name, &bad)) != NULL && fields_set(f, v, &pk) == -1)
             bad = 1;
-        pk.has_time = 1;
-    }
-    if (bad) {
-        rc = bad_output(p, err, "bad frame.time_relative");
-        goto out;
-    }
-    if ((v = field(layers, "frame.len", &bad)) != NULL) {
-        if (parse_u64(v, &pk.len) == -1)
-            bad = 1;
-        pk.has_len = 1;
-    }
-    if (bad) {
-        rc = bad_output(p, err, "bad frame.len");
-        goto out;
+        if (bad) {
+            rc = bad_value(p, err, f->name);
+            goto out;
+        }
     }
     json_decref(root);
     root = NULL;
@@ -220,140 +160,163 @@ static int too_big(struct tsjson *p, struct err *err) {
                    MAX_ELEMENT_BYTES);
 }
 
+/*
+ * Scan the bytes of an element from d[*pos] to at most d[n]: strings,
+ * escapes and nesting, carried over chunks in p. 1 with *pos just past the
+ * element's closing '}', or 0 when it goes on in the next chunk.
+ */
+static int scan_element(struct tsjson *p, const unsigned char *d, size_t n, size_t *pos) {
+    size_t j = *pos;
+    int depth = p->depth, in_string = p->in_string, end = 0;
+
+    if (p->escaped) { /* the byte after a '\\' that ended the last chunk */
+        p->escaped = 0;
+        j++;
+    }
+    while (j < n && !end) {
+        if (in_string) {
+            while (j < n && !str_tab[d[j]])
+                j++;
+            if (j >= n)
+                break;
+            if (d[j] != '\\') {
+                in_string = 0;
+                j++;
+            } else if (j + 1 < n) {
+                j += 2;
+            } else {
+                p->escaped = 1;
+                j = n;
+            }
+            continue;
+        }
+        while (j < n && !val_tab[d[j]])
+            j++;
+        if (j >= n)
+            break;
+        if (d[j] == '"')
+            in_string = 1;
+        else if (d[j] == '{' || d[j] == '[')
+            depth++;
+        else if (--depth == 0)
+            end = 1;
+        j++;
+    }
+    p->depth = depth;
+    p->in_string = in_string;
+    *pos = j;
+    return end;
+}
+
+/* The element goes on in the next chunk: keep its len bytes. 0 or -1. */
+static int keep_partial(struct tsjson *p, const unsigned char *d, size_t len,
+                        struct err *err) {
+    if (len > MAX_ELEMENT_BYTES - p->elem.len)
+        return too_big(p, err);
+    if (buf_append(&p->elem, d, len) == -1) {
+        p->state = ST_FAILED;
+        return errno == E2BIG ? too_big(p, err) : err_set(err, 500, "out of memory");
+    }
+    return 0;
+}
+
+/*
+ * d[0..len) ends the current element: parse it, with the bytes kept from
+ * earlier chunks, and hand it to cb. 0, 1 when cb stopped, or -1 with err.
+ */
+static int complete_element(struct tsjson *p, const unsigned char *d, size_t len,
+                            tsjson_cb cb, void *ctx, struct err *err) {
+    int rc;
+
+    if (len > MAX_ELEMENT_BYTES - p->elem.len)
+        return too_big(p, err);
+    p->state = ST_AFTER;
+    if (p->elem.len == 0) {
+        /* common case: the whole element is in this chunk, no copy */
+        rc = element(p, (const char *)d, len, cb, ctx, err);
+    } else {
+        if (buf_append(&p->elem, d, len) == -1) {
+            p->state = ST_FAILED;
+            return err_set(err, 500, "out of memory");
+        }
+        rc = element(p, p->elem.data, p->elem.len, cb, ctx, err);
+        buf_reset(&p->elem);
+    }
+    if (rc != 0)
+        return p->state == ST_STOPPED ? 1 : -1;
+    return 0;
+}
+
+/*
+ * One byte c (not whitespace) outside the elements: the array's brackets
+ * and commas. A '{' starts an element (ST_ELEM). 0, or -1 with err.
+ */
+static int step_between(struct tsjson *p, unsigned char c, struct err *err) {
+    switch (p->state) {
+    case ST_START:
+        if (c != '[')
+            return bad_output(p, err, "no '['");
+        p->state = ST_FIRST;
+        return 0;
+    case ST_FIRST:
+    case ST_NEXT:
+        if (c == ']' && p->state == ST_FIRST) {
+            p->state = ST_DONE;
+        } else if (c == '{') {
+            p->state = ST_ELEM;
+            p->depth = 1;
+            p->in_string = 0;
+            p->escaped = 0;
+            buf_reset(&p->elem);
+        } else {
+            return bad_output(p, err, "unexpected byte between packets");
+        }
+        return 0;
+    case ST_AFTER:
+        if (c == ',')
+            p->state = ST_NEXT;
+        else if (c == ']')
+            p->state = ST_DONE;
+        else
+            return bad_output(p, err, "missing ','");
+        return 0;
+    default: /* ST_DONE */
+        return bad_output(p, err, "bytes after the closing ']'");
+    }
+}
+
 int tsjson_feed(struct tsjson *p, const char *data, size_t n, tsjson_cb cb, void *ctx,
                 struct err *err) {
     const unsigned char *d = (const unsigned char *)data;
     size_t i = 0, start = 0;
+    int rc;
 
     if (p->state == ST_FAILED)
         return err_set(err, 502, "tshark output is not valid JSON");
     if (p->state == ST_STOPPED)
         return 1;
     while (i < n) {
-        unsigned char c;
-
         if (p->state == ST_ELEM) {
             size_t j = i;
-            int depth = p->depth, in_string = p->in_string, end = 0;
 
-            if (p->escaped) { /* the byte after a '\\' that ended the last chunk */
-                p->escaped = 0;
-                j++;
-            }
-            while (j < n) {
-                if (in_string) {
-                    while (j < n && !str_tab[d[j]])
-                        j++;
-                    if (j >= n)
-                        break;
-                    if (d[j] == '\\') {
-                        if (j + 1 >= n) {
-                            p->escaped = 1;
-                            j = n;
-                            break;
-                        }
-                        j += 2;
-                        continue;
-                    }
-                    in_string = 0;
-                    j++;
-                } else {
-                    while (j < n && !val_tab[d[j]])
-                        j++;
-                    if (j >= n)
-                        break;
-                    c = d[j++];
-                    if (c == '"') {
-                        in_string = 1;
-                    } else if (c == '{' || c == '[') {
-                        depth++;
-                    } else if (--depth == 0) {
-                        end = 1;
-                        break;
-                    }
-                }
-            }
-            p->depth = depth;
-            p->in_string = in_string;
-            if (!end) {
-                /* the element goes on in the next chunk: keep its bytes */
-                if (n - start > MAX_ELEMENT_BYTES - p->elem.len)
-                    return too_big(p, err);
-                if (buf_append(&p->elem, d + start, n - start) == -1) {
-                    p->state = ST_FAILED;
-                    return errno == E2BIG ? too_big(p, err)
-                                          : err_set(err, 500, "out of memory");
-                }
-                return 0;
-            }
-            if (j - start > MAX_ELEMENT_BYTES - p->elem.len)
-                return too_big(p, err);
-            p->state = ST_AFTER;
-            if (p->elem.len == 0) {
-                /* common case: the whole element is in this chunk, no copy */
-                if (element(p, (const char *)d + start, j - start, cb, ctx, err) != 0)
-                    return p->state == ST_STOPPED ? 1 : -1;
-            } else {
-                int rc;
-                if (buf_append(&p->elem, d + start, j - start) == -1) {
-                    p->state = ST_FAILED;
-                    return err_set(err, 500, "out of memory");
-                }
-                rc = element(p, p->elem.data, p->elem.len, cb, ctx, err);
-                buf_reset(&p->elem);
-                if (rc != 0)
-                    return p->state == ST_STOPPED ? 1 : -1;
-            }
+            if (!scan_element(p, d, n, &j))
+                return keep_partial(p, d + start, n - start, err);
+            if ((rc = complete_element(p, d + start, j - start, cb, ctx, err)) != 0)
+                return rc;
             i = j;
-            continue;
-        }
-
-        c = d[i];
-        if (ws_tab[c]) {
+        } else if (ws_tab[d[i]]) {
             i++;
-            continue;
-        }
-        switch (p->state) {
-        case ST_START:
-            if (c != '[')
-                return bad_output(p, err, "no '['");
-            p->state = ST_FIRST;
-            break;
-        case ST_FIRST:
-        case ST_NEXT:
-            if (c == ']' && p->state == ST_FIRST) {
-                p->state = ST_DONE;
-            } else if (c == '{') {
-                p->state = ST_ELEM;
-                p->depth = 1;
-                p->in_string = 0;
-                p->escaped = 0;
-                buf_reset(&p->elem);
+        } else {
+            if (step_between(p, d[i], err) == -1)
+                return -1;
+            if (p->state == ST_ELEM)
                 start = i; /* the '{' belongs to the element */
-                i++;
-                continue;
-            } else {
-                return bad_output(p, err, "unexpected byte between packets");
-            }
-            break;
-        case ST_AFTER:
-            if (c == ',')
-                p->state = ST_NEXT;
-            else if (c == ']')
-                p->state = ST_DONE;
-            else
-                return bad_output(p, err, "missing ','");
-            break;
-        default: /* ST_DONE */
-            return bad_output(p, err, "bytes after the closing ']'");
+            i++;
         }
-        i++;
     }
-    if (p->state == ST_ELEM && buf_append(&p->elem, d + start, n - start) == -1) {
-        /* the chunk ended right after the element's '{' */
-        p->state = ST_FAILED;
-        return err_set(err, 500, "out of memory");
-    }
+    /* the chunk ended right after an element's '{' */
+    if (p->state == ST_ELEM)
+        return keep_partial(p, d + start, n - start, err);
     return 0;
 }
 
