@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/fmt.h"
+#include "chart/names.h"
 #include "chart/view.h"
 #include "banned.h"
 
@@ -11,15 +13,6 @@
 
 static const char *const FORMATS[] = {
     [VIEW_HTML] = "html", [VIEW_SVG] = "svg", [VIEW_JSON] = "json", [VIEW_CSV] = "csv"};
-
-static const char *const KINDS[] = {
-    [CHART_SIZE] = "size", [CHART_IO] = "io", [CHART_HIST] = "hist"};
-
-static const char *const YS[] = {[IO_PACKETS] = "packets",  [IO_BYTES] = "bytes",
-                                 [IO_BITS] = "bits",        [IO_PACKETS_PS] = "packets/s",
-                                 [IO_BYTES_PS] = "bytes/s", [IO_BITS_PS] = "bits/s",
-                                 [IO_SUM] = "sum",          [IO_MIN] = "min",
-                                 [IO_MAX] = "max",          [IO_AVG] = "avg"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -230,6 +223,37 @@ static void copy_text(char *dst, const char *s, size_t len) {
     dst[len] = '\0';
 }
 
+/* "a, b or c" of the n names name(i) into dst (n bytes). */
+static char *join_names(char *dst, size_t size, size_t n, const char *(*name)(size_t)) {
+    size_t i, len = 0;
+
+    dst[0] = '\0';
+    for (i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(dst + len, size - len, "%s%s",
+                                i == 0       ? ""
+                                : i + 1 == n ? " or "
+                                             : ", ",
+                                name(i));
+    return dst;
+}
+
+static const char *kind_at(size_t i) {
+    return CHART_KINDS[i].name;
+}
+
+static const char *y_at(size_t i) {
+    return IO_YS[i].name;
+}
+
+/* "size, io or hist", "packets, bytes, ... or avg": the error messages' lists. */
+static char *kind_names(char *dst, size_t n) {
+    return join_names(dst, n, CHART_NKINDS, kind_at);
+}
+
+static char *y_names(char *dst, size_t n) {
+    return join_names(dst, n, IO_NY, y_at);
+}
+
 /* The next slot of a repeated series parameter, or -1 with err past MAX_SERIES. */
 static int series_slot(size_t *count, const char *key, struct err *err) {
     if (*count >= MAX_SERIES)
@@ -240,6 +264,7 @@ static int series_slot(size_t *count, const char *key, struct err *err) {
 
 int view_set(struct view *v, const char *key, const char *val, size_t len,
              struct err *err) {
+    char names[160];
     unsigned long num;
     int k = key_of(key), e, slot;
     int64_t ns;
@@ -255,9 +280,8 @@ int view_set(struct view *v, const char *key, const char *val, size_t len,
 
     switch (k) {
     case K_KIND:
-        if (parse_enum(val, len, KINDS, COUNT(KINDS), &e) == -1)
-            return err_set(err, 400, "kind must be size, io or hist");
-        v->kind = (enum chart_kind)e;
+        if (chart_kind_parse(val, len, &v->kind) == -1)
+            return err_set(err, 400, "kind must be %s", kind_names(names, sizeof(names)));
         return 0;
     case K_FORMAT:
         if (parse_enum(val, len, FORMATS, COUNT(FORMATS), &e) == -1)
@@ -308,11 +332,8 @@ int view_set(struct view *v, const char *key, const char *val, size_t len,
         v->interval_ns = ns;
         return 0;
     case K_Y:
-        if (parse_enum(val, len, YS, COUNT(YS), &e) == -1)
-            return err_set(err, 400,
-                           "y must be packets, bytes, bits, packets/s, bytes/s, bits/s, "
-                           "sum, min, max or avg");
-        v->io_y = (enum io_y)e;
+        if (chart_io_y_parse(val, len, &v->io_y) == -1)
+            return err_set(err, 400, "y must be %s", y_names(names, sizeof(names)));
         return 0;
     case K_SMA:
         if (parse_uint(val, len, 0, MAX_SMA, &num) == -1)
@@ -458,20 +479,6 @@ void view_apply(const struct view *v, struct chart *c) {
     }
 }
 
-char *view_fmt_seconds(char *dst, size_t n, int64_t ns) {
-    uint64_t u = ns < 0 ? (uint64_t)(-(ns + 1)) + 1 : (uint64_t)ns;
-    char frac[16];
-    size_t len;
-
-    snprintf(frac, sizeof(frac), "%09" PRIu64, u % (uint64_t)NS_PER_S);
-    len = strlen(frac);
-    while (len > 0 && frac[len - 1] == '0')
-        frac[--len] = '\0';
-    snprintf(dst, n, "%s%" PRIu64 "%s%s", ns < 0 ? "-" : "", u / (uint64_t)NS_PER_S,
-             len > 0 ? "." : "", frac);
-    return dst;
-}
-
 /* Percent-encode s: unreserved characters, '/', ':' and ',' stay as they are. */
 static int put_escaped(struct buf *out, const char *s) {
     static const char hex[] = "0123456789ABCDEF";
@@ -508,7 +515,7 @@ int view_query(const struct view *v, struct buf *out) {
     } while (0)
 
     if (v->kind != CHART_SIZE)
-        PUT("kind", KINDS[v->kind]);
+        PUT("kind", chart_kind_name(v->kind));
     for (i = 0; i < v->nseries; i++) {
         PUT("filter", v->series[i].filter);
         if (v->any_name)
@@ -517,9 +524,9 @@ int view_query(const struct view *v, struct buf *out) {
             PUT("color", v->series[i].color);
     }
     if (v->interval_ns != 0)
-        PUT("interval", view_fmt_seconds(num, sizeof(num), v->interval_ns));
+        PUT("interval", fmt_seconds(num, sizeof(num), v->interval_ns, 0, 9));
     if (v->io_y != IO_PACKETS)
-        PUT("y", YS[v->io_y]);
+        PUT("y", chart_io_y_name(v->io_y));
     if (v->sma != 0) {
         snprintf(num, sizeof(num), "%u", v->sma);
         PUT("sma", num);
@@ -527,9 +534,9 @@ int view_query(const struct view *v, struct buf *out) {
     if (v->log_y)
         PUT("log", "1");
     if (v->has_start)
-        PUT("start", view_fmt_seconds(num, sizeof(num), v->start_ns));
+        PUT("start", fmt_seconds(num, sizeof(num), v->start_ns, 0, 9));
     if (v->has_end)
-        PUT("end", view_fmt_seconds(num, sizeof(num), v->end_ns));
+        PUT("end", fmt_seconds(num, sizeof(num), v->end_ns, 0, 9));
     if (v->width != 0) {
         snprintf(num, sizeof(num), "%d", v->width);
         PUT("width", num);
@@ -564,12 +571,4 @@ enum out_format view_out_format(enum view_format f) {
     default:
         return FORMAT_SVG;
     }
-}
-
-const char *view_kind_name(enum chart_kind k) {
-    return KINDS[k];
-}
-
-const char *view_y_name(enum io_y y) {
-    return YS[y];
 }
