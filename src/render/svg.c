@@ -804,14 +804,31 @@ static int put_summary(struct buf *b, const struct chart *c) {
     return 0;
 }
 
-static int put_head(struct buf *b, const struct chart *c, const struct plot *p) {
-    const char *title = c->title[0] != '\0' ? c->title : CHART_KINDS[CHART_SIZE].title;
+/*
+ * The data extent on the root, for the page's zoom (svg.h): the time axis'
+ * view in seconds since t0, t0 itself, and the plot area in SVG units.
+ */
+static int put_extent(struct buf *b, const struct chart *c, const struct plot *p) {
+    char t0[32];
 
+    if (c->kind == CHART_HIST)
+        return 0; /* no time axis */
+    return buf_printf(b,
+                      " data-t0=\"%s\" data-x0=\"%.9f\" data-x1=\"%.9f\" data-px0=\"%d\" "
+                      "data-px1=\"%d\" data-py0=\"%d\" data-py1=\"%d\"",
+                      fmt_seconds(t0, sizeof(t0), p->t0_ns, 0, 9), p->xlo, p->xhi, p->x0,
+                      p->x0 + p->pw, p->y0, p->y0 + p->ph);
+}
+
+/* The root element, <title>, <desc>, the style and the background. */
+static int put_root(struct buf *b, const struct chart *c, const struct plot *p,
+                    const char *title) {
     if (buf_printf(b,
                    "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"pcc\" "
                    "viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
-                   "aria-labelledby=\"pcc-title pcc-desc\">\n<title id=\"pcc-title\">",
+                   "aria-labelledby=\"pcc-title pcc-desc\"",
                    p->w, p->h, p->w, p->h) == -1 ||
+        put_extent(b, c, p) == -1 || buf_puts(b, ">\n<title id=\"pcc-title\">") == -1 ||
         esc_xml(b, title) == -1)
         return -1;
     if (c->subject[0] != '\0' &&
@@ -824,47 +841,52 @@ static int put_head(struct buf *b, const struct chart *c, const struct plot *p) 
                    STYLE, c->kind == CHART_SIZE ? "" : STYLE_KINDS, STYLE_TAIL, p->w,
                    p->h) == -1)
         return -1;
+    return 0;
+}
 
-    /* title, then "file · N packets · duration" */
-    if (buf_printf(b, "<text class=\"ti\" x=\"%d\" y=\"%d\">", PAD, TITLE_Y) == -1 ||
-        esc_cut(b, title, (size_t)((p->w - 2 * PAD) / CHAR_W_TITLE)) == -1 ||
-        buf_printf(b, "</text>\n<text class=\"st\" x=\"%d\" y=\"%d\">", PAD,
-                   SUBTITLE_Y) == -1)
-        return -1;
-    {
-        char n[32], d[32];
-        uint64_t packets = total_packets(c);
-        int sep = 0;
+/* The subtitle's text: "file · N packets · duration · interval". */
+static int put_subtitle(struct buf *b, const struct chart *c, const struct plot *p) {
+    const char *sep = "";
+    char n[32], m[32], d[32];
+    uint64_t packets = total_packets(c);
 
-        if (c->subject[0] != '\0') {
-            if (esc_cut(b, c->subject, (size_t)((p->w - 2 * PAD) / CHAR_W_TEXT) / 2) ==
-                -1)
-                return -1;
-            sep = 1;
-        }
-        fmt_thousands(n, sizeof(n), packets);
-        if (c->has_start || c->has_end) {
-            char m[32];
-
-            /* "120 of 7,647 packets in range" */
-            fmt_thousands(m, sizeof(m), chart_in_range(c));
-            if (buf_printf(b, "%s%s of %s packet%s in range", sep ? " \xC2\xB7 " : "", m,
-                           n, packets == 1 ? "" : "s") == -1)
-                return -1;
-        } else if (buf_printf(b, "%s%s packet%s", sep ? " \xC2\xB7 " : "", n,
-                              packets == 1 ? "" : "s") == -1) {
+    if (c->subject[0] != '\0') {
+        if (esc_cut(b, c->subject, (size_t)((p->w - 2 * PAD) / CHAR_W_TEXT) / 2) == -1)
             return -1;
-        }
-        if (total_timed(c) > 1) {
-            axis_fmt_time(d, sizeof(d), duration_s(c), 0);
-            if (buf_printf(b, " \xC2\xB7 %s", d) == -1)
-                return -1;
-        }
-        if (c->kind == CHART_IO && c->io_count > 0 &&
-            buf_printf(b, " \xC2\xB7 %s intervals",
-                       fmt_interval(d, sizeof(d), c->io_interval_ns)) == -1)
+        sep = " \xC2\xB7 ";
+    }
+    fmt_thousands(n, sizeof(n), packets);
+    if (c->has_start || c->has_end) {
+        /* "120 of 7,647 packets in range" */
+        fmt_thousands(m, sizeof(m), chart_in_range(c));
+        if (buf_printf(b, "%s%s of %s packet%s in range", sep, m, n,
+                       packets == 1 ? "" : "s") == -1)
+            return -1;
+    } else if (buf_printf(b, "%s%s packet%s", sep, n, packets == 1 ? "" : "s") == -1) {
+        return -1;
+    }
+    if (total_timed(c) > 1) {
+        axis_fmt_time(d, sizeof(d), duration_s(c), 0);
+        if (buf_printf(b, " \xC2\xB7 %s", d) == -1)
             return -1;
     }
+    if (c->kind == CHART_IO && c->io_count > 0 &&
+        buf_printf(b, " \xC2\xB7 %s intervals",
+                   fmt_interval(d, sizeof(d), c->io_interval_ns)) == -1)
+        return -1;
+    return 0;
+}
+
+static int put_head(struct buf *b, const struct chart *c, const struct plot *p) {
+    const char *title = c->title[0] != '\0' ? c->title : CHART_KINDS[CHART_SIZE].title;
+
+    if (put_root(b, c, p, title) == -1 ||
+        buf_printf(b, "<text class=\"ti\" x=\"%d\" y=\"%d\">", PAD, TITLE_Y) == -1 ||
+        esc_cut(b, title, (size_t)((p->w - 2 * PAD) / CHAR_W_TITLE)) == -1 ||
+        buf_printf(b, "</text>\n<text class=\"st\" x=\"%d\" y=\"%d\">", PAD,
+                   SUBTITLE_Y) == -1 ||
+        put_subtitle(b, c, p) == -1)
+        return -1;
     return buf_puts(b, "</text>\n");
 }
 
