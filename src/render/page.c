@@ -26,10 +26,19 @@ static const struct {
     {"favicon.svg", "image/svg+xml"},
 };
 
-enum placeholder { PH_TITLE = 0, PH_KEEP, PH_CONTROLS, PH_RESULT, PH_VERSION, PH_COUNT };
+enum placeholder {
+    PH_TITLE = 0,
+    PH_KEEP,
+    PH_CONTROLS,
+    PH_RESULT,
+    PH_VERSION,
+    PH_META,
+    PH_COUNT
+};
 
 static const char *const PLACEHOLDERS[PH_COUNT] = {
-    "<!--TITLE-->", "<!--KEEP-->", "<!--CONTROLS-->", "<!--RESULT-->", "<!--VERSION-->",
+    "<!--TITLE-->",  "<!--KEEP-->",    "<!--CONTROLS-->",
+    "<!--RESULT-->", "<!--VERSION-->", "<!--META-->",
 };
 
 #define APP_NAME "pcapchart"
@@ -553,6 +562,59 @@ static int put_keep(const struct page *p, struct buf *out) {
     return 0;
 }
 
+/* ---- the names the script shares with the server ---- */
+
+/* The JSON of chart/names.h: kinds, io values and the palette. */
+static int meta_json(struct buf *j) {
+    size_t i;
+
+    if (buf_puts(j, "{\"kinds\": [") == -1)
+        return -1;
+    for (i = 0; i < CHART_NKINDS; i++)
+        if (buf_puts(j, i > 0 ? ", {\"name\": " : "{\"name\": ") == -1 ||
+            esc_json(j, CHART_KINDS[i].name) == -1 ||
+            buf_puts(j, ", \"label\": ") == -1 ||
+            esc_json(j, CHART_KINDS[i].label) == -1 || buf_puts(j, "}") == -1)
+            return -1;
+    if (buf_puts(j, "],\n\"y\": [") == -1)
+        return -1;
+    for (i = 0; i < IO_NY; i++)
+        if (buf_puts(j, i > 0 ? ", {\"name\": " : "{\"name\": ") == -1 ||
+            esc_json(j, IO_YS[i].name) == -1 || buf_puts(j, ", \"label\": ") == -1 ||
+            esc_json(j, IO_YS[i].label) == -1 || buf_puts(j, ", \"unit\": ") == -1 ||
+            esc_json(j, IO_YS[i].unit) == -1 || buf_puts(j, "}") == -1)
+            return -1;
+    if (buf_puts(j, "],\n\"palette\": [") == -1)
+        return -1;
+    for (i = 0; i < MAX_SERIES; i++)
+        if ((i > 0 && buf_puts(j, ", ") == -1) || esc_json(j, CHART_PALETTE[i]) == -1)
+            return -1;
+    return buf_puts(j, "]}");
+}
+
+/*
+ * A data block the script reads (JSON.parse of its text): not executed, so
+ * the Content-Security-Policy's script-src does not concern it. '<' is
+ * written \u003c so that no text can close the element.
+ */
+static int put_meta(struct buf *out) {
+    struct buf j = BUF_INIT(MAX_STATIC_BYTES);
+    size_t i;
+    int rc = -1;
+
+    if (meta_json(&j) == -1 ||
+        buf_puts(out, "<script type=\"application/json\" id=\"pcapchart-meta\">") == -1)
+        goto done;
+    for (i = 0; i < j.len; i++)
+        if ((j.data[i] == '<' ? buf_puts(out, "\\u003c")
+                              : buf_append(out, &j.data[i], 1)) == -1)
+            goto done;
+    rc = buf_puts(out, "</script>");
+done:
+    buf_release(&j);
+    return rc;
+}
+
 /* ---- the plain page ---- */
 
 static int put_index(const struct page *p, void *ctx, enum placeholder ph,
@@ -567,6 +629,8 @@ static int put_index(const struct page *p, void *ctx, enum placeholder ph,
         return put_controls(p, NULL, out);
     case PH_VERSION:
         return esc_xml(out, PCAPCHART_VERSION);
+    case PH_META:
+        return put_meta(out);
     default:
         return 0;
     }
@@ -854,6 +918,8 @@ static int put_result(const struct page *p, void *ctx, enum placeholder ph,
         return put_controls(p, &r->pv, out);
     case PH_VERSION:
         return esc_xml(out, PCAPCHART_VERSION);
+    case PH_META:
+        return put_meta(out);
     case PH_RESULT:
         return put_result_section(p, r, out);
     default:
@@ -891,6 +957,8 @@ static int put_error(const struct page *p, void *ctx, enum placeholder ph,
         return put_controls(p, e->pv, out);
     case PH_VERSION:
         return esc_xml(out, PCAPCHART_VERSION);
+    case PH_META:
+        return put_meta(out);
     case PH_RESULT:
         if (buf_printf(out,
                        "<section class=\"result error card\" id=\"result\" "
