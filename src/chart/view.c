@@ -262,12 +262,105 @@ static int series_slot(size_t *count, const char *key, struct err *err) {
     return (int)(*count)++;
 }
 
+/* filter=, name=, color=: the next series' (k is K_FILTER, K_NAME or K_COLOR). */
+static int set_series(struct view *v, int k, const char *key, const char *val, size_t len,
+                      struct err *err) {
+    size_t *count = k == K_FILTER ? &v->nfilters : k == K_NAME ? &v->nnames : &v->ncolors;
+    struct view_series *s;
+    int slot;
+
+    if ((slot = series_slot(count, key, err)) == -1)
+        return -1;
+    s = &v->series[slot];
+    if (k == K_COLOR) {
+        if (len == 0) {
+            s->color[0] = '\0';
+            return 0;
+        }
+        if (parse_color(val, len, s->color) == -1)
+            return err_set(err, 400, "color of series %d must be #rrggbb", slot + 1);
+        v->any_color = 1;
+        return 0;
+    }
+    if (len >= (k == K_FILTER ? sizeof(s->filter) : sizeof(s->name)))
+        return err_set(err, 400, "%s of series %d longer than %zu bytes", key, slot + 1,
+                       (k == K_FILTER ? sizeof(s->filter) : sizeof(s->name)) - 1);
+    if (check_text(val, len) == -1)
+        return err_set(err, 400, "%s of series %d holds a control character", key,
+                       slot + 1);
+    copy_text(k == K_FILTER ? s->filter : s->name, val, len);
+    if (k == K_NAME)
+        v->any_name |= len > 0;
+    return 0;
+}
+
+/* sma=, width=, height=, max_points=: whole numbers within their bounds. */
+static int set_number(struct view *v, int k, const char *val, size_t len,
+                      struct err *err) {
+    unsigned long num;
+
+    switch (k) {
+    case K_SMA:
+        if (parse_uint(val, len, 0, MAX_SMA, &num) == -1)
+            return err_set(err, 400,
+                           "sma must be a whole number of intervals from 0 to %d",
+                           MAX_SMA);
+        v->sma = (unsigned)num;
+        return 0;
+    case K_WIDTH:
+        if (parse_uint(val, len, MIN_WIDTH_PX, MAX_WIDTH_PX, &num) == -1)
+            return err_set(err, 400, "width must be a whole number from %d to %d",
+                           MIN_WIDTH_PX, MAX_WIDTH_PX);
+        v->width = (int)num;
+        return 0;
+    case K_HEIGHT:
+        if (parse_uint(val, len, MIN_HEIGHT_PX, MAX_HEIGHT_PX, &num) == -1)
+            return err_set(err, 400, "height must be a whole number from %d to %d",
+                           MIN_HEIGHT_PX, MAX_HEIGHT_PX);
+        v->height = (int)num;
+        return 0;
+    case K_MAX_POINTS:
+    default:
+        if (parse_uint(val, len, 0, MAX_POINTS_LIMIT, &num) == -1)
+            return err_set(err, 400, "max_points must be a whole number from 0 to %d",
+                           MAX_POINTS_LIMIT);
+        v->max_points = (size_t)num;
+        return 0;
+    }
+}
+
+/* interval=, start=, end=: times. */
+static int set_time(struct view *v, int k, const char *key, const char *val, size_t len,
+                    struct err *err) {
+    int64_t ns;
+
+    if (k == K_INTERVAL) {
+        if (parse_interval(val, len, &ns) == -1)
+            return err_set(err, 400,
+                           "interval must be auto or seconds from 0.000001 (1 us) to "
+                           "%lld, as in 0.01, 10ms or 100us",
+                           MAX_INTERVAL_NS / NS_PER_S);
+        v->interval_ns = ns;
+        return 0;
+    }
+    if (parse_scaled(val, len, 1, NS_PER_S, MAX_VIEW_TIME_S * NS_PER_S, &ns) == -1)
+        return err_set(err, 400,
+                       "%s must be a time in seconds (at most 9 decimals), as in 1.25",
+                       key);
+    if (k == K_START) {
+        v->start_ns = ns;
+        v->has_start = 1;
+    } else {
+        v->end_ns = ns;
+        v->has_end = 1;
+    }
+    return 0;
+}
+
 int view_set(struct view *v, const char *key, const char *val, size_t len,
              struct err *err) {
     char names[160];
-    unsigned long num;
-    int k = key_of(key), e, slot;
-    int64_t ns;
+    int k = key_of(key), e;
 
     if (k == -1)
         return 0;
@@ -290,58 +383,22 @@ int view_set(struct view *v, const char *key, const char *val, size_t len,
         v->has_format = 1;
         return 0;
     case K_FILTER:
-        if ((slot = series_slot(&v->nfilters, key, err)) == -1)
-            return -1;
-        if (len >= sizeof(v->series[0].filter))
-            return err_set(err, 400, "filter of series %d longer than %zu bytes",
-                           slot + 1, sizeof(v->series[0].filter) - 1);
-        if (check_text(val, len) == -1)
-            return err_set(err, 400, "filter of series %d holds a control character",
-                           slot + 1);
-        copy_text(v->series[slot].filter, val, len);
-        return 0;
     case K_NAME:
-        if ((slot = series_slot(&v->nnames, key, err)) == -1)
-            return -1;
-        if (len >= sizeof(v->series[0].name))
-            return err_set(err, 400, "name of series %d longer than %zu bytes", slot + 1,
-                           sizeof(v->series[0].name) - 1);
-        if (check_text(val, len) == -1)
-            return err_set(err, 400, "name of series %d holds a control character",
-                           slot + 1);
-        copy_text(v->series[slot].name, val, len);
-        v->any_name |= len > 0;
-        return 0;
     case K_COLOR:
-        if ((slot = series_slot(&v->ncolors, key, err)) == -1)
-            return -1;
-        if (len == 0) {
-            v->series[slot].color[0] = '\0';
-            return 0;
-        }
-        if (parse_color(val, len, v->series[slot].color) == -1)
-            return err_set(err, 400, "color of series %d must be #rrggbb", slot + 1);
-        v->any_color = 1;
-        return 0;
+        return set_series(v, k, key, val, len, err);
     case K_INTERVAL:
-        if (parse_interval(val, len, &ns) == -1)
-            return err_set(err, 400,
-                           "interval must be auto or seconds from 0.000001 (1 us) to "
-                           "%lld, as in 0.01, 10ms or 100us",
-                           MAX_INTERVAL_NS / NS_PER_S);
-        v->interval_ns = ns;
-        return 0;
+    case K_START:
+    case K_END:
+        return set_time(v, k, key, val, len, err);
     case K_Y:
         if (chart_io_y_parse(val, len, &v->io_y) == -1)
             return err_set(err, 400, "y must be %s", y_names(names, sizeof(names)));
         return 0;
     case K_SMA:
-        if (parse_uint(val, len, 0, MAX_SMA, &num) == -1)
-            return err_set(err, 400,
-                           "sma must be a whole number of intervals from 0 to %d",
-                           MAX_SMA);
-        v->sma = (unsigned)num;
-        return 0;
+    case K_WIDTH:
+    case K_HEIGHT:
+    case K_MAX_POINTS:
+        return set_number(v, k, val, len, err);
     case K_LOG:
     case K_RETAIN:
         if (len != 1 || (val[0] != '0' && val[0] != '1'))
@@ -350,38 +407,6 @@ int view_set(struct view *v, const char *key, const char *val, size_t len,
             v->log_y = val[0] == '1';
         else
             v->retain = val[0] == '1';
-        return 0;
-    case K_START:
-    case K_END:
-        if (parse_scaled(val, len, 1, NS_PER_S, MAX_VIEW_TIME_S * NS_PER_S, &ns) == -1)
-            return err_set(
-                err, 400, "%s must be a time in seconds (at most 9 decimals), as in 1.25",
-                key);
-        if (k == K_START) {
-            v->start_ns = ns;
-            v->has_start = 1;
-        } else {
-            v->end_ns = ns;
-            v->has_end = 1;
-        }
-        return 0;
-    case K_WIDTH:
-        if (parse_uint(val, len, MIN_WIDTH_PX, MAX_WIDTH_PX, &num) == -1)
-            return err_set(err, 400, "width must be a whole number from %d to %d",
-                           MIN_WIDTH_PX, MAX_WIDTH_PX);
-        v->width = (int)num;
-        return 0;
-    case K_HEIGHT:
-        if (parse_uint(val, len, MIN_HEIGHT_PX, MAX_HEIGHT_PX, &num) == -1)
-            return err_set(err, 400, "height must be a whole number from %d to %d",
-                           MIN_HEIGHT_PX, MAX_HEIGHT_PX);
-        v->height = (int)num;
-        return 0;
-    case K_MAX_POINTS:
-        if (parse_uint(val, len, 0, MAX_POINTS_LIMIT, &num) == -1)
-            return err_set(err, 400, "max_points must be a whole number from 0 to %d",
-                           MAX_POINTS_LIMIT);
-        v->max_points = (size_t)num;
         return 0;
     case K_FILENAME:
         if (len >= sizeof(v->filename))

@@ -1537,82 +1537,86 @@ static int put_marks_io(struct buf *b, const struct chart *c, const struct plot 
 
 /* ---- hist marks ---- */
 
-static int put_marks_hist(struct buf *b, const struct chart *c, const struct plot *p,
-                          int tips) {
+/* One hover band per bucket, whose tooltip gives every series' count there. */
+static int hist_bands(struct buf *b, const struct chart *c, const struct plot *p) {
+    double band = p->pw / (double)HIST_BUCKETS;
+    char n[32], sh[24], bn[48];
+    size_t si, k;
+
+    if (buf_puts(b, "<g class=\"hbs\">") == -1)
+        return -1;
+    for (k = 0; k < HIST_BUCKETS; k++) {
+        if (buf_printf(b,
+                       "<rect class=\"hb\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
+                       "height=\"%d\"><title>%s",
+                       p->x0 + k * band, p->y0, band, p->ph,
+                       bucket_name(bn, sizeof(bn), k)) == -1)
+            return -1;
+        for (si = 0; si < c->nseries; si++) {
+            const struct series *s = &c->series[si];
+
+            fmt_thousands(n, sizeof(n), s->buckets[k]);
+            if (buf_puts(b, "\n") == -1 || esc_cut(b, s->name, 24) == -1 ||
+                buf_printf(b, ": %s packet%s (%s)", n, s->buckets[k] == 1 ? "" : "s",
+                           fmt_share(sh, sizeof(sh), s->buckets[k], s->packets)) == -1)
+                return -1;
+        }
+        if (buf_puts(b, "</title></rect>") == -1)
+            return -1;
+    }
+    return buf_puts(b, "</g>\n");
+}
+
+/* The bars of series si, grouped by bucket; with tips a <title> on each. */
+static int hist_bars(struct buf *b, const struct chart *c, const struct plot *p,
+                     size_t si, int tips) {
+    const struct series *s = &c->series[si];
     double band = p->pw / (double)HIST_BUCKETS, group, bw, gap, x;
+    size_t k, ns = c->nseries > 0 ? c->nseries : 1;
     int base = p->y0 + p->ph, y;
     char n[32], sh[24], bn[48];
-    size_t si, k, ns = c->nseries > 0 ? c->nseries : 1;
 
     group = band * (ns == 1 ? 0.7 : 0.84);
     bw = group / (double)ns;
     gap = ns > 1 && bw >= 4 ? 1 : 0;
-    if (tips) {
-        /* the whole bucket: every series' count */
-        if (buf_puts(b, "<g class=\"hbs\">") == -1)
+    if (buf_printf(b, "<g class=\"br s%zu\" fill=\"%s\">", si, series_color(s)) == -1)
+        return -1;
+    for (k = 0; k < HIST_BUCKETS; k++) {
+        if (s->buckets[k] == 0)
+            continue;
+        x = p->x0 + k * band + (band - group) / 2 + (double)si * bw;
+        y = yvalue(p, (double)s->buckets[k]);
+        if (y > base - 1)
+            y = base - 1; /* a count is never drawn as nothing */
+        if (buf_printf(b, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\"", x, y,
+                       bw - gap, base - y) == -1)
             return -1;
-        for (k = 0; k < HIST_BUCKETS; k++) {
-            if (buf_printf(b,
-                           "<rect class=\"hb\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
-                           "height=\"%d\"><title>%s",
-                           p->x0 + k * band, p->y0, band, p->ph,
-                           bucket_name(bn, sizeof(bn), k)) == -1)
+        if (!tips) {
+            if (buf_puts(b, "/>") == -1)
                 return -1;
-            for (si = 0; si < c->nseries; si++) {
-                const struct series *s = &c->series[si];
-
-                fmt_thousands(n, sizeof(n), s->buckets[k]);
-                if (buf_puts(b, "\n") == -1 || esc_cut(b, s->name, 24) == -1 ||
-                    buf_printf(b, ": %s packet%s (%s)", n, s->buckets[k] == 1 ? "" : "s",
-                               fmt_share(sh, sizeof(sh), s->buckets[k], s->packets)) ==
-                        -1)
-                    return -1;
-            }
-            if (buf_puts(b, "</title></rect>") == -1)
-                return -1;
+            continue;
         }
-        if (buf_puts(b, "</g>\n") == -1)
+        fmt_thousands(n, sizeof(n), s->buckets[k]);
+        if (buf_puts(b, "><title>") == -1 || esc_cut(b, s->name, 24) == -1 ||
+            buf_printf(b, " \xC2\xB7 %s: %s packet%s (%s)</title></rect>",
+                       bucket_name(bn, sizeof(bn), k), n, s->buckets[k] == 1 ? "" : "s",
+                       fmt_share(sh, sizeof(sh), s->buckets[k], s->packets)) == -1)
             return -1;
     }
-    for (si = 0; si < c->nseries; si++) {
-        const struct series *s = &c->series[si];
+    return buf_puts(b, "</g>\n");
+}
 
-        if (buf_printf(b, "<g class=\"br s%zu\" fill=\"%s\">", si, series_color(s)) == -1)
-            return -1;
-        for (k = 0; k < HIST_BUCKETS; k++) {
-            if (s->buckets[k] == 0)
-                continue;
-            x = p->x0 + k * band + (band - group) / 2 + (double)si * bw;
-            y = yvalue(p, (double)s->buckets[k]);
-            if (y > base - 1)
-                y = base - 1; /* a count is never drawn as nothing */
-            if (buf_printf(b, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\"", x,
-                           y, bw - gap, base - y) == -1)
-                return -1;
-            if (!tips) {
-                if (buf_puts(b, "/>") == -1)
-                    return -1;
-                continue;
-            }
-            fmt_thousands(n, sizeof(n), s->buckets[k]);
-            if (buf_puts(b, "><title>") == -1 || esc_cut(b, s->name, 24) == -1 ||
-                buf_printf(b, " \xC2\xB7 %s: %s packet%s (%s)</title></rect>",
-                           bucket_name(bn, sizeof(bn), k), n,
-                           s->buckets[k] == 1 ? "" : "s",
-                           fmt_share(sh, sizeof(sh), s->buckets[k], s->packets)) == -1)
-                return -1;
-        }
-        if (buf_puts(b, "</g>\n") == -1)
-            return -1;
-    }
-    /* one series: its counts over the bars, where they fit */
-    if (c->nseries != 1)
-        return 0;
+/* One series: its counts over the bars, where they fit. */
+static int hist_counts(struct buf *b, const struct chart *c, const struct plot *p) {
+    const struct series *s = &c->series[0];
+    double band = p->pw / (double)HIST_BUCKETS;
+    char n[32];
+    size_t k;
+    int y;
+
     if (buf_puts(b, "<g class=\"bl\" text-anchor=\"middle\">") == -1)
         return -1;
     for (k = 0; k < HIST_BUCKETS; k++) {
-        const struct series *s = &c->series[0];
-
         if (s->buckets[k] == 0)
             continue;
         fmt_thousands(n, sizeof(n), s->buckets[k]);
@@ -1624,6 +1628,20 @@ static int put_marks_hist(struct buf *b, const struct chart *c, const struct plo
             return -1;
     }
     return buf_puts(b, "</g>\n");
+}
+
+static int put_marks_hist(struct buf *b, const struct chart *c, const struct plot *p,
+                          int tips) {
+    size_t si;
+
+    if (tips && hist_bands(b, c, p) == -1)
+        return -1;
+    for (si = 0; si < c->nseries; si++)
+        if (hist_bars(b, c, p, si, tips) == -1)
+            return -1;
+    if (c->nseries != 1)
+        return 0;
+    return hist_counts(b, c, p);
 }
 
 /*
