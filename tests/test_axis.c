@@ -162,25 +162,7 @@ static void test_locale(void) {
     setlocale(LC_NUMERIC, "C");
 }
 
-/* thousands separators: in the integer part only, after a sign, cut to fit */
-static void test_thousands(void) {
-    char d[32];
-
-    CHECK(strcmp(axis_fmt_thousands(d, sizeof(d), 0), "0") == 0);
-    CHECK(strcmp(axis_fmt_thousands(d, sizeof(d), 999), "999") == 0);
-    CHECK(strcmp(axis_fmt_thousands(d, sizeof(d), 1000), "1,000") == 0);
-    CHECK(strcmp(axis_fmt_thousands(d, sizeof(d), 3005226), "3,005,226") == 0);
-    CHECK(strcmp(axis_fmt_thousands(d, sizeof(d), UINT64_MAX),
-                 "18,446,744,073,709,551,615") == 0);
-    CHECK(strcmp(axis_group_digits(d, sizeof(d), "-1234567.2500"), "-1,234,567.2500") ==
-          0);
-    CHECK(strcmp(axis_group_digits(d, sizeof(d), "-123.4567"), "-123.4567") == 0);
-    CHECK(strcmp(axis_group_digits(d, 6, "1234567"), "1,23") ==
-          0); /* within n, NUL-ended */
-}
-
 int main(void) {
-    test_thousands();
     test_nice();
     test_labels();
     test_locale();

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include "chart/chart.h"
+#include "base/escape.h"
+#include "base/fmt.h"
 #include "render/export.h"
 #include "check.h"
 #include "testchart.h"
@@ -132,7 +134,7 @@ static int shape_ok(const json_t *root, const struct chart *c) {
 static int fmt_is(int64_t ns, const char *want) {
     char got[32];
 
-    export_fmt_seconds(got, sizeof(got), ns);
+    fmt_seconds(got, sizeof(got), ns, 9, 9);
     if (strcmp(got, want) != 0) {
         fprintf(stderr, "%lld ns as '%s', want '%s'\n", (long long)ns, got, want);
         return 0;
@@ -362,7 +364,7 @@ static void test_big_and_cap(void) {
     CHECK(ok && !c.series[0].decimated);
     chart_finish(&c);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    CHECK(export_json(&c, &out, &err) == 0);
+    CHECK(export_json(&c, NULL, &out, &err) == 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     printf("1M exact points: JSON %zu bytes in %.3f s\n", out.len,
            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -375,10 +377,47 @@ static void test_big_and_cap(void) {
     buf_release(&out);
 
     buf_init(&out, 4096);
-    CHECK(export_json(&c, &out, &err) == -1 && err.status == 500);
+    CHECK(export_json(&c, NULL, &out, &err) == -1 && err.status == 500);
     CHECK(export_csv(&c, &out, &err) == -1 && strstr(err.msg, "larger than") != NULL);
     buf_release(&out);
     chart_release(&c);
+}
+
+/*
+ * What http.c's json_add_view made of a rendered JSON: "view" inserted
+ * before the last '}' (no comma after a '{'). export_json(view_url) must
+ * give the same bytes.
+ */
+static int view_added(const struct buf *plain, const char *url, struct buf *out) {
+    size_t pos = plain->len, k;
+
+    while (pos > 0 && plain->data[pos - 1] != '}')
+        pos--;
+    if (pos == 0)
+        return -1;
+    k = --pos;
+    while (k > 0 && (plain->data[k - 1] == ' ' || plain->data[k - 1] == '\n'))
+        k--;
+    if (buf_append(out, plain->data, pos) == -1 ||
+        buf_puts(out, k > 0 && plain->data[k - 1] == '{' ? "\"view\": "
+                                                         : ", \"view\": ") == -1 ||
+        esc_json(out, url) == -1 ||
+        buf_append(out, plain->data + pos, plain->len - pos) == -1)
+        return -1;
+    return 0;
+}
+
+/* export_json with a view URL: the plain export plus "view", as before. */
+static void check_view_url(const struct chart *c, const struct buf *plain) {
+    static const char URL[] = "/c/0123abcd?filter=ip.src%3D%3D1&name=\"a\\b\"</script>";
+    struct buf want = BUF_INIT(MAX_EXPORT_BYTES), got = BUF_INIT(MAX_EXPORT_BYTES);
+    struct err err = ERR_INIT;
+
+    CHECK(view_added(plain, URL, &want) == 0);
+    CHECK(export_json(c, URL, &got, &err) == 0);
+    CHECK(got.len == want.len && memcmp(got.data, want.data, got.len) == 0);
+    buf_release(&want);
+    buf_release(&got);
 }
 
 /* The golden case tests/data/export/NAME: both formats, checked, compared. */
@@ -407,7 +446,9 @@ static void test_golden(const char *name) {
     for (k = 0; k < 2; k++) {
         buf_release(&out);
         buf_init(&out, MAX_EXPORT_BYTES);
-        CHECK((k == 0 ? export_json(&c, &out, &err) : export_csv(&c, &out, &err)) == 0);
+        CHECK((k == 0 ? export_json(&c, NULL, &out, &err) : export_csv(&c, &out, &err)) == 0);
+        if (k == 0)
+            check_view_url(&c, &out);
         CHECK(case_path(exp_path, sizeof(exp_path), "export", name, FILES[k]) == 0 &&
               golden_compare(exp_path, out.data, out.len) == 0);
     }

@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fmt.h"
 #include "chart/chart.h"
+#include "chart/io.h"
+#include "chart/names.h"
 #include "render/export.h"
 #include "render/svg.h"
 #include "check.h"
@@ -157,7 +160,7 @@ static char *to_svg(const struct chart *c, size_t *len) {
 }
 
 /*
- * Series si of c against r: the model (export_io_next), the JSON points and
+ * Series si of c against r: the model (chart_io_next), the JSON points and
  * the CSV column si agree with it, interval by interval. Returns mismatches.
  */
 static size_t compare(const struct chart *c, size_t si, const struct ref *r,
@@ -174,11 +177,11 @@ static size_t compare(const struct chart *c, size_t si, const struct ref *r,
                 (long long)r->first);
         return 1;
     }
-    export_io_begin(&it, c, si);
+    chart_io_begin(&it, c, si);
     for (k = 0; k < r->n; k++) {
         json_t *pt = json_array_get(pts, k);
         double want_t = (double)((r->first + (int64_t)k) * c->io_interval_ns) / 1e9;
-        double m = export_io_next(&it), j = json_number_value(json_array_get(pt, 1));
+        double m = chart_io_next(&it), j = json_number_value(json_array_get(pt, 1));
         const char *f;
         double cv = NAN;
 
@@ -577,10 +580,10 @@ static void test_sma(void) {
             }
         chart_finish(&c);
         CHECK(c.io_count == 6);
-        export_io_begin(&it, &c, 0);
+        chart_io_begin(&it, &c, 0);
         CHECK(!it.integral);
         for (k = 0; k < 6; k++) {
-            double v = export_io_next(&it);
+            double v = chart_io_next(&it);
 
             if (fabs(v - CASES[i].want[k]) > 1e-12) {
                 fprintf(stderr, "sma %u interval %zu: %g, want %g\n", CASES[i].sma, k, v,
@@ -687,12 +690,12 @@ static void test_svg(void) {
     CHECK(strstr(svg, "class=\"ln s0\"") != NULL &&
           strstr(svg, "class=\"ln s1\"") != NULL);
     CHECK(strstr(svg, ">Bytes/s, SMA 3<") != NULL);
-    export_io_begin(&it, &c, 0);
+    chart_io_begin(&it, &c, 0);
     for (k = 0; k < c.io_count; k++) {
         char raw[64], *d;
         size_t i, j = 0, ilen;
 
-        export_fmt_value(raw, sizeof(raw), export_io_next(&it), it.integral);
+        fmt_value(raw, sizeof(raw), chart_io_next(&it), it.integral);
         /* the tooltip groups thousands */
         ilen = (d = strchr(raw, '.')) != NULL ? (size_t)(d - raw) : strlen(raw);
         for (i = 0; raw[i] != '\0'; i++) {
@@ -715,9 +718,9 @@ static void test_svg(void) {
         struct buf a = BUF_INIT(MAX_EXPORT_BYTES), b = BUF_INIT(MAX_EXPORT_BYTES);
         const char *p, *q;
 
-        CHECK(export_json(&c, &a, NULL) == 0);
+        CHECK(export_json(&c, NULL, &a, NULL) == 0);
         c.log_y = 1;
-        CHECK(export_json(&c, &b, NULL) == 0);
+        CHECK(export_json(&c, NULL, &b, NULL) == 0);
         p = strstr(a.data, "\"log\": false");
         q = strstr(b.data, "\"log\": true");
         CHECK(p != NULL && q != NULL && a.len == b.len + 1 &&

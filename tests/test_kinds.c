@@ -23,6 +23,7 @@
 
 #include "base/buf.h"
 #include "chart/chart.h"
+#include "chart/names.h"
 #include "proc/child.h"
 #include "render/export.h"
 #include "render/svg.h"
@@ -231,7 +232,7 @@ static json_t *chart_json(const struct chart *c) {
     json_error_t jerr;
     json_t *root = NULL;
 
-    if (export_json(c, &out, NULL) == 0 &&
+    if (export_json(c, NULL, &out, NULL) == 0 &&
         (root = json_loadb(out.data, out.len, 0, &jerr)) == NULL)
         fprintf(stderr, "json: %s\n", jerr.text);
     buf_release(&out);

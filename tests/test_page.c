@@ -1,5 +1,6 @@
 /* test_page.c - templates load, placeholders are filled, hostile text is escaped. */
 #include <dirent.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "chart/chart.h"
+#include "chart/names.h"
 #include "render/page.h"
 #include "chart/view.h"
 #include "check.h"
@@ -23,7 +25,7 @@ static const char TEMPLATE[] =
     "<!doctype html><title><!--TITLE--></title>\n"
     "<!-- an ordinary comment -->\n"
     "<main><p><!--KEEP--></p><form method=post action=\"/\"><!--CONTROLS--></form>\n"
-    "<!--RESULT-->\n</main><footer><!--VERSION--></footer>\n";
+    "<!--RESULT-->\n</main><footer><!--VERSION--></footer><!--META-->\n";
 
 static void write_file(const char *name, const char *text) {
     char path[MAX_PATH_BYTES + 64];
@@ -56,7 +58,7 @@ static void write_www(const char *tmpl) {
 static int filled(const char *s) {
     return strstr(s, "<!--TITLE-->") == NULL && strstr(s, "<!--RESULT-->") == NULL &&
            strstr(s, "<!--VERSION-->") == NULL && strstr(s, "<!--KEEP-->") == NULL &&
-           strstr(s, "<!--CONTROLS-->") == NULL;
+           strstr(s, "<!--CONTROLS-->") == NULL && strstr(s, "<!--META-->") == NULL;
 }
 
 static void test_load_errors(void) {
@@ -102,6 +104,46 @@ static void test_static(const struct page *p) {
     CHECK(page_static(p, "/etc/passwd") == NULL);
 }
 
+/* No <script> in s but the one data block of the names. */
+static int only_meta_script(const char *s) {
+    static const char META[] = "<script type=\"application/json\" id=\"pcapchart-meta\">";
+    const char *at = strstr(s, "<script");
+
+    return at != NULL && strncmp(at, META, strlen(META)) == 0 &&
+           strstr(at + 1, "<script") == NULL;
+}
+
+/*
+ * The data block of the names: JSON (no '<' in it) that says what
+ * chart/names.h says, and the only <script> with a body.
+ */
+static void check_meta(const char *html) {
+    static const char OPEN[] = "<script type=\"application/json\" id=\"pcapchart-meta\">";
+    const char *a = strstr(html, OPEN), *z;
+    json_t *root = NULL, *ys, *pal;
+    json_error_t jerr;
+    size_t i;
+
+    CHECK(a != NULL && (z = strstr(a, "</script>")) != NULL);
+    if (a == NULL || z == NULL)
+        return;
+    a += strlen(OPEN);
+    CHECK(memchr(a, '<', (size_t)(z - a)) == NULL);
+    CHECK((root = json_loadb(a, (size_t)(z - a), 0, &jerr)) != NULL);
+    ys = json_object_get(root, "y");
+    pal = json_object_get(root, "palette");
+    CHECK(json_array_size(json_object_get(root, "kinds")) == CHART_NKINDS);
+    CHECK(json_array_size(ys) == IO_NY && json_array_size(pal) == MAX_SERIES);
+    for (i = 0; i < IO_NY; i++)
+        CHECK(strcmp(json_string_value(json_object_get(json_array_get(ys, i), "label")),
+                     IO_YS[i].label) == 0);
+    CHECK(strcmp(json_string_value(json_array_get(pal, 0)), "#0072B2") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(
+                     json_array_get(json_object_get(root, "kinds"), 2), "name")),
+                 "hist") == 0);
+    json_decref(root);
+}
+
 static void test_index(const struct page *p) {
     struct buf out = BUF_INIT(MAX_PAGE_BYTES);
     struct err err = ERR_INIT;
@@ -127,6 +169,9 @@ static void test_index(const struct page *p) {
         CHECK(strstr(out.data, "data-keep=\"3600\"") != NULL);
         CHECK(strstr(out.data, "1 hour after its last use") != NULL);
         CHECK(strstr(out.data, "name=\"retain\" value=\"0\"") != NULL);
+        /* the palette's first colour starts the first series row */
+        CHECK(strstr(out.data, "name=\"color\" value=\"#0072b2\"") != NULL);
+        check_meta(out.data);
     }
     buf_release(&out);
 
@@ -195,7 +240,7 @@ static void test_result(const struct page *p) {
     CHECK(out.data != NULL && filled(out.data));
     if (out.data != NULL) {
         /* nothing hostile survives unescaped, in title, heading or warnings */
-        CHECK(strstr(out.data, "<script") == NULL);
+        CHECK(only_meta_script(out.data));
         CHECK(strstr(out.data, "<img") == NULL);
         CHECK(strstr(out.data, "<i>") == NULL && strstr(out.data, "<b>") == NULL);
         CHECK(strstr(out.data, "&lt;b&gt;udp&lt;/b&gt;") != NULL); /* the filter field */
@@ -278,7 +323,7 @@ static void test_error(const struct page *p) {
                      &out, &err) == 0);
     CHECK(out.data != NULL && filled(out.data));
     if (out.data != NULL) {
-        CHECK(strstr(out.data, "<script") == NULL && strstr(out.data, "<img") == NULL);
+        CHECK(only_meta_script(out.data) && strstr(out.data, "<img") == NULL);
         CHECK(strstr(out.data, "<h2>422 Unprocessable Entity</h2>") != NULL);
         CHECK(strstr(out.data, "<p>tshark: &#39;" HOSTILE_ESCAPED "&#39; is bad</p>") !=
               NULL);
@@ -327,6 +372,7 @@ static void test_shipped_www(void) {
     CHECK(page_index(&p, &out, &err) == 0);
     if (out.data != NULL) {
         CHECK(filled(out.data));
+        check_meta(out.data);
         CHECK(strstr(out.data, "<form method=post action=\"/\" "
                                "enctype=multipart/form-data") != NULL);
         CHECK(strstr(out.data, "<input type=file name=file") != NULL);

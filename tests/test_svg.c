@@ -15,6 +15,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -309,6 +310,92 @@ static void test_cap(void) {
     buf_release(&out);
 }
 
+/* The number after name=" in s, or NAN. */
+static double attr(const char *s, const char *name) {
+    char key[32];
+    const char *at;
+
+    snprintf(key, sizeof(key), " %s=\"", name);
+    if ((at = strstr(s, key)) == NULL)
+        return NAN;
+    return strtod(at + strlen(key), NULL);
+}
+
+/*
+ * The root's data extent maps every time tick label to the x where it is
+ * drawn (what the page's zoom relies on), and a zoom is its edges exactly.
+ */
+static void check_extent(const struct chart *c, double want_x0, double want_x1) {
+    struct buf out = BUF_INIT(MAX_SVG_BYTES);
+    double x0, x1, px0, px1, tx, ts;
+    const char *tk, *root_end, *ax;
+    size_t n = 0;
+
+    CHECK(render(c, &out) == 0);
+    if (out.data == NULL)
+        return;
+    root_end = strchr(out.data, '>');
+    x0 = attr(out.data, "data-x0");
+    x1 = attr(out.data, "data-x1");
+    px0 = attr(out.data, "data-px0");
+    px1 = attr(out.data, "data-px1");
+    CHECK(root_end != NULL && strstr(out.data, " data-t0=\"0\"") < root_end);
+    CHECK(x1 > x0 && px1 > px0 &&
+          attr(out.data, "data-py1") > attr(out.data, "data-py0"));
+    if (!isnan(want_x0))
+        CHECK(fabs(x0 - want_x0) < 1e-9 && fabs(x1 - want_x1) < 1e-9);
+    /* the plot's left edge is the axis line's (drawn half a pixel left of it) */
+    ax = strstr(out.data, "<path class=\"ax\" d=\"M");
+    CHECK(ax != NULL &&
+          strtod(ax + strlen("<path class=\"ax\" d=\"M"), NULL) == px0 - 0.5);
+    tk = strstr(out.data, "<g class=\"tk\" text-anchor=\"middle\">");
+    while (tk != NULL && (tk = strstr(tk, "<text x=\"")) != NULL &&
+           sscanf(tk, "<text x=\"%lf\" y=\"%*d\">%lf s<", &tx, &ts) == 2) {
+        CHECK(fabs(px0 + (ts - x0) / (x1 - x0) * (px1 - px0) - tx) < 0.01);
+        n++;
+        tk++;
+    }
+    CHECK(n >= 2);
+    buf_release(&out);
+}
+
+static void test_extent(void) {
+    struct buf out = BUF_INIT(MAX_SVG_BYTES);
+    struct chart c;
+    size_t i, k;
+
+    for (i = 0; i < 3; i++) {
+        chart_init(&c, 0, 0, 0);
+        c.kind = i == 0 ? CHART_SIZE : i == 1 ? CHART_IO : CHART_HIST;
+        for (k = 0; k < 50; k++) {
+            struct pkt p = mkpkt(k + 1, 1000000000 + (int64_t)k * 40000000, 60);
+
+            CHECK(chart_add(&c, 0, &p, NULL) == 0);
+        }
+        chart_finish(&c);
+        if (c.kind == CHART_HIST) {
+            /* no time axis: no extent */
+            CHECK(render(&c, &out) == 0 && strstr(out.data, "data-x0") == NULL);
+        } else {
+            check_extent(&c, NAN, NAN);
+        }
+        chart_release(&c);
+    }
+    chart_init(&c, 0, 0, 0);
+    c.has_start = c.has_end = 1;
+    c.start_ns = 1250000000;
+    c.end_ns = 2500000000;
+    for (i = 0; i < 50; i++) {
+        struct pkt p = mkpkt(i + 1, 1000000000 + (int64_t)i * 40000000, 60);
+
+        CHECK(chart_add(&c, 0, &p, NULL) == 0);
+    }
+    chart_finish(&c);
+    check_extent(&c, 1.25, 2.5);
+    chart_release(&c);
+    buf_release(&out);
+}
+
 /* test_svg: the unit checks; test_svg CASE: tests/data/svg/CASE. */
 int main(int argc, char **argv) {
     if (argc > 2) {
@@ -319,6 +406,7 @@ int main(int argc, char **argv) {
         test_golden(argv[1]);
         return CHECK_DONE();
     }
+    test_extent();
     test_sizes();
     test_tooltips();
     test_empty_and_escaping();

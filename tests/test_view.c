@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/fmt.h"
+#include "chart/names.h"
 #include "chart/view.h"
 #include "check.h"
 #include "banned.h"
@@ -275,12 +277,12 @@ static void test_names(void) {
     CHECK(strcmp(view_format_name(VIEW_CSV), "csv") == 0);
     CHECK(view_out_format(VIEW_HTML) == FORMAT_SVG &&
           view_out_format(VIEW_JSON) == FORMAT_JSON);
-    CHECK(strcmp(view_kind_name(CHART_HIST), "hist") == 0);
-    CHECK(strcmp(view_y_name(IO_PACKETS_PS), "packets/s") == 0);
-    CHECK(strcmp(view_fmt_seconds(s, sizeof(s), 0), "0") == 0);
-    CHECK(strcmp(view_fmt_seconds(s, sizeof(s), -1), "-0.000000001") == 0);
-    CHECK(strcmp(view_fmt_seconds(s, sizeof(s), 1500000000), "1.5") == 0);
-    CHECK(strcmp(view_fmt_seconds(s, sizeof(s), INT64_MIN), "-9223372036.854775808") ==
+    CHECK(strcmp(chart_kind_name(CHART_HIST), "hist") == 0);
+    CHECK(strcmp(chart_io_y_name(IO_PACKETS_PS), "packets/s") == 0);
+    CHECK(strcmp(fmt_seconds(s, sizeof(s), 0, 0, 9), "0") == 0);
+    CHECK(strcmp(fmt_seconds(s, sizeof(s), -1, 0, 9), "-0.000000001") == 0);
+    CHECK(strcmp(fmt_seconds(s, sizeof(s), 1500000000, 0, 9), "1.5") == 0);
+    CHECK(strcmp(fmt_seconds(s, sizeof(s), INT64_MIN, 0, 9), "-9223372036.854775808") ==
           0);
     CHECK(view_known_key("filter") && view_known_key("retain") &&
           !view_known_key("file"));

@@ -49,7 +49,7 @@ static inline json_t *to_json(const struct chart *c) {
     json_error_t jerr;
     json_t *root = NULL;
 
-    if (export_json(c, &out, &err) == 0 &&
+    if (export_json(c, NULL, &out, &err) == 0 &&
         (root = json_loadb(out.data, out.len, 0, &jerr)) == NULL)
         fprintf(stderr, "json: %s at line %d\n", jerr.text, jerr.line);
     buf_release(&out);

@@ -14,9 +14,21 @@
 (function () {
   'use strict';
 
-  /* the chart's palette (chart.c), the colour a series row starts with */
-  var PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7',
-                 '#e69f00', '#56b4e9', '#f0e442', '#999999'];
+  /*
+   * The names the server shares (chart/names.h, written into the page by
+   * page.c as a JSON data block): kinds, io values and the palette.
+   */
+  function readMeta() {
+    var el = document.getElementById('pcapchart-meta');
+    try {
+      return JSON.parse(el ? el.textContent : '{}') || {};
+    } catch (e) {
+      return {};
+    }
+  }
+  var META = readMeta();
+  /* the colour a series row starts with, in <input type=color>'s lower case */
+  var PALETTE = (META.palette || []).map(function (c) { return String(c).toLowerCase(); });
 
   var lastFile = null;   /* the file uploaded last, to upload again if needed */
   var inflight = null;   /* the running request: {abort: fn} */
@@ -50,40 +62,34 @@
   function rowValues(li) {
     return {
       filter: ($('input[name=filter]', li) || {}).value || '',
-      name: ($('input[name=name]', li) || {}).value || '',
-      color: (($('input[name=color]', li) || {}).value || '').toLowerCase(),
-      index: Number(li.getAttribute('data-row') || 1) - 1
+      name: ($('input[name=name]', li) || {}).value || ''
     };
   }
 
-  function buildQuery() {
-    var f = form(), q = [];
+  /*
+   * The form's fields as a query string, as the browser would send them
+   * without this script ("Update chart" is a GET form). The server makes the
+   * canonical view of it (view_query): the answer's data-view, which goes to
+   * the address bar. Left out: the file, retain (it concerns uploads), blank
+   * fields (not given), and a row's colour while it is the palette's.
+   */
+  function formQuery() {
+    var f = form(), q = new URLSearchParams(), rows = $$('.series-row', f || document);
+    var colors = 0;
     if (!f) return '';
-    function add(k, v) { q.push(encodeURIComponent(k) + '=' + encodeURIComponent(v)); }
-    function val(name) {
-      var el = f.elements.namedItem(name);
-      return el && typeof el.value === 'string' ? el.value.trim() : '';
-    }
-    if (val('kind') && val('kind') !== 'size') add('kind', val('kind'));
-    var rows = $$('.series-row', f).map(rowValues).filter(function (r) {
-      return r.filter.trim() !== '' || r.name.trim() !== '';
+    new FormData(f).forEach(function (v, k) {
+      if (typeof v !== 'string' || k === 'retain') return;
+      if (k === 'color') {
+        var li = rows[colors++];
+        var i = li ? Number(li.getAttribute('data-row') || 1) - 1 : -1;
+        q.append(k, v.toLowerCase() === PALETTE[i] ? '' : v);
+        return;
+      }
+      if (v.trim() === '' && k !== 'filter' && k !== 'name') return;
+      q.append(k, v.trim());
     });
-    var anyName = rows.some(function (r) { return r.name.trim() !== ''; });
-    var anyColor = rows.some(function (r) { return r.color !== PALETTE[r.index]; });
-    rows.forEach(function (r) {
-      add('filter', r.filter.trim());
-      if (anyName) add('name', r.name.trim());
-      if (anyColor) add('color', r.color);
-    });
-    ['interval', 'y', 'sma', 'start', 'end', 'width', 'height', 'max_points',
-     'filename'].forEach(function (k) {
-      var v = val(k);
-      if (v === '' || (k === 'y' && v === 'packets') || (k === 'sma' && v === '0')) return;
-      add(k, v);
-    });
-    var log = f.elements.namedItem('log');
-    if (log && log.checked) add('log', '1');
-    return q.join('&');
+    /* a '+' of URLSearchParams is a space ('+' itself is %2B): say %20, as a URL does */
+    return q.toString().replace(/\+/g, '%20');
   }
 
   function retainOff() {
@@ -186,11 +192,20 @@
   /* ---- views of the kept capture ---- */
 
   function viewUrl() {
-    var q = buildQuery();
+    var q = formQuery();
     return '/c/' + keptId() + (q ? '?' + q : '');
   }
 
-  /* Fetch url (an HTML view) and show it; push it to the history unless told. */
+  /* The canonical URL of the view shown (the server's), or null. */
+  function shownView() {
+    var res = $('#result');
+    return res ? res.getAttribute('data-view') : null;
+  }
+
+  /*
+   * Fetch url (an HTML view) and show it; push the server's canonical URL of
+   * it to the history unless told.
+   */
   function loadView(url, opts) {
     opts = opts || {};
     if (inflight && inflight.url === url) return; /* that one is on its way */
@@ -223,7 +238,8 @@
         showResult(doc);
         document.title = doc.title;
         setStatus(a.status === 200 ? '' : 'The server answered ' + a.status + '.');
-        if (!opts.noHistory && a.status === 200) history.pushState({ view: url }, '', url);
+        var canon = shownView() || url;
+        if (!opts.noHistory && a.status === 200) history.pushState({ view: canon }, '', canon);
       })
       .catch(function (e) {
         if (e && e.name === 'AbortError') return;
@@ -356,37 +372,23 @@
 
   /* ---- the chart: tooltips and zoom ---- */
 
-  var UNITS = { '\u00b5s': 1e-6, 'us': 1e-6, 'ms': 1e-3, 's': 1, 'min': 60, 'h': 3600 };
-
-  /* x (SVG units) -> seconds, from the time axis' tick labels; null if none. */
+  /*
+   * The SVG's data extent (svg.h): seconds at SVG x, as the start= and end=
+   * parameters count them, and the plot's left and right edge; null when the
+   * chart has no time axis.
+   */
   function timeScale(svg) {
     var ds = svg.dataset || {};
-    if (ds.x0 && ds.x1 && ds.t0 && ds.t1) {
-      return mapping(+ds.x0, +ds.t0, +ds.x1, +ds.t1);
+    var t0 = Number(ds.t0), x0 = Number(ds.x0), x1 = Number(ds.x1);
+    var px0 = Number(ds.px0), px1 = Number(ds.px1);
+    if (ds.x0 === undefined || ![t0, x0, x1, px0, px1].every(isFinite) || px1 <= px0) {
+      return null;
     }
-    var title = $('g.at text', svg);
-    if (!title || !/^Time since first packet/.test(title.textContent)) return null;
-    var pts = $$('g.tk[text-anchor=middle] text', svg).map(function (t) {
-      var m = /^(-?[0-9.]+)\s*(\u00b5s|us|ms|s|min|h)$/.exec(t.textContent.trim());
-      return m ? { x: parseFloat(t.getAttribute('x')), t: parseFloat(m[1]) * UNITS[m[2]] }
-               : null;
-    }).filter(function (p) { return p && isFinite(p.x) && isFinite(p.t); });
-    if (pts.length < 2) return null;
-    var a = pts[0], b = pts[pts.length - 1];
-    if (b.x === a.x) return null;
-    return mapping(a.x, a.t, b.x, b.t);
-  }
-
-  function mapping(x0, t0, x1, t1) {
-    var k = (t1 - t0) / (x1 - x0);
-    return function (x) { return t0 + (x - x0) * k; };
-  }
-
-  /* The plot area [left, right] in SVG units, from the axis path. */
-  function plotSpan(svg) {
-    var ax = $('path.ax', svg);
-    var m = ax && /^M\s*([0-9.]+)[ ,]([0-9.]+)V([0-9.]+)H([0-9.]+)/.exec(ax.getAttribute('d'));
-    return m ? { left: parseFloat(m[1]), right: parseFloat(m[4]) } : null;
+    return {
+      left: px0,
+      right: px1,
+      at: function (x) { return t0 + x0 + (x - px0) / (px1 - px0) * (x1 - x0); }
+    };
   }
 
   function svgX(svg, clientX, clientY) {
@@ -439,11 +441,8 @@
     svg.addEventListener('pointerleave', function () { if (tip) tip.hidden = true; });
 
     /* zoom: drag across the plot */
-    var res = $('#result');
-    var kind = res ? res.getAttribute('data-kind') : '';
-    var toTime = kind !== 'hist' ? timeScale(svg) : null;
-    var span = plotSpan(svg);
-    if (!toTime || !span || !box) return;
+    var span = timeScale(svg);
+    if (!span || !box) return;
     fig.classList.add('zoomable');
     var hint = $('.zoom-hint');
     if (hint) hint.hidden = false;
@@ -477,7 +476,7 @@
       dragging = null;
       box.hidden = true;
       if (e.type === 'pointercancel' || Math.abs(d.to - d.from) < 4) return;
-      var t1 = toTime(Math.min(d.from, d.to)), t2 = toTime(Math.max(d.from, d.to));
+      var t1 = span.at(Math.min(d.from, d.to)), t2 = span.at(Math.max(d.from, d.to));
       var f = form();
       f.elements.namedItem('start').value = fmtSeconds(t1);
       f.elements.namedItem('end').value = fmtSeconds(t2);

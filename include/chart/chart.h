@@ -9,7 +9,8 @@
  * and largest packet (M4). The time range is not known in advance: a packet
  * landing before or past the columns doubles the width and merges columns
  * pairwise until it fits, so backward and negative timestamps are fine.
- * Renderers (svg.c, export.c) read the model; nothing else writes it.
+ * Renderers (svg.c, export.c) read the model; nothing else writes it. The
+ * values of an I/O graph are computed in chart/io.h.
  *
  * That is CHART_SIZE. The other kinds keep aggregates only, also bounded by
  * the chart and filled in one pass (see struct series):
@@ -202,7 +203,8 @@ struct chart {
  * Initialise an empty chart of kind CHART_SIZE with one series "Size" of
  * every packet, the given size (clamped to MIN/MAX_*_PX; <= 0: DEFAULT_*_PX)
  * and max_points (0: DEFAULT_MAX_POINTS; clamped to MAX_POINTS_LIMIT).
- * All MAX_SERIES series are ready for use ("Series N", a palette colour):
+ * All MAX_SERIES series are ready for use ("Series N", CHART_PALETTE[N - 1]
+ * of chart/names.h; names and labels of kinds and io values are there too):
  * a caller adds one by setting its name/filter and raising nseries.
  */
 void chart_init(struct chart *c, int width_px, int height_px, size_t max_points);
@@ -263,12 +265,6 @@ int chart_timed_extent(const struct chart *c, int64_t *lo_ns, int64_t *hi_ns);
  * chart_time_range) the earliest timestamp of every series.
  */
 int64_t chart_time_origin(const struct chart *c);
-
-/* "size", "io", "hist": static strings. */
-const char *chart_kind_name(enum chart_kind k);
-
-/* The y= name of an io_y: "packets", "bytes", "bits", "packets/s", ... "avg". */
-const char *chart_io_y_name(enum io_y y);
 
 /*
  * CHART_IO after chart_finish: the packets of series si in interval k

@@ -116,14 +116,4 @@ const char *view_format_name(enum view_format f);
 /* The renderer of a non-HTML format (VIEW_HTML gives FORMAT_SVG: the page inlines it). */
 enum out_format view_out_format(enum view_format f);
 
-/* The name of a kind ("size", "io", "hist") and of an io value ("bytes/s"). Static. */
-const char *view_kind_name(enum chart_kind k);
-const char *view_y_name(enum io_y y);
-
-/*
- * Format ns as seconds with the trailing zeros of the fraction removed
- * ("0.001", "-2.5", "3") into dst (at least 32 bytes). Returns dst.
- */
-char *view_fmt_seconds(char *dst, size_t n, int64_t ns);
-
 #endif

@@ -60,14 +60,4 @@ char *axis_fmt_count(char *dst, size_t n, double count, double step);
  */
 char *axis_fmt_si(char *dst, size_t n, double v, double step, const char *unit);
 
-/*
- * num (borrowed: a decimal number as text, "-1234567.25") with thousands
- * separators in its integer part ("-1,234,567.25"), into dst (n bytes, cut
- * to fit, always NUL-terminated). Returns dst.
- */
-char *axis_group_digits(char *dst, size_t n, const char *num);
-
-/* v with thousands separators, "3,005,226"; as axis_group_digits. */
-char *axis_fmt_thousands(char *dst, size_t n, uint64_t v);
-
 #endif

@@ -5,7 +5,7 @@
  *   {"packets": N, "duration": S, "decimated": false,   (S null if nothing is timed)
  *    "series": [{"name": "Size", "filter": "", "color": "#rrggbb",
  *                "packets": N, "points": [[t, len], ...]}],
- *    "warnings": ["..."]}
+ *    "warnings": ["..."], "view": "/c/<sha256>?..."}     ("view" only when given)
  * t is seconds with 9 decimals exactly as tshark prints frame.time_relative
  * (null when the frame had no time), len an integer. Exact mode lists every
  * packet in capture order. Decimated mode sets "decimated": true and
@@ -38,7 +38,7 @@
  * epoch times, see chart_time_range), to the one holding the last packet
  * (end when given), empty ones included, interval_start in seconds with 9
  * decimals. Values are those of
- * export_io_next(): integers for packets, bytes, bits, sum, min and max
+ * chart_io_next() (chart/io.h): integers for packets, bytes, bits, sum, min and max
  * without sma; otherwise numbers with a point (at most 15 significant digits,
  * at most 9 decimals). "log" only changes the SVG's axis.
  * CSV: "interval_start,<series name>,..." then one row per interval.
@@ -67,53 +67,16 @@
 #include "chart/chart.h"
 #include "base/err.h"
 
-/* Append the JSON of c (borrowed) to out. 0, or -1 with err (500). */
-int export_json(const struct chart *c, struct buf *out, struct err *err);
+/*
+ * Append the JSON of c (borrowed) to out. view_url (borrowed; NULL: none)
+ * is the canonical view of a kept capture, "/c/<sha256>?...": it becomes the
+ * object's last key, after "warnings": ..., "view": "/c/...". 0, or -1 with
+ * err (500).
+ */
+int export_json(const struct chart *c, const char *view_url, struct buf *out,
+                struct err *err);
 
 /* Append the CSV of c (borrowed) to out. 0, or -1 with err (500). */
 int export_csv(const struct chart *c, struct buf *out, struct err *err);
-
-/* Format ns as seconds with 9 decimals ("-0.011267000") into dst (>= 32 bytes). */
-char *export_fmt_seconds(char *dst, size_t n, int64_t ns);
-
-/*
- * CHART_IO values, one definition for SVG, JSON and CSV. With I the interval
- * in seconds and an interval's packets (chart_io_bin):
- *   packets: count            bytes, sum: bytes      bits: 8 * bytes
- *   packets/s: count / I      bytes/s: bytes / I     bits/s: 8 * bytes / I
- *   min, max: smallest, largest frame.len (0 when empty)
- *   avg: bytes / count (0 when empty)
- * With sma = N > 0, Wireshark's I/O graph moving average (io_graph.cpp,
- * recalcGraphData) replaces each value: with h = N / 2 (integer division),
- * the value of interval k is the mean of the plain values of intervals
- * max(0, k - h) .. min(io_count - 1, k + max(h, 1) - 1), a window of N
- * intervals (N - 1 when N is odd and above 1) around k, cut short at both
- * ends of the chart. It is computed as a running sum, the same in every
- * renderer.
- */
-struct io_values {
-    const struct chart *c; /* borrowed */
-    size_t si;             /* series */
-    size_t k;              /* interval export_io_next returns next */
-    size_t lo, hi;         /* sma: intervals [lo, hi) are in sum */
-    double sum;
-    int integral; /* the values are whole numbers (no sma; packets..bits, sum..max) */
-};
-
-/* Start reading series si of c (borrowed, after chart_finish) at interval 0. */
-void export_io_begin(struct io_values *v, const struct chart *c, size_t si);
-
-/* The value of interval v->k, then v->k + 1. v->k must be below io_count. */
-double export_io_next(struct io_values *v);
-
-/* The value of interval k without sma. */
-double export_io_plain(const struct chart *c, size_t si, size_t k);
-
-/*
- * A value as export prints it: "%.0f" when integral, else at most 15
- * significant digits and 9 decimals, trailing zeros dropped but one kept
- * ("12.5", "3.0"). dst gets at most n bytes (>= 32 is enough below 1e20).
- */
-char *export_fmt_value(char *dst, size_t n, double v, int integral);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * page.h - the HTML pages and the static files of www/, loaded once at start.
  *
- * www/index.html is a template with five placeholders, each exactly once:
+ * www/index.html is a template with six placeholders, each exactly once:
  *   <!--TITLE-->     text of <title>
  *   <!--KEEP-->      what the server keeps of an upload, and for how long
  *   <!--CONTROLS-->  the chart controls inside the upload form: kind, series
@@ -12,6 +12,10 @@
  *                    (GET /c/<sha256>?...) - both work without JavaScript
  *   <!--RESULT-->    the result or error section (empty on the plain page)
  *   <!--VERSION-->   pcapchart's version, in the footer
+ *   <!--META-->      <script type="application/json" id="pcapchart-meta">: the
+ *                    names of chart/names.h for www/app.js, {"kinds": [{"name",
+ *                    "label"}...], "y": [{"name", "label", "unit"}...],
+ *                    "palette": ["#0072B2", ...]} ('<' written \u003c)
  * Pages are built into a capped buf (MAX_PAGE_BYTES is the caller's cap);
  * every interpolated text goes through esc_xml(). The other files of www/
  * (style.css, app.js, favicon.svg) are served as they are by name, and only

@@ -23,6 +23,17 @@
  * Both use the style block's hover rules; a zoom sets the time axis to
  * exactly [start_ns, end_ns] (size too) and the subtitle says "N of M
  * packets in range".
+ *
+ * The root of a chart with a time axis (size, io) carries its data extent,
+ * for the page's zoom (www/app.js) and any other reader:
+ *   data-t0   the time shown as 0, in seconds (chart_time_origin: "0", or the
+ *             earliest timestamp of an epoch-time capture, 9 decimals at most)
+ *   data-x0, data-x1    the time axis' left and right edge, in seconds since
+ *             data-t0 ("%.9f"); with a zoom exactly start and end
+ *   data-px0, data-px1, data-py0, data-py1   the plot area in SVG units
+ *             (viewBox), left, right, top, bottom
+ * So the time at SVG x is t0 + x0 + (x - px0) / (px1 - px0) * (x1 - x0), in
+ * the seconds of the start= and end= parameters. A histogram has none.
  */
 #ifndef SVG_H
 #define SVG_H

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render/axis.h"
+#include "base/fmt.h"
 #include "chart/chart.h"
+#include "chart/names.h"
 #include "banned.h"
 
 #define NO_TIME INT64_MIN
@@ -17,16 +18,6 @@
  * prints those when frame 1 has no timestamp. The axis then leaves out 0.
  */
 #define EPOCH_LIKE_NS (INT64_C(100000000) * 1000000000)
-
-/*
- * Okabe-Ito colours, ordered so that the first ones keep a contrast of at
- * least 3:1 (WCAG, graphical objects) on white and on the dark background
- * of the SVG style: blue, vermillion, bluish green, reddish purple.
- */
-static const char *const PALETTE[MAX_SERIES] = {
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7",
-    "#E69F00", "#56B4E9", "#F0E442", "#999999",
-};
 
 /* floor(t / w) for w > 0 (C division truncates towards zero). */
 static int64_t floor_div(int64_t t, int64_t w) {
@@ -57,7 +48,7 @@ static void series_init(struct series *s, size_t i) {
         snprintf(s->name, sizeof(s->name), "Size");
     else
         snprintf(s->name, sizeof(s->name), "Series %zu", i + 1);
-    snprintf(s->color, sizeof(s->color), "%s", PALETTE[i % MAX_SERIES]);
+    snprintf(s->color, sizeof(s->color), "%s", CHART_PALETTE[i % MAX_SERIES]);
     s->width_ns = 1;
 }
 
@@ -79,7 +70,7 @@ void chart_init(struct chart *c, int width_px, int height_px, size_t max_points)
     if (max_points == 0)
         max_points = DEFAULT_MAX_POINTS;
     c->max_points = max_points > MAX_POINTS_LIMIT ? MAX_POINTS_LIMIT : max_points;
-    snprintf(c->title, sizeof(c->title), "Packet sizes");
+    snprintf(c->title, sizeof(c->title), "%s", CHART_KINDS[CHART_SIZE].title);
     for (i = 0; i < MAX_SERIES; i++)
         series_init(&c->series[i], i);
     c->nseries = 1;
@@ -289,25 +280,6 @@ static int64_t mul_sat(int64_t a, int64_t b) {
     return a * b;
 }
 
-/* ns as seconds without trailing zeros ("0.000001", "2.5", "10", "-1"). */
-static char *fmt_interval(char *dst, size_t n, int64_t ns) {
-    const char *sign = ns < 0 ? "-" : "";
-    uint64_t u = ns < 0 ? (uint64_t)(-(ns + 1)) + 1 : (uint64_t)ns;
-    uint64_t frac = u % 1000000000;
-    int dec = 9;
-
-    if (frac == 0) {
-        snprintf(dst, n, "%s%" PRIu64, sign, u / 1000000000);
-        return dst;
-    }
-    while (frac % 10 == 0) {
-        frac /= 10;
-        dec--;
-    }
-    snprintf(dst, n, "%s%" PRIu64 ".%0*" PRIu64, sign, u / 1000000000, dec, frac);
-    return dst;
-}
-
 static void bin_add(struct io_bin *b, uint64_t len) {
     if (b->count == 0 || len < b->min)
         b->min = len;
@@ -363,8 +335,8 @@ static int io_check_span(struct chart *c, int64_t t, struct err *err) {
         return err_set(err, 400,
                        "interval %s s is too small for this capture: more than %s "
                        "intervals",
-                       fmt_interval(iv, sizeof(iv), w),
-                       axis_fmt_thousands(cap, sizeof(cap), MAX_IO_INTERVALS));
+                       fmt_seconds(iv, sizeof(iv), w, 0, 9),
+                       fmt_thousands(cap, sizeof(cap), MAX_IO_INTERVALS));
     c->io_lo = lo;
     c->io_hi = hi;
     c->io_spanned = 1;
@@ -426,7 +398,7 @@ static int io_add(struct chart *c, struct series *s, const struct point *pt,
 
     if (c->interval_ns != 0 && c->interval_ns < IO_MIN_INTERVAL_NS)
         return err_set(err, 400, "interval %s s is too small: the smallest is 0.000001 s",
-                       fmt_interval(iv, sizeof(iv), c->interval_ns));
+                       fmt_seconds(iv, sizeof(iv), c->interval_ns, 0, 9));
     if (s->bin_ns == 0)
         s->bin_ns = c->interval_ns > 0 ? c->interval_ns : IO_MIN_INTERVAL_NS;
     if (c->interval_ns > 0 && io_check_span(c, pt->t_ns, err) == -1)
@@ -495,8 +467,8 @@ static void io_finish(struct chart *c) {
     if (n >= (uint64_t)MAX_IO_INTERVALS) {
         /* only a zoom without packets gets here: chart_add checks the rest */
         chart_warn(c, "interval %s s is too small for this range: more than %s intervals",
-                   fmt_interval(s1, sizeof(s1), iv),
-                   axis_fmt_thousands(s2, sizeof(s2), MAX_IO_INTERVALS));
+                   fmt_seconds(s1, sizeof(s1), iv, 0, 9),
+                   fmt_thousands(s2, sizeof(s2), MAX_IO_INTERVALS));
         return;
     }
     c->io_first = floor_div(lo, iv);
@@ -772,9 +744,9 @@ static void kind_names(struct chart *c) {
 
     if (c->kind == CHART_SIZE)
         return;
-    if (strcmp(c->title, "Packet sizes") == 0)
-        snprintf(c->title, sizeof(c->title), "%s",
-                 c->kind == CHART_IO ? "I/O graph" : "Packet lengths");
+    if (strcmp(c->title, CHART_KINDS[CHART_SIZE].title) == 0 &&
+        (size_t)c->kind < CHART_NKINDS)
+        snprintf(c->title, sizeof(c->title), "%s", CHART_KINDS[c->kind].title);
     if (strcmp(s0->name, "Size") == 0) {
         size_t n = strlen(s0->filter);
 
@@ -901,19 +873,6 @@ int64_t chart_time_origin(const struct chart *c) {
         any |= s->timed > 0;
     }
     return any && lo >= EPOCH_LIKE_NS ? lo : 0;
-}
-
-const char *chart_kind_name(enum chart_kind k) {
-    return k == CHART_IO ? "io" : k == CHART_HIST ? "hist" : "size";
-}
-
-const char *chart_io_y_name(enum io_y y) {
-    static const char *const NAMES[] = {
-        "packets", "bytes", "bits", "packets/s", "bytes/s",
-        "bits/s",  "sum",   "min",  "max",       "avg",
-    };
-
-    return (unsigned)y < sizeof(NAMES) / sizeof(NAMES[0]) ? NAMES[y] : "packets";
 }
 
 uint64_t chart_in_range(const struct chart *c) {

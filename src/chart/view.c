@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/fmt.h"
+#include "chart/names.h"
 #include "chart/view.h"
 #include "banned.h"
 
@@ -11,15 +13,6 @@
 
 static const char *const FORMATS[] = {
     [VIEW_HTML] = "html", [VIEW_SVG] = "svg", [VIEW_JSON] = "json", [VIEW_CSV] = "csv"};
-
-static const char *const KINDS[] = {
-    [CHART_SIZE] = "size", [CHART_IO] = "io", [CHART_HIST] = "hist"};
-
-static const char *const YS[] = {[IO_PACKETS] = "packets",  [IO_BYTES] = "bytes",
-                                 [IO_BITS] = "bits",        [IO_PACKETS_PS] = "packets/s",
-                                 [IO_BYTES_PS] = "bytes/s", [IO_BITS_PS] = "bits/s",
-                                 [IO_SUM] = "sum",          [IO_MIN] = "min",
-                                 [IO_MAX] = "max",          [IO_AVG] = "avg"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -230,6 +223,37 @@ static void copy_text(char *dst, const char *s, size_t len) {
     dst[len] = '\0';
 }
 
+/* "a, b or c" of the n names name(i) into dst (n bytes). */
+static char *join_names(char *dst, size_t size, size_t n, const char *(*name)(size_t)) {
+    size_t i, len = 0;
+
+    dst[0] = '\0';
+    for (i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(dst + len, size - len, "%s%s",
+                                i == 0       ? ""
+                                : i + 1 == n ? " or "
+                                             : ", ",
+                                name(i));
+    return dst;
+}
+
+static const char *kind_at(size_t i) {
+    return CHART_KINDS[i].name;
+}
+
+static const char *y_at(size_t i) {
+    return IO_YS[i].name;
+}
+
+/* "size, io or hist", "packets, bytes, ... or avg": the error messages' lists. */
+static char *kind_names(char *dst, size_t n) {
+    return join_names(dst, n, CHART_NKINDS, kind_at);
+}
+
+static char *y_names(char *dst, size_t n) {
+    return join_names(dst, n, IO_NY, y_at);
+}
+
 /* The next slot of a repeated series parameter, or -1 with err past MAX_SERIES. */
 static int series_slot(size_t *count, const char *key, struct err *err) {
     if (*count >= MAX_SERIES)
@@ -238,111 +262,50 @@ static int series_slot(size_t *count, const char *key, struct err *err) {
     return (int)(*count)++;
 }
 
-int view_set(struct view *v, const char *key, const char *val, size_t len,
-             struct err *err) {
-    unsigned long num;
-    int k = key_of(key), e, slot;
-    int64_t ns;
+/* filter=, name=, color=: the next series' (k is K_FILTER, K_NAME or K_COLOR). */
+static int set_series(struct view *v, int k, const char *key, const char *val, size_t len,
+                      struct err *err) {
+    size_t *count = k == K_FILTER ? &v->nfilters : k == K_NAME ? &v->nnames : &v->ncolors;
+    struct view_series *s;
+    int slot;
 
-    if (k == -1)
-        return 0;
-    if (len > MAX_FIELD_BYTES)
-        return err_set(err, 400, "parameter '%s' longer than %d bytes", key,
-                       MAX_FIELD_BYTES);
-    /* an empty single-valued parameter is not given (a blank form field) */
-    if (len == 0 && k != K_FILTER && k != K_NAME && k != K_COLOR)
-        return 0;
-
-    switch (k) {
-    case K_KIND:
-        if (parse_enum(val, len, KINDS, COUNT(KINDS), &e) == -1)
-            return err_set(err, 400, "kind must be size, io or hist");
-        v->kind = (enum chart_kind)e;
-        return 0;
-    case K_FORMAT:
-        if (parse_enum(val, len, FORMATS, COUNT(FORMATS), &e) == -1)
-            return err_set(err, 400, "format must be html, svg, json or csv");
-        v->format = (enum view_format)e;
-        v->has_format = 1;
-        return 0;
-    case K_FILTER:
-        if ((slot = series_slot(&v->nfilters, key, err)) == -1)
-            return -1;
-        if (len >= sizeof(v->series[0].filter))
-            return err_set(err, 400, "filter of series %d longer than %zu bytes",
-                           slot + 1, sizeof(v->series[0].filter) - 1);
-        if (check_text(val, len) == -1)
-            return err_set(err, 400, "filter of series %d holds a control character",
-                           slot + 1);
-        copy_text(v->series[slot].filter, val, len);
-        return 0;
-    case K_NAME:
-        if ((slot = series_slot(&v->nnames, key, err)) == -1)
-            return -1;
-        if (len >= sizeof(v->series[0].name))
-            return err_set(err, 400, "name of series %d longer than %zu bytes", slot + 1,
-                           sizeof(v->series[0].name) - 1);
-        if (check_text(val, len) == -1)
-            return err_set(err, 400, "name of series %d holds a control character",
-                           slot + 1);
-        copy_text(v->series[slot].name, val, len);
-        v->any_name |= len > 0;
-        return 0;
-    case K_COLOR:
-        if ((slot = series_slot(&v->ncolors, key, err)) == -1)
-            return -1;
+    if ((slot = series_slot(count, key, err)) == -1)
+        return -1;
+    s = &v->series[slot];
+    if (k == K_COLOR) {
         if (len == 0) {
-            v->series[slot].color[0] = '\0';
+            s->color[0] = '\0';
             return 0;
         }
-        if (parse_color(val, len, v->series[slot].color) == -1)
+        if (parse_color(val, len, s->color) == -1)
             return err_set(err, 400, "color of series %d must be #rrggbb", slot + 1);
         v->any_color = 1;
         return 0;
-    case K_INTERVAL:
-        if (parse_interval(val, len, &ns) == -1)
-            return err_set(err, 400,
-                           "interval must be auto or seconds from 0.000001 (1 us) to "
-                           "%lld, as in 0.01, 10ms or 100us",
-                           MAX_INTERVAL_NS / NS_PER_S);
-        v->interval_ns = ns;
-        return 0;
-    case K_Y:
-        if (parse_enum(val, len, YS, COUNT(YS), &e) == -1)
-            return err_set(err, 400,
-                           "y must be packets, bytes, bits, packets/s, bytes/s, bits/s, "
-                           "sum, min, max or avg");
-        v->io_y = (enum io_y)e;
-        return 0;
+    }
+    if (len >= (k == K_FILTER ? sizeof(s->filter) : sizeof(s->name)))
+        return err_set(err, 400, "%s of series %d longer than %zu bytes", key, slot + 1,
+                       (k == K_FILTER ? sizeof(s->filter) : sizeof(s->name)) - 1);
+    if (check_text(val, len) == -1)
+        return err_set(err, 400, "%s of series %d holds a control character", key,
+                       slot + 1);
+    copy_text(k == K_FILTER ? s->filter : s->name, val, len);
+    if (k == K_NAME)
+        v->any_name |= len > 0;
+    return 0;
+}
+
+/* sma=, width=, height=, max_points=: whole numbers within their bounds. */
+static int set_number(struct view *v, int k, const char *val, size_t len,
+                      struct err *err) {
+    unsigned long num;
+
+    switch (k) {
     case K_SMA:
         if (parse_uint(val, len, 0, MAX_SMA, &num) == -1)
             return err_set(err, 400,
                            "sma must be a whole number of intervals from 0 to %d",
                            MAX_SMA);
         v->sma = (unsigned)num;
-        return 0;
-    case K_LOG:
-    case K_RETAIN:
-        if (len != 1 || (val[0] != '0' && val[0] != '1'))
-            return err_set(err, 400, "%s must be 0 or 1", key);
-        if (k == K_LOG)
-            v->log_y = val[0] == '1';
-        else
-            v->retain = val[0] == '1';
-        return 0;
-    case K_START:
-    case K_END:
-        if (parse_scaled(val, len, 1, NS_PER_S, MAX_VIEW_TIME_S * NS_PER_S, &ns) == -1)
-            return err_set(
-                err, 400, "%s must be a time in seconds (at most 9 decimals), as in 1.25",
-                key);
-        if (k == K_START) {
-            v->start_ns = ns;
-            v->has_start = 1;
-        } else {
-            v->end_ns = ns;
-            v->has_end = 1;
-        }
         return 0;
     case K_WIDTH:
         if (parse_uint(val, len, MIN_WIDTH_PX, MAX_WIDTH_PX, &num) == -1)
@@ -357,10 +320,93 @@ int view_set(struct view *v, const char *key, const char *val, size_t len,
         v->height = (int)num;
         return 0;
     case K_MAX_POINTS:
+    default:
         if (parse_uint(val, len, 0, MAX_POINTS_LIMIT, &num) == -1)
             return err_set(err, 400, "max_points must be a whole number from 0 to %d",
                            MAX_POINTS_LIMIT);
         v->max_points = (size_t)num;
+        return 0;
+    }
+}
+
+/* interval=, start=, end=: times. */
+static int set_time(struct view *v, int k, const char *key, const char *val, size_t len,
+                    struct err *err) {
+    int64_t ns;
+
+    if (k == K_INTERVAL) {
+        if (parse_interval(val, len, &ns) == -1)
+            return err_set(err, 400,
+                           "interval must be auto or seconds from 0.000001 (1 us) to "
+                           "%lld, as in 0.01, 10ms or 100us",
+                           MAX_INTERVAL_NS / NS_PER_S);
+        v->interval_ns = ns;
+        return 0;
+    }
+    if (parse_scaled(val, len, 1, NS_PER_S, MAX_VIEW_TIME_S * NS_PER_S, &ns) == -1)
+        return err_set(err, 400,
+                       "%s must be a time in seconds (at most 9 decimals), as in 1.25",
+                       key);
+    if (k == K_START) {
+        v->start_ns = ns;
+        v->has_start = 1;
+    } else {
+        v->end_ns = ns;
+        v->has_end = 1;
+    }
+    return 0;
+}
+
+int view_set(struct view *v, const char *key, const char *val, size_t len,
+             struct err *err) {
+    char names[160];
+    int k = key_of(key), e;
+
+    if (k == -1)
+        return 0;
+    if (len > MAX_FIELD_BYTES)
+        return err_set(err, 400, "parameter '%s' longer than %d bytes", key,
+                       MAX_FIELD_BYTES);
+    /* an empty single-valued parameter is not given (a blank form field) */
+    if (len == 0 && k != K_FILTER && k != K_NAME && k != K_COLOR)
+        return 0;
+
+    switch (k) {
+    case K_KIND:
+        if (chart_kind_parse(val, len, &v->kind) == -1)
+            return err_set(err, 400, "kind must be %s", kind_names(names, sizeof(names)));
+        return 0;
+    case K_FORMAT:
+        if (parse_enum(val, len, FORMATS, COUNT(FORMATS), &e) == -1)
+            return err_set(err, 400, "format must be html, svg, json or csv");
+        v->format = (enum view_format)e;
+        v->has_format = 1;
+        return 0;
+    case K_FILTER:
+    case K_NAME:
+    case K_COLOR:
+        return set_series(v, k, key, val, len, err);
+    case K_INTERVAL:
+    case K_START:
+    case K_END:
+        return set_time(v, k, key, val, len, err);
+    case K_Y:
+        if (chart_io_y_parse(val, len, &v->io_y) == -1)
+            return err_set(err, 400, "y must be %s", y_names(names, sizeof(names)));
+        return 0;
+    case K_SMA:
+    case K_WIDTH:
+    case K_HEIGHT:
+    case K_MAX_POINTS:
+        return set_number(v, k, val, len, err);
+    case K_LOG:
+    case K_RETAIN:
+        if (len != 1 || (val[0] != '0' && val[0] != '1'))
+            return err_set(err, 400, "%s must be 0 or 1", key);
+        if (k == K_LOG)
+            v->log_y = val[0] == '1';
+        else
+            v->retain = val[0] == '1';
         return 0;
     case K_FILENAME:
         if (len >= sizeof(v->filename))
@@ -458,20 +504,6 @@ void view_apply(const struct view *v, struct chart *c) {
     }
 }
 
-char *view_fmt_seconds(char *dst, size_t n, int64_t ns) {
-    uint64_t u = ns < 0 ? (uint64_t)(-(ns + 1)) + 1 : (uint64_t)ns;
-    char frac[16];
-    size_t len;
-
-    snprintf(frac, sizeof(frac), "%09" PRIu64, u % (uint64_t)NS_PER_S);
-    len = strlen(frac);
-    while (len > 0 && frac[len - 1] == '0')
-        frac[--len] = '\0';
-    snprintf(dst, n, "%s%" PRIu64 "%s%s", ns < 0 ? "-" : "", u / (uint64_t)NS_PER_S,
-             len > 0 ? "." : "", frac);
-    return dst;
-}
-
 /* Percent-encode s: unreserved characters, '/', ':' and ',' stay as they are. */
 static int put_escaped(struct buf *out, const char *s) {
     static const char hex[] = "0123456789ABCDEF";
@@ -508,7 +540,7 @@ int view_query(const struct view *v, struct buf *out) {
     } while (0)
 
     if (v->kind != CHART_SIZE)
-        PUT("kind", KINDS[v->kind]);
+        PUT("kind", chart_kind_name(v->kind));
     for (i = 0; i < v->nseries; i++) {
         PUT("filter", v->series[i].filter);
         if (v->any_name)
@@ -517,9 +549,9 @@ int view_query(const struct view *v, struct buf *out) {
             PUT("color", v->series[i].color);
     }
     if (v->interval_ns != 0)
-        PUT("interval", view_fmt_seconds(num, sizeof(num), v->interval_ns));
+        PUT("interval", fmt_seconds(num, sizeof(num), v->interval_ns, 0, 9));
     if (v->io_y != IO_PACKETS)
-        PUT("y", YS[v->io_y]);
+        PUT("y", chart_io_y_name(v->io_y));
     if (v->sma != 0) {
         snprintf(num, sizeof(num), "%u", v->sma);
         PUT("sma", num);
@@ -527,9 +559,9 @@ int view_query(const struct view *v, struct buf *out) {
     if (v->log_y)
         PUT("log", "1");
     if (v->has_start)
-        PUT("start", view_fmt_seconds(num, sizeof(num), v->start_ns));
+        PUT("start", fmt_seconds(num, sizeof(num), v->start_ns, 0, 9));
     if (v->has_end)
-        PUT("end", view_fmt_seconds(num, sizeof(num), v->end_ns));
+        PUT("end", fmt_seconds(num, sizeof(num), v->end_ns, 0, 9));
     if (v->width != 0) {
         snprintf(num, sizeof(num), "%d", v->width);
         PUT("width", num);
@@ -564,12 +596,4 @@ enum out_format view_out_format(enum view_format f) {
     default:
         return FORMAT_SVG;
     }
-}
-
-const char *view_kind_name(enum chart_kind k) {
-    return KINDS[k];
-}
-
-const char *view_y_name(enum io_y y) {
-    return YS[y];
 }

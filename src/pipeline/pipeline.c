@@ -110,7 +110,7 @@ int pipeline_render(const struct chart *c, enum out_format f, struct buf *out,
                     struct err *err) {
     switch (f) {
     case FORMAT_JSON:
-        return export_json(c, out, err);
+        return export_json(c, NULL, out, err);
     case FORMAT_CSV:
         return export_csv(c, out, err);
     case FORMAT_SVG:

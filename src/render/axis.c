@@ -255,26 +255,3 @@ char *axis_fmt_si(char *dst, size_t n, double v, double step, const char *unit) 
     fmt_fixed(dst, n, v / div, dec, u);
     return dst;
 }
-
-char *axis_group_digits(char *dst, size_t n, const char *num) {
-    const char *dot = strchr(num, '.');
-    size_t ilen = dot != NULL ? (size_t)(dot - num) : strlen(num);
-    size_t start = num[0] == '-', i, j = 0;
-
-    if (n == 0)
-        return dst;
-    for (i = 0; num[i] != '\0' && j + 2 < n; i++) {
-        if (i > start && i < ilen && (ilen - i) % 3 == 0)
-            dst[j++] = ',';
-        dst[j++] = num[i];
-    }
-    dst[j] = '\0';
-    return dst;
-}
-
-char *axis_fmt_thousands(char *dst, size_t n, uint64_t v) {
-    char raw[32];
-
-    snprintf(raw, sizeof(raw), "%" PRIu64, v);
-    return axis_group_digits(dst, n, raw);
-}

@@ -7,24 +7,13 @@
 #include <string.h>
 
 #include "base/escape.h"
+#include "base/fmt.h"
+#include "chart/io.h"
+#include "chart/names.h"
 #include "render/export.h"
 #include "banned.h"
 
 #define NO_TIME INT64_MIN
-#define NS_PER_S UINT64_C(1000000000)
-
-/* Unsigned ns as seconds with 9 decimals. */
-static char *fmt_useconds(char *dst, size_t n, const char *sign, uint64_t u) {
-    snprintf(dst, n, "%s%" PRIu64 ".%09" PRIu64, sign, u / NS_PER_S, u % NS_PER_S);
-    return dst;
-}
-
-char *export_fmt_seconds(char *dst, size_t n, int64_t ns) {
-    /* -(ns + 1) + 1 avoids negating INT64_MIN */
-    if (ns < 0)
-        return fmt_useconds(dst, n, "-", (uint64_t)(-(ns + 1)) + 1);
-    return fmt_useconds(dst, n, "", (uint64_t)ns);
-}
 
 /* The failure of an append, as the err the caller returns. */
 static int out_fail(struct err *err) {
@@ -32,88 +21,6 @@ static int out_fail(struct err *err) {
         return err_set(err, 500, "export larger than %d MiB",
                        (int)(MAX_EXPORT_BYTES / (1024 * 1024)));
     return err_set(err, 500, "out of memory for the export");
-}
-
-/* ---- CHART_IO values ---- */
-
-double export_io_plain(const struct chart *c, size_t si, size_t k) {
-    struct io_bin b = chart_io_bin(c, si, k);
-    double per_s = 1e9 / (double)(c->io_interval_ns > 0 ? c->io_interval_ns : 1);
-
-    switch (c->io_y) {
-    case IO_BYTES:
-    case IO_SUM:
-        return (double)b.bytes;
-    case IO_BITS:
-        return (double)b.bytes * 8;
-    case IO_PACKETS_PS:
-        return (double)b.count * per_s;
-    case IO_BYTES_PS:
-        return (double)b.bytes * per_s;
-    case IO_BITS_PS:
-        return (double)b.bytes * 8 * per_s;
-    case IO_MIN:
-        return (double)b.min;
-    case IO_MAX:
-        return (double)b.max;
-    case IO_AVG:
-        return b.count == 0 ? 0 : (double)b.bytes / (double)b.count;
-    case IO_PACKETS:
-    default:
-        return (double)b.count;
-    }
-}
-
-void export_io_begin(struct io_values *v, const struct chart *c, size_t si) {
-    memset(v, 0, sizeof(*v));
-    v->c = c;
-    v->si = si;
-    v->integral = c->sma == 0 && c->io_y != IO_PACKETS_PS && c->io_y != IO_BYTES_PS &&
-                  c->io_y != IO_BITS_PS && c->io_y != IO_AVG;
-}
-
-double export_io_next(struct io_values *v) {
-    const struct chart *c = v->c;
-    size_t k = v->k++, h = c->sma / 2, lo, hi;
-
-    if (c->sma == 0)
-        return export_io_plain(c, v->si, k);
-    /* Wireshark's window: h before k, max(h, 1) from k on (see export.h) */
-    lo = k >= h ? k - h : 0;
-    hi = k + (h > 0 ? h : 1);
-    if (hi > c->io_count)
-        hi = c->io_count;
-    for (; v->hi < hi; v->hi++)
-        v->sum += export_io_plain(c, v->si, v->hi);
-    for (; v->lo < lo; v->lo++)
-        v->sum -= export_io_plain(c, v->si, v->lo);
-    return hi > lo ? v->sum / (double)(hi - lo) : 0;
-}
-
-char *export_fmt_value(char *dst, size_t n, double v, int integral) {
-    int digits = 1, dec;
-    size_t len;
-
-    if (!isfinite(v)) {
-        snprintf(dst, n, "0");
-        return dst;
-    }
-    if (integral) {
-        snprintf(dst, n, "%.0f", v);
-        return dst;
-    }
-    if (fabs(v) >= 1)
-        digits = (int)floor(log10(fabs(v))) + 1;
-    dec = 15 - digits;
-    dec = dec < 1 ? 1 : dec > 9 ? 9 : dec;
-    snprintf(dst, n, "%.*f", dec, v);
-    /* the point is '.' (no setlocale); keep one decimal */
-    len = strlen(dst);
-    while (len > 2 && dst[len - 1] == '0' && dst[len - 2] != '.')
-        dst[--len] = '\0';
-    if (strcmp(dst, "-0.0") == 0)
-        snprintf(dst, n, "0.0");
-    return dst;
 }
 
 /* Start of column i, saturating past INT64_MAX (only t1 of a last column can). */
@@ -181,7 +88,7 @@ static int duration(const struct chart *c, char *dst, size_t n) {
     int64_t lo, hi;
     int any = chart_timed_extent(c, &lo, &hi);
 
-    fmt_useconds(dst, n, "", (uint64_t)hi - (uint64_t)lo);
+    fmt_seconds_u(dst, n, (uint64_t)hi - (uint64_t)lo, 9, 9);
     return any;
 }
 
@@ -191,7 +98,7 @@ static int json_point(struct buf *out, const struct point *pt, int first) {
     if (pt->t_ns == NO_TIME)
         snprintf(t, sizeof(t), "null");
     else
-        export_fmt_seconds(t, sizeof(t), pt->t_ns);
+        fmt_seconds(t, sizeof(t), pt->t_ns, 9, 9);
     return buf_printf(out, "%s\n[%s,%" PRIu64 "]", first ? "" : ",", t, pt->len);
 }
 
@@ -231,8 +138,8 @@ static int json_columns(struct buf *out, const struct series *s) {
 
         if (col->count == 0)
             continue;
-        export_fmt_seconds(t0, sizeof(t0), col_t(s, i));
-        export_fmt_seconds(t1, sizeof(t1), col_t(s, i + 1));
+        fmt_seconds(t0, sizeof(t0), col_t(s, i), 9, 9);
+        fmt_seconds(t1, sizeof(t1), col_t(s, i + 1), 9, 9);
         if (buf_printf(out,
                        "%s\n{\"t0\": %s, \"t1\": %s, \"count\": %" PRIu64
                        ", \"bytes\": %" PRIu64 ", \"min\": %" PRIu64 ", \"max\": %" PRIu64
@@ -278,11 +185,11 @@ static int json_zoom(struct buf *out, const struct chart *c) {
     if (!zoomed(c))
         return 0;
     if (c->has_start)
-        export_fmt_seconds(a, sizeof(a), c->start_ns);
+        fmt_seconds(a, sizeof(a), c->start_ns, 9, 9);
     else
         snprintf(a, sizeof(a), "null");
     if (c->has_end)
-        export_fmt_seconds(z, sizeof(z), c->end_ns);
+        fmt_seconds(z, sizeof(z), c->end_ns, 9, 9);
     else
         snprintf(z, sizeof(z), "null");
     return buf_printf(out, ", \"start\": %s, \"end\": %s, \"in_range\": %" PRIu64, a, z,
@@ -312,25 +219,14 @@ static int json_io_series(struct buf *out, const struct chart *c, size_t si) {
     if (json_series_head(out, c, &c->series[si]) == -1 ||
         buf_puts(out, "\"points\": [") == -1)
         return -1;
-    export_io_begin(&it, c, si);
+    chart_io_begin(&it, c, si);
     for (k = 0; k < c->io_count; k++) {
-        export_fmt_seconds(t, sizeof(t), chart_io_start(c, k));
-        export_fmt_value(v, sizeof(v), export_io_next(&it), it.integral);
+        fmt_seconds(t, sizeof(t), chart_io_start(c, k), 9, 9);
+        fmt_value(v, sizeof(v), chart_io_next(&it), it.integral);
         if (buf_printf(out, "%s\n[%s,%s]", k == 0 ? "" : ",", t, v) == -1)
             return -1;
     }
     return buf_puts(out, c->io_count > 0 ? "\n]}" : "]}");
-}
-
-/* ns as seconds without trailing zeros, one decimal kept: "0.1", "1.0". */
-static char *fmt_seconds_short(char *dst, size_t n, int64_t ns) {
-    size_t len;
-
-    export_fmt_seconds(dst, n, ns);
-    len = strlen(dst);
-    while (len > 2 && dst[len - 1] == '0' && dst[len - 2] != '.')
-        dst[--len] = '\0';
-    return dst;
 }
 
 static int json_hist_series(struct buf *out, const struct chart *c, size_t si) {
@@ -355,7 +251,7 @@ static int json_hist_series(struct buf *out, const struct chart *c, size_t si) {
     if (s->packets == 0)
         return buf_puts(out, ", \"min\": null, \"max\": null, \"mean\": null, "
                              "\"p50\": null, \"p95\": null, \"p99\": null}}");
-    export_fmt_value(mean, sizeof(mean), (double)s->bytes / (double)s->packets, 0);
+    fmt_value(mean, sizeof(mean), (double)s->bytes / (double)s->packets, 0);
     if (buf_printf(out,
                    ", \"min\": %" PRIu64 ", \"max\": %" PRIu64
                    ", \"mean\": %s, \"p50\": %" PRIu64 ", \"p95\": %" PRIu64
@@ -366,7 +262,11 @@ static int json_hist_series(struct buf *out, const struct chart *c, size_t si) {
     return 0;
 }
 
-static int json_warnings(struct buf *out, const struct chart *c) {
+/*
+ * The end of every kind's object: the series' closing bracket, the warnings
+ * and, when view_url is not NULL, "view" (where http.c used to insert it).
+ */
+static int json_tail(struct buf *out, const struct chart *c, const char *view_url) {
     size_t i;
 
     if (buf_puts(out, "],\n\"warnings\": [") == -1)
@@ -374,11 +274,16 @@ static int json_warnings(struct buf *out, const struct chart *c) {
     for (i = 0; i < c->nwarnings; i++)
         if ((i > 0 && buf_puts(out, ", ") == -1) || esc_json(out, c->warnings[i]) == -1)
             return -1;
-    return buf_puts(out, "]}\n");
+    if (buf_puts(out, "]") == -1)
+        return -1;
+    if (view_url != NULL &&
+        (buf_puts(out, ", \"view\": ") == -1 || esc_json(out, view_url) == -1))
+        return -1;
+    return buf_puts(out, "}\n");
 }
 
 /* CHART_IO and CHART_HIST: the same frame, their own series. */
-static int json_kind(const struct chart *c, struct buf *out) {
+static int json_kind(const struct chart *c, const char *view_url, struct buf *out) {
     char dur[32], iv[32];
     size_t i;
 
@@ -389,7 +294,7 @@ static int json_kind(const struct chart *c, struct buf *out) {
         return -1;
     if (c->kind == CHART_IO &&
         buf_printf(out, ", \"interval\": %s, \"y\": \"%s\", \"sma\": %u, \"log\": %s",
-                   fmt_seconds_short(iv, sizeof(iv), c->io_interval_ns),
+                   fmt_seconds(iv, sizeof(iv), c->io_interval_ns, 1, 9),
                    chart_io_y_name(c->io_y), c->sma, c->log_y ? "true" : "false") == -1)
         return -1;
     if (buf_puts(out, ",\n\"series\": [") == -1)
@@ -401,15 +306,16 @@ static int json_kind(const struct chart *c, struct buf *out) {
                                  : json_hist_series(out, c, i)) == -1)
             return -1;
     }
-    return json_warnings(out, c);
+    return json_tail(out, c, view_url);
 }
 
-int export_json(const struct chart *c, struct buf *out, struct err *err) {
+int export_json(const struct chart *c, const char *view_url, struct buf *out,
+                struct err *err) {
     char dur[32];
     size_t i;
 
     if (c->kind == CHART_IO || c->kind == CHART_HIST) {
-        if (json_kind(c, out) == -1)
+        if (json_kind(c, view_url, out) == -1)
             goto fail;
         return 0;
     }
@@ -423,12 +329,7 @@ int export_json(const struct chart *c, struct buf *out, struct err *err) {
         if ((i > 0 && buf_puts(out, ",\n") == -1) ||
             json_series(out, c, &c->series[i]) == -1)
             goto fail;
-    if (buf_puts(out, "],\n\"warnings\": [") == -1)
-        goto fail;
-    for (i = 0; i < c->nwarnings; i++)
-        if ((i > 0 && buf_puts(out, ", ") == -1) || esc_json(out, c->warnings[i]) == -1)
-            goto fail;
-    if (buf_puts(out, "]}\n") == -1)
+    if (json_tail(out, c, view_url) == -1)
         goto fail;
     return 0;
 fail:
@@ -444,7 +345,7 @@ static int csv_point(struct buf *out, const struct series *s, int with_name,
     if (pt->t_ns == NO_TIME)
         t[0] = '\0';
     else
-        export_fmt_seconds(t, sizeof(t), pt->t_ns);
+        fmt_seconds(t, sizeof(t), pt->t_ns, 9, 9);
     return buf_printf(out, "%s,%" PRIu64 "\n", t, pt->len);
 }
 
@@ -468,14 +369,14 @@ static int csv_io(const struct chart *c, struct buf *out) {
     if (csv_header(out, c, "interval_start") == -1)
         return -1;
     for (si = 0; si < c->nseries && si < MAX_SERIES; si++)
-        export_io_begin(&it[si], c, si);
+        chart_io_begin(&it[si], c, si);
     for (k = 0; k < c->io_count; k++) {
-        if (buf_puts(out, export_fmt_seconds(t, sizeof(t), chart_io_start(c, k))) == -1)
+        if (buf_puts(out, fmt_seconds(t, sizeof(t), chart_io_start(c, k), 9, 9)) == -1)
             return -1;
         for (si = 0; si < c->nseries && si < MAX_SERIES; si++)
             if (buf_printf(out, ",%s",
-                           export_fmt_value(v, sizeof(v), export_io_next(&it[si]),
-                                            it[si].integral)) == -1)
+                           fmt_value(v, sizeof(v), chart_io_next(&it[si]),
+                                     it[si].integral)) == -1)
                 return -1;
         if (buf_puts(out, "\n") == -1)
             return -1;

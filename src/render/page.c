@@ -9,8 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "render/axis.h"
 #include "base/escape.h"
+#include "base/fmt.h"
+#include "chart/names.h"
 #include "render/page.h"
 #include "banned.h"
 
@@ -25,22 +26,22 @@ static const struct {
     {"favicon.svg", "image/svg+xml"},
 };
 
-enum placeholder { PH_TITLE = 0, PH_KEEP, PH_CONTROLS, PH_RESULT, PH_VERSION, PH_COUNT };
+enum placeholder {
+    PH_TITLE = 0,
+    PH_KEEP,
+    PH_CONTROLS,
+    PH_RESULT,
+    PH_VERSION,
+    PH_META,
+    PH_COUNT
+};
 
 static const char *const PLACEHOLDERS[PH_COUNT] = {
-    "<!--TITLE-->", "<!--KEEP-->", "<!--CONTROLS-->", "<!--RESULT-->", "<!--VERSION-->",
+    "<!--TITLE-->",  "<!--KEEP-->",    "<!--CONTROLS-->",
+    "<!--RESULT-->", "<!--VERSION-->", "<!--META-->",
 };
 
 #define APP_NAME "pcapchart"
-
-/*
- * The colour a series row starts with: the chart's palette (chart.c), in
- * the lower case <input type=color> uses.
- */
-static const char *const PALETTE[MAX_SERIES] = {
-    "#0072b2", "#d55e00", "#009e73", "#cc79a7",
-    "#e69f00", "#56b4e9", "#f0e442", "#999999",
-};
 
 /* ---- loading ---- */
 
@@ -230,7 +231,7 @@ static int put_span(struct buf *out, int s) {
 static int put_count(struct buf *out, uint64_t v) {
     char grouped[48];
 
-    return buf_puts(out, axis_fmt_thousands(grouped, sizeof(grouped), v));
+    return buf_puts(out, fmt_thousands(grouped, sizeof(grouped), v));
 }
 
 /* "12.345 s", "51 min 09 s", "26 h 03 min": exact below a minute, then rounded */
@@ -279,22 +280,14 @@ static int put_option(struct buf *out, const char *value, const char *label,
 }
 
 static int put_kind(struct buf *out, const struct view *v) {
-    static const struct {
-        enum chart_kind kind;
-        const char *label;
-    } kinds[] = {
-        {CHART_SIZE, "Packet sizes over time"},
-        {CHART_IO, "I/O graph"},
-        {CHART_HIST, "Packet lengths histogram"},
-    };
     size_t i;
 
     if (buf_puts(out, "<label class=\"field\">Chart\n<select name=\"kind\" "
                       "id=\"f-kind\">") == -1)
         return -1;
-    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-        if (put_option(out, view_kind_name(kinds[i].kind), kinds[i].label,
-                       v->kind == kinds[i].kind) == -1)
+    for (i = 0; i < CHART_NKINDS; i++)
+        if (put_option(out, CHART_KINDS[i].name, CHART_KINDS[i].label,
+                       (size_t)v->kind == i) == -1)
             return -1;
     return buf_puts(out, "</select></label>\n");
 }
@@ -323,13 +316,13 @@ static int put_interval(struct buf *out, const struct view *v) {
         if (steps[i].ns == 0)
             val[0] = '\0'; /* blank: not given, automatic */
         else
-            view_fmt_seconds(val, sizeof(val), steps[i].ns);
+            fmt_seconds(val, sizeof(val), steps[i].ns, 0, 9);
         known |= steps[i].ns == v->interval_ns;
         if (put_option(out, val, steps[i].label, steps[i].ns == v->interval_ns) == -1)
             return -1;
     }
     if (!known) { /* an interval typed into a URL stays selectable */
-        view_fmt_seconds(val, sizeof(val), v->interval_ns);
+        fmt_seconds(val, sizeof(val), v->interval_ns, 0, 9);
         snprintf(label, sizeof(label), "%s s", val);
         if (put_option(out, val, label, 1) == -1)
             return -1;
@@ -338,23 +331,13 @@ static int put_interval(struct buf *out, const struct view *v) {
 }
 
 static int put_y(struct buf *out, const struct view *v) {
-    static const struct {
-        enum io_y y;
-        const char *label;
-    } ys[] = {
-        {IO_PACKETS, "Packets"},    {IO_BYTES, "Bytes"},
-        {IO_BITS, "Bits"},          {IO_PACKETS_PS, "Packets/s"},
-        {IO_BYTES_PS, "Bytes/s"},   {IO_BITS_PS, "Bits/s"},
-        {IO_SUM, "SUM(frame.len)"}, {IO_MIN, "MIN(frame.len)"},
-        {IO_MAX, "MAX(frame.len)"}, {IO_AVG, "AVG(frame.len)"},
-    };
     size_t i;
 
     if (buf_puts(out, "<label class=\"field io-only\">Y axis\n<select name=\"y\" "
                       "id=\"f-y\">") == -1)
         return -1;
-    for (i = 0; i < sizeof(ys) / sizeof(ys[0]); i++)
-        if (put_option(out, view_y_name(ys[i].y), ys[i].label, v->io_y == ys[i].y) == -1)
+    for (i = 0; i < IO_NY; i++)
+        if (put_option(out, IO_YS[i].name, IO_YS[i].label, (size_t)v->io_y == i) == -1)
             return -1;
     return buf_puts(out, "</select></label>\n");
 }
@@ -394,9 +377,25 @@ static int put_sma(struct buf *out, const struct view *v) {
 }
 
 /* One row of the series table: colour, name, filter. */
+/*
+ * The colour a series row starts with, CHART_PALETTE[i], in the lower case
+ * <input type=color> uses.
+ */
+static const char *palette_lower(char dst[8], size_t i) {
+    const char *src = CHART_PALETTE[i % MAX_SERIES];
+    size_t k;
+
+    for (k = 0; k < 7 && src[k] != '\0'; k++)
+        dst[k] = src[k] >= 'A' && src[k] <= 'Z' ? (char)(src[k] - 'A' + 'a') : src[k];
+    dst[k] = '\0';
+    return dst;
+}
+
 static int put_series_row(struct buf *out, const struct view *v, size_t i) {
     const struct view_series *s = i < v->nseries ? &v->series[i] : NULL;
-    const char *color = s != NULL && s->color[0] != '\0' ? s->color : PALETTE[i];
+    char palette[8];
+    const char *color =
+        s != NULL && s->color[0] != '\0' ? s->color : palette_lower(palette, i);
 
     if (buf_printf(out,
                    "<li class=\"series-row\" data-row=\"%zu\">"
@@ -449,9 +448,9 @@ static int put_zoom(struct buf *out, const struct view *v) {
 
     start[0] = end[0] = '\0';
     if (v->has_start)
-        view_fmt_seconds(start, sizeof(start), v->start_ns);
+        fmt_seconds(start, sizeof(start), v->start_ns, 0, 9);
     if (v->has_end)
-        view_fmt_seconds(end, sizeof(end), v->end_ns);
+        fmt_seconds(end, sizeof(end), v->end_ns, 0, 9);
     return buf_printf(
         out,
         "<div class=\"zoom\" role=\"group\" aria-labelledby=\"zoom-label\">"
@@ -563,6 +562,59 @@ static int put_keep(const struct page *p, struct buf *out) {
     return 0;
 }
 
+/* ---- the names the script shares with the server ---- */
+
+/* The JSON of chart/names.h: kinds, io values and the palette. */
+static int meta_json(struct buf *j) {
+    size_t i;
+
+    if (buf_puts(j, "{\"kinds\": [") == -1)
+        return -1;
+    for (i = 0; i < CHART_NKINDS; i++)
+        if (buf_puts(j, i > 0 ? ", {\"name\": " : "{\"name\": ") == -1 ||
+            esc_json(j, CHART_KINDS[i].name) == -1 ||
+            buf_puts(j, ", \"label\": ") == -1 ||
+            esc_json(j, CHART_KINDS[i].label) == -1 || buf_puts(j, "}") == -1)
+            return -1;
+    if (buf_puts(j, "],\n\"y\": [") == -1)
+        return -1;
+    for (i = 0; i < IO_NY; i++)
+        if (buf_puts(j, i > 0 ? ", {\"name\": " : "{\"name\": ") == -1 ||
+            esc_json(j, IO_YS[i].name) == -1 || buf_puts(j, ", \"label\": ") == -1 ||
+            esc_json(j, IO_YS[i].label) == -1 || buf_puts(j, ", \"unit\": ") == -1 ||
+            esc_json(j, IO_YS[i].unit) == -1 || buf_puts(j, "}") == -1)
+            return -1;
+    if (buf_puts(j, "],\n\"palette\": [") == -1)
+        return -1;
+    for (i = 0; i < MAX_SERIES; i++)
+        if ((i > 0 && buf_puts(j, ", ") == -1) || esc_json(j, CHART_PALETTE[i]) == -1)
+            return -1;
+    return buf_puts(j, "]}");
+}
+
+/*
+ * A data block the script reads (JSON.parse of its text): not executed, so
+ * the Content-Security-Policy's script-src does not concern it. '<' is
+ * written \u003c so that no text can close the element.
+ */
+static int put_meta(struct buf *out) {
+    struct buf j = BUF_INIT(MAX_STATIC_BYTES);
+    size_t i;
+    int rc = -1;
+
+    if (meta_json(&j) == -1 ||
+        buf_puts(out, "<script type=\"application/json\" id=\"pcapchart-meta\">") == -1)
+        goto done;
+    for (i = 0; i < j.len; i++)
+        if ((j.data[i] == '<' ? buf_puts(out, "\\u003c")
+                              : buf_append(out, &j.data[i], 1)) == -1)
+            goto done;
+    rc = buf_puts(out, "</script>");
+done:
+    buf_release(&j);
+    return rc;
+}
+
 /* ---- the plain page ---- */
 
 static int put_index(const struct page *p, void *ctx, enum placeholder ph,
@@ -577,6 +629,8 @@ static int put_index(const struct page *p, void *ctx, enum placeholder ph,
         return put_controls(p, NULL, out);
     case PH_VERSION:
         return esc_xml(out, PCAPCHART_VERSION);
+    case PH_META:
+        return put_meta(out);
     default:
         return 0;
     }
@@ -693,8 +747,8 @@ static int put_summary(struct buf *out, const struct page_result *r) {
     if ((c->has_start || c->has_end) &&
         buf_printf(
             out, "<tr><th scope=\"row\">Zoom</th><td>%s s \xE2\x80\x93 %s s</td></tr>\n",
-            c->has_start ? view_fmt_seconds(a, sizeof(a), c->start_ns) : "start",
-            c->has_end ? view_fmt_seconds(b, sizeof(b), c->end_ns) : "end") == -1)
+            c->has_start ? fmt_seconds(a, sizeof(a), c->start_ns, 0, 9) : "start",
+            c->has_end ? fmt_seconds(b, sizeof(b), c->end_ns, 0, 9) : "end") == -1)
         return -1;
     if (c->kind == CHART_SIZE &&
         put_fact(out, "Points", decimated ? "min/max per time column" : "every packet") ==
@@ -724,7 +778,7 @@ static int put_warnings(struct buf *out, const struct chart *c) {
 static int put_download_name(struct buf *out, const struct page_result *r,
                              const char *ext) {
     if (esc_xml(out, r->file_name) == -1 ||
-        buf_printf(out, "-%s.%s", view_kind_name(r->chart->kind), ext) == -1)
+        buf_printf(out, "-%s.%s", chart_kind_name(r->chart->kind), ext) == -1)
         return -1;
     return 0;
 }
@@ -826,7 +880,7 @@ static int put_result_section(const struct page *p, const struct page_result *r,
     if (buf_printf(out,
                    "<section class=\"result card\" id=\"result\" "
                    "aria-labelledby=\"result-title\" data-kind=\"%s\"",
-                   view_kind_name(r->chart->kind)) == -1)
+                   chart_kind_name(r->chart->kind)) == -1)
         return -1;
     if (r->view_url != NULL &&
         (buf_puts(out, " data-view=\"") == -1 || esc_xml(out, r->view_url) == -1 ||
@@ -864,6 +918,8 @@ static int put_result(const struct page *p, void *ctx, enum placeholder ph,
         return put_controls(p, &r->pv, out);
     case PH_VERSION:
         return esc_xml(out, PCAPCHART_VERSION);
+    case PH_META:
+        return put_meta(out);
     case PH_RESULT:
         return put_result_section(p, r, out);
     default:
@@ -901,6 +957,8 @@ static int put_error(const struct page *p, void *ctx, enum placeholder ph,
         return put_controls(p, e->pv, out);
     case PH_VERSION:
         return esc_xml(out, PCAPCHART_VERSION);
+    case PH_META:
+        return put_meta(out);
     case PH_RESULT:
         if (buf_printf(out,
                        "<section class=\"result error card\" id=\"result\" "

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render/axis.h"
 #include "base/escape.h"
-#include "render/export.h"
+#include "base/fmt.h"
+#include "chart/io.h"
+#include "chart/names.h"
+#include "render/axis.h"
 #include "render/svg.h"
 #include "banned.h"
 
@@ -136,30 +138,6 @@ static int esc_cut(struct buf *b, const char *s, size_t max) {
     return esc_xml(b, tmp);
 }
 
-/* ns as seconds with 6 to 9 decimals: 9, less the trailing zeros past the sixth. */
-static char *fmt_tip_seconds(char *dst, size_t n, int64_t ns) {
-    char *dot;
-    size_t len;
-
-    export_fmt_seconds(dst, n, ns);
-    if ((dot = strchr(dst, '.')) == NULL)
-        return dst;
-    len = strlen(dst);
-    while (len > (size_t)(dot - dst) + 7 && dst[len - 1] == '0')
-        dst[--len] = '\0';
-    return dst;
-}
-
-/* ns as seconds cut to dec decimals (0..9). */
-static char *fmt_seconds_dec(char *dst, size_t n, int64_t ns, int dec) {
-    char *dot;
-
-    export_fmt_seconds(dst, n, ns);
-    if ((dot = strchr(dst, '.')) != NULL)
-        dot[dec > 0 ? dec + 1 : 0] = '\0';
-    return dst;
-}
-
 static double ns_to_s(int64_t ns) {
     return (double)ns / 1e9;
 }
@@ -176,7 +154,7 @@ static int valid_color(const char *s) {
 }
 
 static const char *series_color(const struct series *s) {
-    return valid_color(s->color) ? s->color : "#0072B2";
+    return valid_color(s->color) ? s->color : CHART_PALETTE[0];
 }
 
 /* ---- what the chart holds ---- */
@@ -469,11 +447,6 @@ static void layout_size(const struct chart *c, struct plot *p) {
     x_time_axis(p, dlo, dhi, c->has_start, c->has_end);
 }
 
-static int io_bytes_like(enum io_y y) {
-    return y == IO_BYTES || y == IO_BYTES_PS || y == IO_SUM || y == IO_MIN ||
-           y == IO_MAX || y == IO_AVG;
-}
-
 /* "100 ms", "1 µs", "2.5 s": an interval, exactly. */
 static char *fmt_interval(char *dst, size_t n, int64_t ns) {
     static const struct {
@@ -499,36 +472,6 @@ static char *fmt_interval(char *dst, size_t n, int64_t ns) {
     return dst;
 }
 
-static const char *io_y_title(enum io_y y) {
-    switch (y) {
-    case IO_BYTES:
-        return "Bytes";
-    case IO_BITS:
-        return "Bits";
-    case IO_PACKETS_PS:
-        return "Packets/s";
-    case IO_BYTES_PS:
-        return "Bytes/s";
-    case IO_BITS_PS:
-        return "Bits/s";
-    case IO_SUM:
-        return "SUM(frame.len)";
-    case IO_MIN:
-        return "MIN(frame.len)";
-    case IO_MAX:
-        return "MAX(frame.len)";
-    case IO_AVG:
-        return "AVG(frame.len)";
-    case IO_PACKETS:
-    default:
-        return "Packets";
-    }
-}
-
-static int io_per_second(enum io_y y) {
-    return y == IO_PACKETS_PS || y == IO_BYTES_PS || y == IO_BITS_PS;
-}
-
 static void layout_io(const struct chart *c, struct plot *p) {
     struct io_values it;
     double ymax = 0, minpos = 0, v, dlo, dhi, sp;
@@ -538,10 +481,10 @@ static void layout_io(const struct chart *c, struct plot *p) {
     int integral = 1;
 
     for (si = 0; si < c->nseries; si++) {
-        export_io_begin(&it, c, si);
+        chart_io_begin(&it, c, si);
         integral = it.integral;
         for (k = 0; k < c->io_count; k++) {
-            v = export_io_next(&it);
+            v = chart_io_next(&it);
             if (v > ymax)
                 ymax = v;
             if (v > 0 && (minpos == 0 || v < minpos))
@@ -549,12 +492,13 @@ static void layout_io(const struct chart *c, struct plot *p) {
         }
     }
     p->empty = c->io_count == 0 || chart_in_range(c) == 0;
-    p->yunit = io_bytes_like(c->io_y) ? Y_BYTES : Y_COUNT;
+    p->yunit = chart_io_y(c->io_y)->bytes ? Y_BYTES : Y_COUNT;
     fmt_interval(ivs, sizeof(ivs), iv);
-    if (io_per_second(c->io_y))
-        snprintf(p->ytitle, sizeof(p->ytitle), "%s", io_y_title(c->io_y));
+    if (chart_io_y(c->io_y)->per_second)
+        snprintf(p->ytitle, sizeof(p->ytitle), "%s", chart_io_y(c->io_y)->label);
     else
-        snprintf(p->ytitle, sizeof(p->ytitle), "%s / %s", io_y_title(c->io_y), ivs);
+        snprintf(p->ytitle, sizeof(p->ytitle), "%s / %s", chart_io_y(c->io_y)->label,
+                 ivs);
     if (c->sma > 0) {
         size_t len = strlen(p->ytitle);
 
@@ -614,7 +558,8 @@ static void layout(const struct chart *c, struct plot *p) {
     p->h = c->height_px;
 
     /* the legend goes right of the title, or on a row of its own */
-    title_w = (double)utf8_chars(c->title[0] != '\0' ? c->title : "Packet sizes") *
+    title_w = (double)utf8_chars(c->title[0] != '\0' ? c->title
+                                                     : CHART_KINDS[CHART_SIZE].title) *
               CHAR_W_TITLE;
     p->legend_row = PAD + title_w + 24 + legend_width(c) > p->w - PAD;
     p->y0 = PLOT_TOP +
@@ -640,48 +585,12 @@ static void layout(const struct chart *c, struct plot *p) {
 
 /* ---- document parts ---- */
 
-/* ns as seconds, trailing zeros dropped: "1.5", "-0.011267", "3". */
-static char *fmt_seconds_trim(char *dst, size_t n, int64_t ns) {
-    size_t len;
-
-    export_fmt_seconds(dst, n, ns);
-    len = strlen(dst);
-    while (len > 0 && dst[len - 1] == '0')
-        dst[--len] = '\0';
-    if (len > 0 && dst[len - 1] == '.')
-        dst[--len] = '\0';
-    return dst;
-}
-
 /* A value as export prints it, with thousands separators in its integer part. */
 static char *fmt_io_value(char *dst, size_t n, double v, int integral) {
     char raw[64];
 
-    export_fmt_value(raw, sizeof(raw), v, integral);
-    return axis_group_digits(dst, n, raw);
-}
-
-/* Unit words of an io value in tooltips and the description. */
-static const char *io_unit(enum io_y y) {
-    switch (y) {
-    case IO_BYTES:
-    case IO_SUM:
-    case IO_MIN:
-    case IO_MAX:
-    case IO_AVG:
-        return "B";
-    case IO_BITS:
-        return "bits";
-    case IO_PACKETS_PS:
-        return "packets/s";
-    case IO_BYTES_PS:
-        return "B/s";
-    case IO_BITS_PS:
-        return "bits/s";
-    case IO_PACKETS:
-    default:
-        return "packets";
-    }
+    fmt_value(raw, sizeof(raw), v, integral);
+    return fmt_group_digits(dst, n, raw);
 }
 
 /* "0-19 B", ..., "5120 B and greater". */
@@ -711,10 +620,10 @@ static char *fmt_share(char *dst, size_t n, uint64_t count, uint64_t total) {
 static char *fmt_io_human(char *dst, size_t n, double v, enum io_y y) {
     char num[32];
 
-    if (io_bytes_like(y))
-        return axis_fmt_si(dst, n, v, 0, io_unit(y));
+    if (chart_io_y(y)->bytes)
+        return axis_fmt_si(dst, n, v, 0, chart_io_y(y)->unit);
     axis_fmt_si(num, sizeof(num), v, 0, "");
-    snprintf(dst, n, "%s %s", num, io_unit(y));
+    snprintf(dst, n, "%s %s", num, chart_io_y(y)->unit);
     return dst;
 }
 
@@ -722,7 +631,7 @@ static char *fmt_io_human(char *dst, size_t n, double v, enum io_y y) {
 static int put_packets(struct buf *b, uint64_t v) {
     char n[32];
 
-    return buf_printf(b, "%s packet%s", axis_fmt_thousands(n, sizeof(n), v),
+    return buf_printf(b, "%s packet%s", fmt_thousands(n, sizeof(n), v),
                       v == 1 ? "" : "s");
 }
 
@@ -740,12 +649,13 @@ static int put_summary_io(struct buf *b, const struct chart *c) {
     double x, peak, sum;
 
     fmt_interval(iv, sizeof(iv), c->io_interval_ns);
-    axis_fmt_thousands(n, sizeof(n), c->io_count);
-    if (buf_printf(b, "I/O graph: %s in %s intervals", io_y_title(c->io_y), iv) == -1)
+    fmt_thousands(n, sizeof(n), c->io_count);
+    if (buf_printf(b, "I/O graph: %s in %s intervals", chart_io_y(c->io_y)->label, iv) ==
+        -1)
         return -1;
     if (c->io_count > 0) {
-        fmt_seconds_trim(a, sizeof(a), chart_io_start(c, 0));
-        fmt_seconds_trim(z, sizeof(z), chart_io_start(c, c->io_count - 1));
+        fmt_seconds(a, sizeof(a), chart_io_start(c, 0), 0, 9);
+        fmt_seconds(z, sizeof(z), chart_io_start(c, c->io_count - 1), 0, 9);
         if (buf_printf(b, "; %s interval%s, the first starting at %s s, the last at %s s",
                        n, c->io_count == 1 ? "" : "s", a, z) == -1)
             return -1;
@@ -766,19 +676,19 @@ static int put_summary_io(struct buf *b, const struct chart *c) {
                 return -1;
             continue;
         }
-        export_io_begin(&it, c, i);
+        chart_io_begin(&it, c, i);
         peak = -1;
         peak_k = 0;
         sum = 0;
         for (k = 0; k < c->io_count; k++) {
-            x = export_io_next(&it);
+            x = chart_io_next(&it);
             sum += x;
             if (x > peak) {
                 peak = x;
                 peak_k = k;
             }
         }
-        fmt_seconds_trim(a, sizeof(a), chart_io_start(c, peak_k));
+        fmt_seconds(a, sizeof(a), chart_io_start(c, peak_k), 0, 9);
         if (buf_printf(b, ", peak %s in the interval from %s s",
                        fmt_io_human(v, sizeof(v), peak, c->io_y), a) == -1)
             return -1;
@@ -833,15 +743,15 @@ static int put_summary_zoom(struct buf *b, const struct chart *c) {
 
     if (!c->has_start && !c->has_end)
         return 0;
-    axis_fmt_thousands(n, sizeof(n), chart_in_range(c));
-    axis_fmt_thousands(m, sizeof(m), chart_seen(c));
+    fmt_thousands(n, sizeof(n), chart_in_range(c));
+    fmt_thousands(m, sizeof(m), chart_seen(c));
     if (buf_printf(b, " %s of %s packets are in the range", n, m) == -1)
         return -1;
     if (c->has_start &&
-        buf_printf(b, " from %s s", fmt_seconds_trim(a, sizeof(a), c->start_ns)) == -1)
+        buf_printf(b, " from %s s", fmt_seconds(a, sizeof(a), c->start_ns, 0, 9)) == -1)
         return -1;
     if (c->has_end &&
-        buf_printf(b, " to %s s", fmt_seconds_trim(z, sizeof(z), c->end_ns)) == -1)
+        buf_printf(b, " to %s s", fmt_seconds(z, sizeof(z), c->end_ns, 0, 9)) == -1)
         return -1;
     return buf_puts(b, ".");
 }
@@ -894,14 +804,31 @@ static int put_summary(struct buf *b, const struct chart *c) {
     return 0;
 }
 
-static int put_head(struct buf *b, const struct chart *c, const struct plot *p) {
-    const char *title = c->title[0] != '\0' ? c->title : "Packet sizes";
+/*
+ * The data extent on the root, for the page's zoom (svg.h): the time axis'
+ * view in seconds since t0, t0 itself, and the plot area in SVG units.
+ */
+static int put_extent(struct buf *b, const struct chart *c, const struct plot *p) {
+    char t0[32];
 
+    if (c->kind == CHART_HIST)
+        return 0; /* no time axis */
+    return buf_printf(b,
+                      " data-t0=\"%s\" data-x0=\"%.9f\" data-x1=\"%.9f\" data-px0=\"%d\" "
+                      "data-px1=\"%d\" data-py0=\"%d\" data-py1=\"%d\"",
+                      fmt_seconds(t0, sizeof(t0), p->t0_ns, 0, 9), p->xlo, p->xhi, p->x0,
+                      p->x0 + p->pw, p->y0, p->y0 + p->ph);
+}
+
+/* The root element, <title>, <desc>, the style and the background. */
+static int put_root(struct buf *b, const struct chart *c, const struct plot *p,
+                    const char *title) {
     if (buf_printf(b,
                    "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"pcc\" "
                    "viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" "
-                   "aria-labelledby=\"pcc-title pcc-desc\">\n<title id=\"pcc-title\">",
+                   "aria-labelledby=\"pcc-title pcc-desc\"",
                    p->w, p->h, p->w, p->h) == -1 ||
+        put_extent(b, c, p) == -1 || buf_puts(b, ">\n<title id=\"pcc-title\">") == -1 ||
         esc_xml(b, title) == -1)
         return -1;
     if (c->subject[0] != '\0' &&
@@ -914,47 +841,52 @@ static int put_head(struct buf *b, const struct chart *c, const struct plot *p) 
                    STYLE, c->kind == CHART_SIZE ? "" : STYLE_KINDS, STYLE_TAIL, p->w,
                    p->h) == -1)
         return -1;
+    return 0;
+}
 
-    /* title, then "file · N packets · duration" */
-    if (buf_printf(b, "<text class=\"ti\" x=\"%d\" y=\"%d\">", PAD, TITLE_Y) == -1 ||
-        esc_cut(b, title, (size_t)((p->w - 2 * PAD) / CHAR_W_TITLE)) == -1 ||
-        buf_printf(b, "</text>\n<text class=\"st\" x=\"%d\" y=\"%d\">", PAD,
-                   SUBTITLE_Y) == -1)
-        return -1;
-    {
-        char n[32], d[32];
-        uint64_t packets = total_packets(c);
-        int sep = 0;
+/* The subtitle's text: "file · N packets · duration · interval". */
+static int put_subtitle(struct buf *b, const struct chart *c, const struct plot *p) {
+    const char *sep = "";
+    char n[32], m[32], d[32];
+    uint64_t packets = total_packets(c);
 
-        if (c->subject[0] != '\0') {
-            if (esc_cut(b, c->subject, (size_t)((p->w - 2 * PAD) / CHAR_W_TEXT) / 2) ==
-                -1)
-                return -1;
-            sep = 1;
-        }
-        axis_fmt_thousands(n, sizeof(n), packets);
-        if (c->has_start || c->has_end) {
-            char m[32];
-
-            /* "120 of 7,647 packets in range" */
-            axis_fmt_thousands(m, sizeof(m), chart_in_range(c));
-            if (buf_printf(b, "%s%s of %s packet%s in range", sep ? " \xC2\xB7 " : "", m,
-                           n, packets == 1 ? "" : "s") == -1)
-                return -1;
-        } else if (buf_printf(b, "%s%s packet%s", sep ? " \xC2\xB7 " : "", n,
-                              packets == 1 ? "" : "s") == -1) {
+    if (c->subject[0] != '\0') {
+        if (esc_cut(b, c->subject, (size_t)((p->w - 2 * PAD) / CHAR_W_TEXT) / 2) == -1)
             return -1;
-        }
-        if (total_timed(c) > 1) {
-            axis_fmt_time(d, sizeof(d), duration_s(c), 0);
-            if (buf_printf(b, " \xC2\xB7 %s", d) == -1)
-                return -1;
-        }
-        if (c->kind == CHART_IO && c->io_count > 0 &&
-            buf_printf(b, " \xC2\xB7 %s intervals",
-                       fmt_interval(d, sizeof(d), c->io_interval_ns)) == -1)
+        sep = " \xC2\xB7 ";
+    }
+    fmt_thousands(n, sizeof(n), packets);
+    if (c->has_start || c->has_end) {
+        /* "120 of 7,647 packets in range" */
+        fmt_thousands(m, sizeof(m), chart_in_range(c));
+        if (buf_printf(b, "%s%s of %s packet%s in range", sep, m, n,
+                       packets == 1 ? "" : "s") == -1)
+            return -1;
+    } else if (buf_printf(b, "%s%s packet%s", sep, n, packets == 1 ? "" : "s") == -1) {
+        return -1;
+    }
+    if (total_timed(c) > 1) {
+        axis_fmt_time(d, sizeof(d), duration_s(c), 0);
+        if (buf_printf(b, " \xC2\xB7 %s", d) == -1)
             return -1;
     }
+    if (c->kind == CHART_IO && c->io_count > 0 &&
+        buf_printf(b, " \xC2\xB7 %s intervals",
+                   fmt_interval(d, sizeof(d), c->io_interval_ns)) == -1)
+        return -1;
+    return 0;
+}
+
+static int put_head(struct buf *b, const struct chart *c, const struct plot *p) {
+    const char *title = c->title[0] != '\0' ? c->title : CHART_KINDS[CHART_SIZE].title;
+
+    if (put_root(b, c, p, title) == -1 ||
+        buf_printf(b, "<text class=\"ti\" x=\"%d\" y=\"%d\">", PAD, TITLE_Y) == -1 ||
+        esc_cut(b, title, (size_t)((p->w - 2 * PAD) / CHAR_W_TITLE)) == -1 ||
+        buf_printf(b, "</text>\n<text class=\"st\" x=\"%d\" y=\"%d\">", PAD,
+                   SUBTITLE_Y) == -1 ||
+        put_subtitle(b, c, p) == -1)
+        return -1;
     return buf_puts(b, "</text>\n");
 }
 
@@ -1212,7 +1144,7 @@ static int dots_tips(struct buf *b, const struct plot *p, const struct series *s
             }
             if (buf_printf(b, "%sframe %" PRIu64 ": %s s, %" PRIu64 " B",
                            j > i ? "\n" : "", pt->number,
-                           fmt_tip_seconds(t, sizeof(t), pt->t_ns), pt->len) == -1)
+                           fmt_seconds(t, sizeof(t), pt->t_ns, 6, 9), pt->len) == -1)
                 goto done;
         }
         if (buf_puts(b, "</title></path>") == -1)
@@ -1379,9 +1311,9 @@ static int stem_tip(struct buf *b, const struct series *s, const struct stem *st
     /* enough decimals to tell the two ends apart */
     dec = t1 > t0 ? 10 - (int)ceil(log10((double)((uint64_t)t1 - (uint64_t)t0))) : 9;
     dec = dec < 0 ? 0 : dec > 9 ? 9 : dec;
-    fmt_seconds_dec(a, sizeof(a), t0, dec);
-    fmt_seconds_dec(z, sizeof(z), t1, dec);
-    axis_fmt_thousands(n, sizeof(n), st->count);
+    fmt_seconds(a, sizeof(a), t0, dec, dec);
+    fmt_seconds(z, sizeof(z), t1, dec, dec);
+    fmt_thousands(n, sizeof(n), st->count);
     return buf_printf(b,
                       "<title>%s\xE2\x80\x93%s s: %s packet%s\nsmallest %" PRIu64
                       " B (frame %" PRIu64 "), largest %" PRIu64 " B (frame %" PRIu64
@@ -1500,9 +1432,9 @@ static int io_line(struct buf *b, const struct chart *c, const struct plot *p,
                    : c->nseries <= 4 ? "1.75"
                                      : "1.5") == -1)
         return -1;
-    export_io_begin(&it, c, si);
+    chart_io_begin(&it, c, si);
     for (k = 0; k < c->io_count; k++) {
-        y = yvalue_d(p, export_io_next(&it));
+        y = yvalue_d(p, chart_io_next(&it));
         x = io_x(c, p, k);
         /* with a zoom the first point may lie left of the plot: enter at its edge */
         if (x >= left && k > 0 && xprev < left &&
@@ -1531,9 +1463,9 @@ static int io_dots(struct buf *b, const struct chart *c, const struct plot *p,
     if (buf_printf(b, "<path class=\"dt s%zu\" stroke=\"%s\" stroke-width=\"%d\" d=\"",
                    si, series_color(&c->series[si]), c->nseries <= 2 ? 6 : 5) == -1)
         return -1;
-    export_io_begin(&it, c, si);
+    chart_io_begin(&it, c, si);
     for (k = 0; k < c->io_count; k++) {
-        double v = export_io_next(&it);
+        double v = chart_io_next(&it);
 
         x = io_x(c, p, k);
         if (x < p->x0 || x > p->x0 + p->pw + 0.5)
@@ -1555,21 +1487,21 @@ static int io_bands(struct buf *b, const struct chart *c, const struct plot *p) 
     size_t k, si;
 
     for (si = 0; si < c->nseries && si < MAX_SERIES; si++)
-        export_io_begin(&it[si], c, si);
+        chart_io_begin(&it[si], c, si);
     if (buf_puts(b, "<g class=\"hbs\">") == -1)
         return -1;
     for (k = 0; k < c->io_count; k++) {
         double vals[MAX_SERIES];
 
         for (si = 0; si < c->nseries && si < MAX_SERIES; si++)
-            vals[si] = export_io_next(&it[si]);
+            vals[si] = chart_io_next(&it[si]);
         x = io_x(c, p, k);
         x0 = fmax(x - sp / 2, p->x0);
         x1 = fmin(x + sp / 2, p->x0 + p->pw);
         if (x1 - x0 < 0.5)
             continue;
-        fmt_seconds_dec(a, sizeof(a), chart_io_start(c, k), p->tip_dec);
-        fmt_seconds_dec(z, sizeof(z), chart_io_start(c, k + 1), p->tip_dec);
+        fmt_seconds(a, sizeof(a), chart_io_start(c, k), p->tip_dec, p->tip_dec);
+        fmt_seconds(z, sizeof(z), chart_io_start(c, k + 1), p->tip_dec, p->tip_dec);
         if (buf_printf(b,
                        "<rect class=\"hb\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
                        "height=\"%d\"><title>%s\xE2\x80\x93%s s",
@@ -1578,7 +1510,7 @@ static int io_bands(struct buf *b, const struct chart *c, const struct plot *p) 
         for (si = 0; si < c->nseries && si < MAX_SERIES; si++) {
             fmt_io_value(v, sizeof(v), vals[si], it[si].integral);
             if (buf_puts(b, "\n") == -1 || esc_cut(b, c->series[si].name, 24) == -1 ||
-                buf_printf(b, ": %s %s", v, io_unit(c->io_y)) == -1)
+                buf_printf(b, ": %s %s", v, chart_io_y(c->io_y)->unit) == -1)
                 return -1;
         }
         if (buf_puts(b, "</title></rect>") == -1)
@@ -1605,85 +1537,89 @@ static int put_marks_io(struct buf *b, const struct chart *c, const struct plot 
 
 /* ---- hist marks ---- */
 
-static int put_marks_hist(struct buf *b, const struct chart *c, const struct plot *p,
-                          int tips) {
+/* One hover band per bucket, whose tooltip gives every series' count there. */
+static int hist_bands(struct buf *b, const struct chart *c, const struct plot *p) {
+    double band = p->pw / (double)HIST_BUCKETS;
+    char n[32], sh[24], bn[48];
+    size_t si, k;
+
+    if (buf_puts(b, "<g class=\"hbs\">") == -1)
+        return -1;
+    for (k = 0; k < HIST_BUCKETS; k++) {
+        if (buf_printf(b,
+                       "<rect class=\"hb\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
+                       "height=\"%d\"><title>%s",
+                       p->x0 + k * band, p->y0, band, p->ph,
+                       bucket_name(bn, sizeof(bn), k)) == -1)
+            return -1;
+        for (si = 0; si < c->nseries; si++) {
+            const struct series *s = &c->series[si];
+
+            fmt_thousands(n, sizeof(n), s->buckets[k]);
+            if (buf_puts(b, "\n") == -1 || esc_cut(b, s->name, 24) == -1 ||
+                buf_printf(b, ": %s packet%s (%s)", n, s->buckets[k] == 1 ? "" : "s",
+                           fmt_share(sh, sizeof(sh), s->buckets[k], s->packets)) == -1)
+                return -1;
+        }
+        if (buf_puts(b, "</title></rect>") == -1)
+            return -1;
+    }
+    return buf_puts(b, "</g>\n");
+}
+
+/* The bars of series si, grouped by bucket; with tips a <title> on each. */
+static int hist_bars(struct buf *b, const struct chart *c, const struct plot *p,
+                     size_t si, int tips) {
+    const struct series *s = &c->series[si];
     double band = p->pw / (double)HIST_BUCKETS, group, bw, gap, x;
+    size_t k, ns = c->nseries > 0 ? c->nseries : 1;
     int base = p->y0 + p->ph, y;
     char n[32], sh[24], bn[48];
-    size_t si, k, ns = c->nseries > 0 ? c->nseries : 1;
 
     group = band * (ns == 1 ? 0.7 : 0.84);
     bw = group / (double)ns;
     gap = ns > 1 && bw >= 4 ? 1 : 0;
-    if (tips) {
-        /* the whole bucket: every series' count */
-        if (buf_puts(b, "<g class=\"hbs\">") == -1)
+    if (buf_printf(b, "<g class=\"br s%zu\" fill=\"%s\">", si, series_color(s)) == -1)
+        return -1;
+    for (k = 0; k < HIST_BUCKETS; k++) {
+        if (s->buckets[k] == 0)
+            continue;
+        x = p->x0 + k * band + (band - group) / 2 + (double)si * bw;
+        y = yvalue(p, (double)s->buckets[k]);
+        if (y > base - 1)
+            y = base - 1; /* a count is never drawn as nothing */
+        if (buf_printf(b, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\"", x, y,
+                       bw - gap, base - y) == -1)
             return -1;
-        for (k = 0; k < HIST_BUCKETS; k++) {
-            if (buf_printf(b,
-                           "<rect class=\"hb\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
-                           "height=\"%d\"><title>%s",
-                           p->x0 + k * band, p->y0, band, p->ph,
-                           bucket_name(bn, sizeof(bn), k)) == -1)
+        if (!tips) {
+            if (buf_puts(b, "/>") == -1)
                 return -1;
-            for (si = 0; si < c->nseries; si++) {
-                const struct series *s = &c->series[si];
-
-                axis_fmt_thousands(n, sizeof(n), s->buckets[k]);
-                if (buf_puts(b, "\n") == -1 || esc_cut(b, s->name, 24) == -1 ||
-                    buf_printf(b, ": %s packet%s (%s)", n, s->buckets[k] == 1 ? "" : "s",
-                               fmt_share(sh, sizeof(sh), s->buckets[k], s->packets)) ==
-                        -1)
-                    return -1;
-            }
-            if (buf_puts(b, "</title></rect>") == -1)
-                return -1;
+            continue;
         }
-        if (buf_puts(b, "</g>\n") == -1)
+        fmt_thousands(n, sizeof(n), s->buckets[k]);
+        if (buf_puts(b, "><title>") == -1 || esc_cut(b, s->name, 24) == -1 ||
+            buf_printf(b, " \xC2\xB7 %s: %s packet%s (%s)</title></rect>",
+                       bucket_name(bn, sizeof(bn), k), n, s->buckets[k] == 1 ? "" : "s",
+                       fmt_share(sh, sizeof(sh), s->buckets[k], s->packets)) == -1)
             return -1;
     }
-    for (si = 0; si < c->nseries; si++) {
-        const struct series *s = &c->series[si];
+    return buf_puts(b, "</g>\n");
+}
 
-        if (buf_printf(b, "<g class=\"br s%zu\" fill=\"%s\">", si, series_color(s)) == -1)
-            return -1;
-        for (k = 0; k < HIST_BUCKETS; k++) {
-            if (s->buckets[k] == 0)
-                continue;
-            x = p->x0 + k * band + (band - group) / 2 + (double)si * bw;
-            y = yvalue(p, (double)s->buckets[k]);
-            if (y > base - 1)
-                y = base - 1; /* a count is never drawn as nothing */
-            if (buf_printf(b, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\"", x,
-                           y, bw - gap, base - y) == -1)
-                return -1;
-            if (!tips) {
-                if (buf_puts(b, "/>") == -1)
-                    return -1;
-                continue;
-            }
-            axis_fmt_thousands(n, sizeof(n), s->buckets[k]);
-            if (buf_puts(b, "><title>") == -1 || esc_cut(b, s->name, 24) == -1 ||
-                buf_printf(b, " \xC2\xB7 %s: %s packet%s (%s)</title></rect>",
-                           bucket_name(bn, sizeof(bn), k), n,
-                           s->buckets[k] == 1 ? "" : "s",
-                           fmt_share(sh, sizeof(sh), s->buckets[k], s->packets)) == -1)
-                return -1;
-        }
-        if (buf_puts(b, "</g>\n") == -1)
-            return -1;
-    }
-    /* one series: its counts over the bars, where they fit */
-    if (c->nseries != 1)
-        return 0;
+/* One series: its counts over the bars, where they fit. */
+static int hist_counts(struct buf *b, const struct chart *c, const struct plot *p) {
+    const struct series *s = &c->series[0];
+    double band = p->pw / (double)HIST_BUCKETS;
+    char n[32];
+    size_t k;
+    int y;
+
     if (buf_puts(b, "<g class=\"bl\" text-anchor=\"middle\">") == -1)
         return -1;
     for (k = 0; k < HIST_BUCKETS; k++) {
-        const struct series *s = &c->series[0];
-
         if (s->buckets[k] == 0)
             continue;
-        axis_fmt_thousands(n, sizeof(n), s->buckets[k]);
+        fmt_thousands(n, sizeof(n), s->buckets[k]);
         if ((double)utf8_chars(n) * 5.8 + 2 > band)
             continue;
         y = yvalue(p, (double)s->buckets[k]);
@@ -1692,6 +1628,20 @@ static int put_marks_hist(struct buf *b, const struct chart *c, const struct plo
             return -1;
     }
     return buf_puts(b, "</g>\n");
+}
+
+static int put_marks_hist(struct buf *b, const struct chart *c, const struct plot *p,
+                          int tips) {
+    size_t si;
+
+    if (tips && hist_bands(b, c, p) == -1)
+        return -1;
+    for (si = 0; si < c->nseries; si++)
+        if (hist_bars(b, c, p, si, tips) == -1)
+            return -1;
+    if (c->nseries != 1)
+        return 0;
+    return hist_counts(b, c, p);
 }
 
 /*

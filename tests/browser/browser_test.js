@@ -193,6 +193,13 @@ async function withJs(browser, base, problems) {
     return r && r.getAttribute('data-view') && document.querySelector('#chart svg');
   }, 'the chart after the upload');
   if (!ok) return;
+  const meta = await page.evaluate(() => {
+    const el = document.getElementById('pcapchart-meta');
+    return el ? JSON.parse(el.textContent) : null;
+  });
+  check(meta && meta.palette && meta.palette.length === 8 && meta.y.length === 10 &&
+        meta.kinds.map((k) => k.name).join() === 'size,io,hist',
+        'the page carries the server\'s names and palette', JSON.stringify(meta));
   const statuses = await page.evaluate(() => window.__statuses);
   check(statuses.some((s) => /^Uploading/.test(s)), 'upload indicator shown', statuses.join(' | '));
   check(statuses.some((s) => /Reading the capture/.test(s)), 'analysis indicator shown',
@@ -267,6 +274,10 @@ async function withJs(browser, base, problems) {
     check(p.length === 1 && p[0] === tcp, 'filter tcp: ' + tcp + ' packets, as tshark -Y tcp',
           p.join(','));
     check(/filter=tcp/.test(page.url()), 'the address bar follows the filter', page.url());
+    const canon = await page.$eval('#result', (r) => r.getAttribute('data-view'));
+    const u = new URL(page.url());
+    check(u.pathname + u.search === canon, 'the address bar is the server\'s canonical view',
+          page.url() + ' vs ' + canon);
   }
 
   /* a second series */
@@ -303,6 +314,19 @@ async function withJs(browser, base, problems) {
     const r = s.getBoundingClientRect();
     return { x: r.x, y: r.y, w: r.width, h: r.height };
   });
+  /* where the drag starts and ends in seconds, from the SVG's data extent */
+  const want = await page.$eval('#chart svg', (s, xs) => {
+    const d = s.dataset, ctm = s.getScreenCTM().inverse();
+    return xs.map((cx) => {
+      const pt = s.createSVGPoint();
+      pt.x = cx;
+      pt.y = 0;
+      const x = pt.matrixTransform(ctm).x;
+      return +d.t0 + +d.x0 + (x - +d.px0) / (+d.px1 - +d.px0) * (+d.x1 - +d.x0);
+    });
+  }, [svgBox.x + svgBox.w * 0.12, svgBox.x + svgBox.w * 0.24]);
+  check(want.length === 2 && want.every(isFinite) && want[1] > want[0],
+        'the I/O graph carries its data extent', JSON.stringify(want));
   /* http.cap's packets are mostly in its first 5 s: drag over about 1 s to 5 s */
   await page.mouse.move(svgBox.x + svgBox.w * 0.12, svgBox.y + svgBox.h * 0.5);
   await page.mouse.down();
@@ -315,6 +339,9 @@ async function withJs(browser, base, problems) {
                                           document.querySelector('[name=end]').value]);
     check(Number(se[0]) > 0 && Number(se[1]) > Number(se[0]) && Number(se[1]) < 10,
           'zoom set start and end from the drag', se.join(' - '));
+    check(Math.abs(Number(se[0]) - want[0]) < 1e-5 && Math.abs(Number(se[1]) - want[1]) < 1e-5,
+          'zoom start and end are the data extent at the drag\'s ends',
+          se.join(' - ') + ' vs ' + want.join(' - '));
     const inRange = await seriesPackets(page);
     check(inRange[0] > 0 && inRange[0] < tcp, 'the zoomed view counts only the packets in '
           + 'the range', inRange.join(','));
