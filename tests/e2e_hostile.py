@@ -114,7 +114,12 @@ class PageScan(html.parser.HTMLParser):
             if v and re.match(r"\s*(javascript|vbscript|data:text/html)", v, re.I):
                 self.probs.append("script URL in %s=%r" % (k, v[:60]))
         if t == "script":
-            if not any(k == "src" for k, _ in attrs):
+            # A data block (a type that is not JavaScript) is never run, so
+            # script-src does not concern it; its text must still not close
+            # the element early, which the parser sees as a stray tag.
+            typ = dict(attrs).get("type", "") or ""
+            runs = typ.strip().lower() in ("", "text/javascript", "module")
+            if runs and not any(k == "src" for k, _ in attrs):
                 self._script = ""
 
     def handle_endtag(self, tag):
