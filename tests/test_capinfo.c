@@ -26,8 +26,6 @@
 #include "tshark/tshark.h"
 #include "banned.h"
 
-/* until the captures move into the repository; CMake sets CAPTURES_DIR */
-#define DEFAULT_CAPTURES_DIR "/work/shared/captures"
 #define REPORT_MAX (1024 * 1024)
 
 static char capinfos[4096];
@@ -228,8 +226,8 @@ int main(void) {
     char probe[4096];
     int fds = count_fds();
 
-    if (dir == NULL)
-        dir = DEFAULT_CAPTURES_DIR;
+    if (dir == NULL || dir[0] == '\0')
+        dir = CAPTURES_DIR_DEFAULT;
     snprintf(probe, sizeof(probe), "%s/dev/http.cap", dir);
     if (access(probe, R_OK) != 0) {
         fprintf(stderr, "no captures in '%s': skipped\n", dir);

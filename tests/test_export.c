@@ -446,7 +446,8 @@ static void test_golden(const char *name) {
     for (k = 0; k < 2; k++) {
         buf_release(&out);
         buf_init(&out, MAX_EXPORT_BYTES);
-        CHECK((k == 0 ? export_json(&c, NULL, &out, &err) : export_csv(&c, &out, &err)) == 0);
+        CHECK((k == 0 ? export_json(&c, NULL, &out, &err) : export_csv(&c, &out, &err)) ==
+              0);
         if (k == 0)
             check_view_url(&c, &out);
         CHECK(case_path(exp_path, sizeof(exp_path), "export", name, FILES[k]) == 0 &&

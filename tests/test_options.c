@@ -107,7 +107,7 @@ static void test_chart(void) {
     CHECK(parse(&o, argv, envp, &err) == 0);
     CHECK(o.cmd == CMD_CHART);
     CHECK(o.file != NULL && strcmp(o.file, "x.pcap") == 0);
-    CHECK(o.format == FORMAT_JSON);
+    CHECK(o.format == VIEW_JSON);
     CHECK(o.width == 1000 && o.height == DEFAULT_HEIGHT_PX);
     CHECK(o.max_points == 5);
 }
@@ -295,8 +295,8 @@ static void test_types(void) {
     CHECK(parse_one(&o, "tmpdir", "/x y", none, &err) == 0 &&
           strcmp(o.tmpdir, "/x y") == 0);
     /* OPT_ENUM */
-    CHECK(parse_one(&o, "format", "csv", none, &err) == 0 && o.format == FORMAT_CSV);
-    CHECK(parse_one(&o, "format", "svg", none, &err) == 0 && o.format == FORMAT_SVG);
+    CHECK(parse_one(&o, "format", "csv", none, &err) == 0 && o.format == VIEW_CSV);
+    CHECK(parse_one(&o, "format", "svg", none, &err) == 0 && o.format == VIEW_SVG);
     CHECK(parse_one(&o, "format", "", none, &err) == -1);
     CHECK(parse_one(&o, "format", "SVG", none, &err) == -1 &&
           strstr(err.msg, "invalid value 'SVG' for --format") != NULL);

@@ -275,8 +275,15 @@ static void test_names(void) {
     char s[40];
 
     CHECK(strcmp(view_format_name(VIEW_CSV), "csv") == 0);
-    CHECK(view_out_format(VIEW_HTML) == FORMAT_SVG &&
-          view_out_format(VIEW_JSON) == FORMAT_JSON);
+    {
+        enum view_format f = VIEW_HTML;
+
+        CHECK(view_format_parse("json", &f) == 0 && f == VIEW_JSON);
+        CHECK(view_format_parse("csv", &f) == 0 && f == VIEW_CSV);
+        CHECK(view_format_parse("html", &f) == 0 && f == VIEW_HTML);
+        CHECK(view_format_parse("svg", &f) == 0 && f == VIEW_SVG);
+        CHECK(view_format_parse("SVG", &f) == -1 && view_format_parse("", &f) == -1);
+    }
     CHECK(strcmp(chart_kind_name(CHART_HIST), "hist") == 0);
     CHECK(strcmp(chart_io_y_name(IO_PACKETS_PS), "packets/s") == 0);
     CHECK(strcmp(fmt_seconds(s, sizeof(s), 0, 0, 9), "0") == 0);

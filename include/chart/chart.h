@@ -36,6 +36,7 @@
 
 #include "config.h"
 #include "base/err.h"
+#include "chart/names.h"
 #include "tshark/fields.h"
 
 /*
@@ -144,27 +145,7 @@ struct series {
     uint64_t p50, p95, p99;
 };
 
-/*
- * What the chart shows:
- *   CHART_SIZE  every packet's length against its time (scatter / M4 stems);
- *   CHART_IO    one value per time interval (Wireshark's I/O graph), io_y below;
- *   CHART_HIST  packet-length distribution in Wireshark's Packet Lengths buckets.
- */
-enum chart_kind { CHART_SIZE = 0, CHART_IO, CHART_HIST };
-
-/* CHART_IO: the value of an interval. *_PS are per second; SUM..AVG of frame.len. */
-enum io_y {
-    IO_PACKETS = 0,
-    IO_BYTES,
-    IO_BITS,
-    IO_PACKETS_PS,
-    IO_BYTES_PS,
-    IO_BITS_PS,
-    IO_SUM,
-    IO_MIN,
-    IO_MAX,
-    IO_AVG
-};
+/* enum chart_kind and enum io_y are in chart/names.h, with their names. */
 
 struct chart {
     enum chart_kind kind;

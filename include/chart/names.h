@@ -12,8 +12,29 @@
 
 #include <stddef.h>
 
-#include "chart/chart.h"
 #include "config.h"
+
+/*
+ * What the chart shows:
+ *   CHART_SIZE  every packet's length against its time (scatter / M4 stems);
+ *   CHART_IO    one value per time interval (Wireshark's I/O graph), io_y below;
+ *   CHART_HIST  packet-length distribution in Wireshark's Packet Lengths buckets.
+ */
+enum chart_kind { CHART_SIZE = 0, CHART_IO, CHART_HIST };
+
+/* CHART_IO: the value of an interval. *_PS are per second; SUM..AVG of frame.len. */
+enum io_y {
+    IO_PACKETS = 0,
+    IO_BYTES,
+    IO_BITS,
+    IO_PACKETS_PS,
+    IO_BYTES_PS,
+    IO_BITS_PS,
+    IO_SUM,
+    IO_MIN,
+    IO_MAX,
+    IO_AVG
+};
 
 #define CHART_NKINDS ((size_t)CHART_HIST + 1)
 #define IO_NY ((size_t)IO_AVG + 1)

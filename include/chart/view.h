@@ -35,7 +35,6 @@
 #include "chart/chart.h"
 #include "config.h"
 #include "base/err.h"
-#include "pipeline/pipeline.h"
 
 enum view_format { VIEW_HTML = 0, VIEW_SVG, VIEW_JSON, VIEW_CSV };
 
@@ -113,7 +112,7 @@ int view_query(const struct view *v, struct buf *out);
 /* "html", "svg", "json", "csv". Static string. */
 const char *view_format_name(enum view_format f);
 
-/* The renderer of a non-HTML format (VIEW_HTML gives FORMAT_SVG: the page inlines it). */
-enum out_format view_out_format(enum view_format f);
+/* view_format_name's inverse: 0 and *f, or -1 when s names no format. */
+int view_format_parse(const char *s, enum view_format *f);
 
 #endif

@@ -22,7 +22,7 @@
 #include "config.h"
 #include "base/buf.h"
 #include "base/err.h"
-#include "pipeline/pipeline.h"
+#include "chart/view.h"
 
 enum command { CMD_SERVE = 0, CMD_CHART, CMD_HEALTHCHECK, CMD_HELP, CMD_VERSION };
 
@@ -48,7 +48,7 @@ struct options {
     int verbose;
     /* chart subcommand */
     const char *file; /* borrowed from argv */
-    enum out_format format;
+    enum view_format format; /* VIEW_SVG, VIEW_JSON or VIEW_CSV */
     int width, height;
     size_t max_points;
 };

@@ -1,23 +1,18 @@
 /*
- * http.h - the HTTP server (libmicrohttpd) and its routes:
- *   GET  /                 the upload page (www/index.html)
- *   POST /                 multipart form "file" + view fields -> HTML page with
- *                          the inline SVG (works without JavaScript)
- *   POST /api/chart        multipart "file" -> ?format=svg|json|csv (errors as JSON)
- *   GET  /c/<sha256>?...   a view of a kept capture (format=html|svg|json|csv,
- *                          default html; errors as JSON unless html): 400 for a
- *                          malformed id, 404 unknown, 410 expired or evicted
- *   GET  /static/NAME      files of www/ (no traversal, no listing)
- *   GET  /favicon.ico      www/favicon.svg
- *   GET  /healthz          200 "ok"
+ * http.h - the HTTP server (libmicrohttpd). Its routes are in one table
+ * (routes.h); the modules of src/http/ are listed in req.h. HTTP is all it
+ * does: everything else (tshark, the store, pages) it asks of the pipeline
+ * (pipeline.h, struct pipeline).
+ *
  * View parameters (view.h) come from the query string and, on uploads, the
  * form fields too (the form's win). Both upload routes keep the capture in
  * the store (store.h) unless retain=0, and name the view of it: the
  * Content-Location header (with format=), and "view" in JSON, a link in HTML.
  * An upload whose Content-Length passes --max-upload is answered 413 at once
  * and its connection closed without reading the body; a chunked one when
- * its bytes pass it. Display filters are checked (tshark_check_filter)
- * before the capture is read; a bad one is a 400 naming the series.
+ * its bytes pass it. The pipeline checks display filters
+ * before the capture is read; a bad one is a 400 naming
+ * the series.
  * Connections come through the request-head gate (gate.h): libmicrohttpd
  * sees a connection only once its request head is complete and within the
  * limits. Every answer carries Connection: close, so each request of a
@@ -31,9 +26,9 @@
 
 #include "base/err.h"
 #include "conf/options.h"
-#include "tshark/tshark.h"
 
 struct http;
+struct tshark; /* tshark/tshark.h: what runs tshark, handed to the pipeline */
 
 /*
  * Load www/, create opts->tmpdir if needed, open the store (opts->store, or

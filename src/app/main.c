@@ -107,7 +107,7 @@ static void log_resources(void) {
 
 static int chart_file(const struct options *o, struct tshark *ts) {
     struct err err = ERR_INIT;
-    struct buf out = BUF_INIT(o->format == FORMAT_SVG ? MAX_SVG_BYTES : MAX_EXPORT_BYTES);
+    struct buf out = BUF_INIT(o->format == VIEW_SVG ? MAX_SVG_BYTES : MAX_EXPORT_BYTES);
     char profile[MAX_PATH_BYTES];
     const char *tmpdir = getenv("TMPDIR");
     struct chart c;
@@ -130,7 +130,7 @@ static int chart_file(const struct options *o, struct tshark *ts) {
     if (n < 0)
         c.subject[0] = '\0';
     if (pipeline_chart(ts, o->file, base_name(o->file), -1, &c, &err) == -1 ||
-        pipeline_render(&c, o->format, &out, &err) == -1) {
+        pipeline_render(&c, o->format, NULL, &out, &err) == -1) {
         log_warnx("%s: %s", base_name(o->file), err.msg);
         goto done;
     }

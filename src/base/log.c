@@ -86,3 +86,13 @@ void fatalx(const char *fmt, ...) {
     va_end(ap);
     exit(1);
 }
+
+char *log_sanitize(char *dst, size_t n, const char *s) {
+    size_t i;
+
+    for (i = 0; i + 1 < n && s != NULL && s[i] != '\0'; i++)
+        dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    if (n > 0)
+        dst[i] = '\0';
+    return dst;
+}

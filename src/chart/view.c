@@ -587,13 +587,11 @@ const char *view_format_name(enum view_format f) {
     return FORMATS[f];
 }
 
-enum out_format view_out_format(enum view_format f) {
-    switch (f) {
-    case VIEW_JSON:
-        return FORMAT_JSON;
-    case VIEW_CSV:
-        return FORMAT_CSV;
-    default:
-        return FORMAT_SVG;
-    }
+int view_format_parse(const char *s, enum view_format *f) {
+    int e;
+
+    if (parse_enum(s, strlen(s), FORMATS, COUNT(FORMATS), &e) == -1)
+        return -1;
+    *f = (enum view_format)e;
+    return 0;
 }

@@ -29,8 +29,14 @@
 #define SERVE_CHART (OPT_SERVE | OPT_CHART)
 #define SERVE_HC (OPT_SERVE | OPT_HEALTHCHECK)
 
+/* The chart subcommand writes svg, json or csv (html is the server's page). */
 static int parse_format(const char *val, void *member) {
-    return format_parse(val, member);
+    enum view_format f;
+
+    if (view_format_parse(val, &f) == -1 || f == VIEW_HTML)
+        return -1;
+    *(enum view_format *)member = f;
+    return 0;
 }
 
 /* The one list of options: --help and the README show them in this order. */

@@ -8,29 +8,15 @@
 #include "render/svg.h"
 #include "banned.h"
 
-static const struct {
-    const char *name;
-    const char *ctype;
-} formats[] = {
-    [FORMAT_SVG] = {"svg", "image/svg+xml; charset=utf-8"},
-    [FORMAT_JSON] = {"json", "application/json; charset=utf-8"},
-    [FORMAT_CSV] = {"csv", "text/csv; charset=utf-8"},
+static const char *const CTYPES[] = {
+    [VIEW_HTML] = "text/html; charset=utf-8",
+    [VIEW_SVG] = "image/svg+xml; charset=utf-8",
+    [VIEW_JSON] = "application/json; charset=utf-8",
+    [VIEW_CSV] = "text/csv; charset=utf-8",
 };
 
-int format_parse(const char *s, enum out_format *f) {
-    size_t i;
-
-    for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-        if (strcmp(s, formats[i].name) == 0) {
-            *f = (enum out_format)i;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-const char *format_ctype(enum out_format f) {
-    return formats[f].ctype;
+const char *pipeline_ctype(enum view_format f) {
+    return CTYPES[f];
 }
 
 struct add_ctx {
@@ -106,14 +92,15 @@ int pipeline_chart_growing(const struct tshark *ts, const char *capture,
     return 0;
 }
 
-int pipeline_render(const struct chart *c, enum out_format f, struct buf *out,
-                    struct err *err) {
+int pipeline_render(const struct chart *c, enum view_format f, const char *view_url,
+                    struct buf *out, struct err *err) {
     switch (f) {
-    case FORMAT_JSON:
-        return export_json(c, NULL, out, err);
-    case FORMAT_CSV:
+    case VIEW_JSON:
+        return export_json(c, view_url, out, err);
+    case VIEW_CSV:
         return export_csv(c, out, err);
-    case FORMAT_SVG:
+    case VIEW_SVG:
+    case VIEW_HTML:
     default:
         return svg_render(c, out, err);
     }
