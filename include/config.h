@@ -22,6 +22,9 @@
 #define DEFAULT_QUEUE 16      /* analyses that may wait for a slot before 503 */
 #define DEFAULT_MAX_PACKETS 0 /* 0: no packet limit */
 #define DEFAULT_TSHARK_MEM_BYTES (8LL * 1024 * 1024 * 1024) /* RLIMIT_AS of tshark */
+#define MAX_TIMEOUT_S 86400 /* largest --timeout: a day */
+#define MAX_JOBS 1024       /* largest --jobs */
+#define MAX_QUEUE 4096      /* largest --queue */
 
 /* tshark child */
 #define KILL_GRACE_MS 1000              /* SIGTERM, then SIGKILL after this */

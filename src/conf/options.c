@@ -8,11 +8,7 @@
 #include "conf/options.h"
 #include "banned.h"
 
-/* bounds of the options that have no config.h constant of their own */
-#define MAX_PORT 65535
-#define MAX_TIMEOUT_S 86400
-#define MAX_QUEUE 4096
-#define MAX_JOBS 1024
+#define MAX_PORT 65535 /* TCP's */
 
 #define USAGE_MAX_BYTES (16 * 1024)
 #define HELP_COLUMN 23 /* where --help's text starts */
