@@ -8,7 +8,7 @@
  * (one -e per field of fields.h's table; -c only without a filter, when
  * --max-packets is set) with the capture opened by us as its stdin (no path
  * of ours in its argv; tshark 4.0.17 prints the same from a file on stdin as from the
- * path, for every capture in ../shared/captures, only naming it "the standard input"), as
+ * path, for every capture in tests/captures, only naming it "the standard input"), as
  * an unprivileged user when we are root (tshark_run_as), with TZ set (tshark otherwise
  * stat()s /etc/localtime per packet) and, when no filter is given and a frame-only
  * profile was prepared, with WIRESHARK_CONFIG_DIR and WIRESHARK_DATA_DIR pointing into it
@@ -21,7 +21,7 @@
  * feeds it the file: start-up (dissector registration, ~0.15-0.65 s of CPU and ~157 MB)
  * is then already done. For those formats tshark 4.0.17 prints the same
  * output from a pipe as from the file (checked for every capture of
- * ../shared/captures by test_warm); only its messages say "the standard
+ * tests/captures by test_warm); only its messages say "the standard
  * input" where they said `the file "X"`, and are mapped back. Anything else
  * (a filter, another format, an empty pool) runs cold, as before.
  */
