@@ -23,6 +23,7 @@ with a message naming tshark. SIGTERM during an analysis ends cleanly.
 """
 import json
 import os
+import signal
 import random
 import shutil
 import socket
@@ -484,9 +485,9 @@ def jobs_limit(R, srv, fake):
     normal_ok(R, srv, fake, "after the --jobs test")
 
 
-def stop_mid_analysis(R, srv, fake, mode, label):
-    """Start an analysis with the fake in mode, SIGTERM the server while it
-    runs; return the answer the request in flight got (None for none)."""
+def stop_mid_analysis(R, srv, fake, mode, label, sig=signal.SIGTERM):
+    """Start an analysis with the fake in mode, signal the server (sig) while
+    it runs; return the answer the request in flight got (None for none)."""
     fake.set(mode)
     out = {}
 
@@ -496,17 +497,18 @@ def stop_mid_analysis(R, srv, fake, mode, label):
     t = threading.Thread(target=req)
     t.start()
     R.check(wait_child(srv), "%s: the analysis is running" % label)
-    srv.stop(label=label)
+    srv.stop(label=label, sig=sig)
     t.join(70)
     return out.get("a")
 
 
-def graceful_stop(R, srv, fake):
-    """SIGTERM while an analysis runs: it still gets its chart, then exit 0."""
-    a = stop_mid_analysis(R, srv, fake, "slow", "graceful stop")
+def graceful_stop(R, srv, fake, sig=signal.SIGTERM):
+    """sig while an analysis runs: it still gets its chart, then exit 0 with
+    nothing left behind (srv.stop checks the tmpdir and the children)."""
+    a = stop_mid_analysis(R, srv, fake, "slow", "graceful stop (%s)" % sig.name, sig)
     ok = a is not None and a.status == 200 and json.loads(a.body).get("packets") == 43
-    R.check(ok, "SIGTERM during an analysis: the request in flight still gets its chart "
-            "(200, 43 packets) within the grace period",
+    R.check(ok, "%s during an analysis: the request in flight still gets its chart "
+            "(200, 43 packets) within the grace period" % sig.name,
             a.brief() if a else "no answer")
 
 
@@ -578,10 +580,13 @@ def main():
             tshark_user(R, srv, fake)
             jobs_limit(R, srv, fake)
             stop_during_analysis(R, srv, fake)
-            srv2 = pcc.Server(R, ["--tshark", fake.path, "--timeout", "30", "--warm", "0"], name="graceful server",
-                              marker=fake.marker)
-            if srv2.start():
-                graceful_stop(R, srv2, fake)
+            # every stop signal ends the server as gracefully as SIGTERM
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
+                srv2 = pcc.Server(R, ["--tshark", fake.path, "--timeout", "30", "--warm",
+                                      "0"], name="graceful server (%s)" % sig.name,
+                                  marker=fake.marker)
+                if srv2.start():
+                    graceful_stop(R, srv2, fake, sig)
     except Exception:  # noqa: BLE001 - a bug of the test itself is a failure too
         R.fail("test script raised", traceback.format_exc())
     finally:

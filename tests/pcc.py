@@ -830,8 +830,8 @@ class Server:
             return False
         return self.start()
 
-    def stop(self, expect_rc=0, wait_s=60, label="stop"):
-        """SIGTERM; check the exit status and that the temp dir is clean."""
+    def stop(self, expect_rc=0, wait_s=60, label="stop", sig=signal.SIGTERM):
+        """Signal sig (SIGTERM); check the exit status and that the temp dir is clean."""
         R = self.R
         if self.proc is None:
             R.fail("%s: %s" % (self.name, label), "server was not running")
@@ -839,16 +839,17 @@ class Server:
         # every child, warm tshark included, must be gone once the server is
         kids = [(p, start_time(p)) for p, _, _ in children_of(self.proc.pid)]
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(sig)
             try:
                 self.proc.wait(wait_s)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-                R.fail("%s: exits within %d s of SIGTERM" % (self.name, wait_s),
+                R.fail("%s: exits within %d s of %s" % (self.name, wait_s, sig.name),
                        self.log_tail(800))
         rc = self.proc.returncode
-        R.check(rc == expect_rc, "%s: exit status %d after SIGTERM" % (self.name, expect_rc),
+        R.check(rc == expect_rc, "%s: exit status %d after %s" % (self.name, expect_rc,
+                                                                 sig.name),
                 "got %s: %s" % (rc, self.log_tail(800)))
         deadline = time.monotonic() + GRACE_S
         while True:

@@ -38,11 +38,20 @@ static int ensure_dir(const char *dir) {
     return access(dir, W_OK | X_OK);
 }
 
+/*
+ * Each of these ends the server gracefully (http_stop: running analyses get
+ * SHUTDOWN_GRACE_MS, nothing is left behind). ^C (SIGINT), ^\ (SIGQUIT), a lost
+ * terminal (SIGHUP) and a supervisor's stop all mean "stop"; a server has no
+ * configuration to reload on SIGHUP.
+ */
+static const int STOP_SIGNALS[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+
 static int serve(const struct options *o, struct tshark *ts) {
     struct err err = ERR_INIT;
     char profile[MAX_PATH_BYTES];
     struct http *h = NULL;
     sigset_t set;
+    size_t i;
     int sig = 0, rc = 1;
 
     /*
@@ -50,8 +59,8 @@ static int serve(const struct options *o, struct tshark *ts) {
      * inherits the mask and only sigwait() below receives them.
      */
     sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
+    for (i = 0; i < sizeof(STOP_SIGNALS) / sizeof(STOP_SIGNALS[0]); i++)
+        sigaddset(&set, STOP_SIGNALS[i]);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     profile[0] = '\0';
@@ -72,9 +81,9 @@ static int serve(const struct options *o, struct tshark *ts) {
     log_info("listening on http://%s:%d/ (tshark %s, %d jobs, %d warm, tmpdir '%s')",
              o->bind, http_port(h), ts->version, o->jobs, ts->pool != NULL ? o->warm : 0,
              o->tmpdir);
-    while (sigwait(&set, &sig) != 0 || (sig != SIGINT && sig != SIGTERM))
+    while (sigwait(&set, &sig) != 0)
         ;
-    log_info("signal %d: stopping", sig);
+    log_info("signal %d (%s): stopping", sig, strsignal(sig));
     rc = 0;
 done:
     http_stop(h);
