@@ -744,9 +744,10 @@ def fd_table(pid):
 class Server:
     """The real server on a free loopback port with a private --tmpdir."""
 
-    def __init__(self, R, args=(), name="server", marker=None):
+    def __init__(self, R, args=(), name="server", marker=None, prefix=()):
         self.R = R
         self.args = list(args)
+        self.prefix = list(prefix)  # a command that execs the rest (same pid), e.g. unshare
         self.name = name
         self.marker = marker  # env marker of our fake tshark's processes, if any
         self.base = tempfile.mkdtemp(prefix="pcc-e2e-")
@@ -769,8 +770,8 @@ class Server:
         for attempt in range(6):
             port = free_port()
             log = open(self.log_path, "ab")
-            cmd = WRAPPER + [PCAPCHART_BIN, "--port", str(port), "--bind", "127.0.0.1",
-                             "--tmpdir", self.tmpdir] + self.args
+            cmd = self.prefix + WRAPPER + [PCAPCHART_BIN, "--port", str(port), "--bind",
+                                           "127.0.0.1", "--tmpdir", self.tmpdir] + self.args
             log.write(("\n### %s\n" % " ".join(cmd)).encode())
             log.flush()
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,

@@ -29,14 +29,16 @@ struct upload {
     struct sha256 sha;         /* of the bytes written */
     int digested;              /* digest below is final */
     unsigned char digest[SHA256_BYTES];
+    /*
+     * Out of space: room(room_ctx, path, need) may free some (evicting kept
+     * captures) and returns how much it did, > 0 to retry the write. NULL:
+     * none. Set after upload_open.
+     */
+    int (*room)(void *room_ctx, const char *path, uint64_t need);
+    void *room_ctx;
 };
 
-#define UPLOAD_INIT                                                                      \
-    {                                                                                    \
-        -1, {0}, 0, 0, 0, {{0}, 0, {0}, 0}, 0, {                                         \
-            0                                                                            \
-        }                                                                                \
-    }
+#define UPLOAD_INIT {.fd = -1}
 
 /* The prefix of every temp file's base name (followed by 6 random characters). */
 #define UPLOAD_PREFIX "pcapchart-"

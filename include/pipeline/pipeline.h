@@ -116,6 +116,13 @@ const struct page_file *pipeline_static(const struct pipeline *p, const char *na
 /* 1 when captures are kept (a store is open), else 0. */
 int pipeline_keeps(const struct pipeline *p);
 
+/*
+ * A file at path (an upload) ran out of space: make need bytes free on its
+ * file system by evicting kept captures (store_free_disk). Returns how many
+ * were evicted; 0: nothing could be done. Its signature is upload.h's room.
+ */
+int pipeline_free_disk(void *p, const char *path, uint64_t need);
+
 /* How many warm tshark wait idle now. */
 int pipeline_warm_idle(const struct pipeline *p);
 

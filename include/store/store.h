@@ -18,6 +18,12 @@
  * close when store_open created it. An entry in use (store_acquire) is never
  * evicted or expired until store_release.
  *
+ * Disk: max_bytes is lowered at open to STORE_DISK_SHARE_PERCENT of the
+ * space free on the store's file system, and the store evicts unused
+ * entries (least recently used first) whenever that file system has less
+ * free than STORE_MIN_FREE_PERCENT of its size (at most STORE_MIN_FREE_BYTES) -- after
+ * each put, at each sweep, and when an upload on it runs out of space (store_free_disk).
+ *
  * Threads: every function but store_open/store_close may be called from any
  * number of threads at once (one mutex).
  */
@@ -47,6 +53,14 @@ struct store *store_open(const char *dir, uint64_t max_bytes, int ttl_s, struct 
  * Takes st.
  */
 void store_close(struct store *st);
+
+/*
+ * An upload at path ran out of space: evict unused entries, least recently
+ * used first, until the file system has need bytes plus the floor free.
+ * Returns how many were evicted: 0 when none could be (all in use, or path
+ * is on another file system), and the write should not be retried.
+ */
+int store_free_disk(struct store *st, const char *path, uint64_t need);
 
 /* The directory (borrowed from st). */
 const char *store_dir(const struct store *st);
@@ -85,5 +99,8 @@ void store_stats(struct store *st, size_t *entries, uint64_t *bytes);
 
 /* The expiry time in seconds (as given to store_open). */
 int store_ttl(const struct store *st);
+
+/* The most bytes kept: max_bytes as store_open lowered it to the free space. */
+uint64_t store_max(const struct store *st);
 
 #endif

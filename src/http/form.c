@@ -64,6 +64,9 @@ static enum MHD_Result on_file(struct req *r, const char *filename, const char *
             log_warn("req %u: cannot create temp file in '%s'", r->id, o->tmpdir);
             return MHD_NO;
         }
+        /* a disk full of kept captures makes way for the upload */
+        r->up.room = pipeline_free_disk;
+        r->up.room_ctx = &r->h->pl;
         r->file_part = r->parts;
     } else if (r->parts != r->file_part || off != r->up.bytes ||
                (off == 0 && r->up.bytes > 0)) {

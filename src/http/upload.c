@@ -94,6 +94,9 @@ int upload_write(struct upload *u, const void *data, size_t n, struct err *err) 
         w = write(u->fd, p, n);
         if (w == -1 && errno == EINTR)
             continue;
+        if (w == -1 && (errno == ENOSPC || errno == EDQUOT) && u->room != NULL &&
+            u->room(u->room_ctx, u->path, n) > 0)
+            continue; /* room was made: write the rest */
         if (w == -1 && (errno == ENOSPC || errno == EDQUOT))
             return fail_errno(err, 507, "not enough space to store the upload");
         if (w == -1)

@@ -40,7 +40,7 @@ static int open_store(struct pipeline *p, const struct pipeline_config *cfg,
     if (p->store == NULL)
         return -1;
     log_info("keeping captures in '%s' (at most %" PRIu64 " bytes, %d s after last use)",
-             store_dir(p->store), cfg->store_max_bytes, cfg->store_ttl_s);
+             store_dir(p->store), store_max(p->store), cfg->store_ttl_s);
     return 0;
 }
 
@@ -83,6 +83,12 @@ const struct page_file *pipeline_static(const struct pipeline *p, const char *na
 
 int pipeline_keeps(const struct pipeline *p) {
     return p->store != NULL;
+}
+
+int pipeline_free_disk(void *p, const char *path, uint64_t need) {
+    struct pipeline *pl = p;
+
+    return pl->store != NULL ? store_free_disk(pl->store, path, need) : 0;
 }
 
 int pipeline_warm_idle(const struct pipeline *p) {

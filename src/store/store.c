@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,26 +154,73 @@ static void sweep_locked(struct store *st, int64_t now_ms) {
             remove_entry(st, &st->entries[i], GONE_EXPIRED);
 }
 
+static struct store_ref *lru_unused(struct store *st, const struct store_ref *keep);
+
 /*
  * Evict unused entries, least recently used first, until one more entry of
  * need bytes fits. 0, or -1 when the entries in use leave no room.
  */
 static int make_room(struct store *st, uint64_t need) {
     struct store_ref *lru;
-    size_t i;
 
     while (st->nentries >= STORE_MAX_ENTRIES || st->bytes + need > st->max_bytes) {
-        lru = NULL;
-        for (i = 0; i < STORE_MAX_ENTRIES; i++) {
-            struct store_ref *e = &st->entries[i];
-            if (e->live && e->refs == 0 && (lru == NULL || e->used_ms < lru->used_ms))
-                lru = e;
-        }
-        if (lru == NULL)
+        if ((lru = lru_unused(st, NULL)) == NULL)
             return -1;
         remove_entry(st, lru, GONE_EVICTED);
     }
     return 0;
+}
+
+/* The bytes free to us on the file system of path, and its size; -1 when unknown. */
+static int disk_space(const char *path, uint64_t *avail, uint64_t *total) {
+    struct statvfs vfs;
+
+    if (statvfs(path, &vfs) == -1)
+        return -1;
+    *avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+    *total = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+    return 0;
+}
+
+/* The least recently used entry not in use, other than keep (may be NULL); or NULL. */
+static struct store_ref *lru_unused(struct store *st, const struct store_ref *keep) {
+    struct store_ref *lru = NULL;
+    size_t i;
+
+    for (i = 0; i < STORE_MAX_ENTRIES; i++) {
+        struct store_ref *e = &st->entries[i];
+
+        if (e->live && e->refs == 0 && e != keep &&
+            (lru == NULL || e->used_ms < lru->used_ms))
+            lru = e;
+    }
+    return lru;
+}
+
+/* The free space the store leaves on a file system of total bytes. */
+static uint64_t floor_of(uint64_t total) {
+    uint64_t f = total / 100 * STORE_MIN_FREE_PERCENT;
+
+    return f < STORE_MIN_FREE_BYTES ? f : STORE_MIN_FREE_BYTES;
+}
+
+/*
+ * Evict unused entries other than keep, least recently used first, while
+ * the file system has less than need bytes plus its floor free. Returns how
+ * many were evicted.
+ */
+static int free_disk_locked(struct store *st, uint64_t need,
+                            const struct store_ref *keep) {
+    uint64_t avail, total;
+    struct store_ref *lru;
+    int n = 0;
+
+    while (disk_space(st->dir, &avail, &total) == 0 && avail < need + floor_of(total) &&
+           (lru = lru_unused(st, keep)) != NULL) {
+        remove_entry(st, lru, GONE_EVICTED);
+        n++;
+    }
+    return n;
 }
 
 static void add_entry(struct store *st, const unsigned char id[SHA256_BYTES],
@@ -220,8 +268,10 @@ static void *sweeper(void *arg) {
         }
         /* an early or spurious wake-up only sweeps sooner */
         pthread_cond_timedwait(&st->cv, &st->mu, &ts);
-        if (!st->stop)
+        if (!st->stop) {
             sweep_locked(st, mono_now_ms());
+            free_disk_locked(st, 0, NULL);
+        }
     }
     pthread_mutex_unlock(&st->mu);
     return NULL;
@@ -272,6 +322,24 @@ static int lock_dir(struct store *st, struct err *err) {
     return 0;
 }
 
+/*
+ * The store plans to take at most STORE_DISK_SHARE_PERCENT of the space its
+ * file system has free at start: the rest is for uploads in flight.
+ */
+static void cap_to_disk(struct store *st) {
+    uint64_t avail, total, share;
+
+    if (disk_space(st->dir, &avail, &total) == -1)
+        return;
+    share = avail / 100 * STORE_DISK_SHARE_PERCENT;
+    if (st->max_bytes <= share)
+        return;
+    log_info("store: at most %" PRIu64 " bytes (%d%% of the %" PRIu64
+             " free in '%s'), not %" PRIu64,
+             share, STORE_DISK_SHARE_PERCENT, avail, st->dir, st->max_bytes);
+    st->max_bytes = share;
+}
+
 struct store *store_open(const char *dir, uint64_t max_bytes, int ttl_s,
                          struct err *err) {
     pthread_condattr_t ca;
@@ -303,6 +371,7 @@ struct store *store_open(const char *dir, uint64_t max_bytes, int ttl_s,
     if (check_dir(st, err) == -1 || lock_dir(st, err) == -1)
         goto fail;
     wipe(st->dir);
+    cap_to_disk(st);
     if (pthread_condattr_init(&ca) != 0)
         goto fail_thread;
     ca_live = 1;
@@ -365,6 +434,10 @@ void store_close(struct store *st) {
 
 const char *store_dir(const struct store *st) {
     return st->dir;
+}
+
+uint64_t store_max(const struct store *st) {
+    return st->max_bytes;
 }
 
 int store_ttl(const struct store *st) {
@@ -487,7 +560,7 @@ int store_put(struct store *st, const char *src, const unsigned char id[SHA256_B
         chmod(path, 0600);
         add_entry(st, id, bytes, mono_now_ms());
         rc = 0;
-        goto out;
+        goto kept;
     }
     saved = errno;
     if (saved != EXDEV && saved != EPERM && saved != EMLINK && saved != ENOTSUP &&
@@ -519,9 +592,27 @@ int store_put(struct store *st, const char *src, const unsigned char id[SHA256_B
     }
     add_entry(st, id, bytes, mono_now_ms());
     rc = 0;
+kept:
+    /* the next upload needs room on the disk too: the oldest make way */
+    free_disk_locked(st, 0, find(st, id));
 out:
     pthread_mutex_unlock(&st->mu);
     return rc;
+}
+
+int store_free_disk(struct store *st, const char *path, uint64_t need) {
+    struct stat a, b;
+    int n;
+
+    /* evicting frees nothing on another file system */
+    if (stat(path, &a) == -1 || stat(st->dir, &b) == -1 || a.st_dev != b.st_dev)
+        return 0;
+    pthread_mutex_lock(&st->mu);
+    n = free_disk_locked(st, need, NULL);
+    pthread_mutex_unlock(&st->mu);
+    if (n > 0)
+        log_info("store: %d kept captures evicted to free disk space", n);
+    return n;
 }
 
 /* ---- views ---- */
