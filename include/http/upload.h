@@ -26,17 +26,14 @@ struct upload {
     uint64_t bytes;            /* bytes written so far */
     uint64_t max_bytes;        /* hard cap of bytes */
     int over;                  /* the cap was passed; every later write fails */
-    struct sha256 sha;         /* of the bytes written */
+    struct sha256_ctx sha;     /* of the bytes written */
     int digested;              /* digest below is final */
     unsigned char digest[SHA256_BYTES];
 };
 
+/* every other member zero, nettle's context included (its layout is nettle's) */
 #define UPLOAD_INIT                                                                      \
-    {                                                                                    \
-        -1, {0}, 0, 0, 0, {{0}, 0, {0}, 0}, 0, {                                         \
-            0                                                                            \
-        }                                                                                \
-    }
+    { .fd = -1 }
 
 /* The prefix of every temp file's base name (followed by 6 random characters). */
 #define UPLOAD_PREFIX "pcapchart-"

@@ -98,7 +98,7 @@ int upload_write(struct upload *u, const void *data, size_t n, struct err *err) 
             return fail_errno(err, 507, "not enough space to store the upload");
         if (w == -1)
             return fail_errno(err, 500, "cannot store the upload");
-        sha256_update(&u->sha, p, (size_t)w);
+        sha256_update(&u->sha, (size_t)w, (const uint8_t *)p);
         p += w;
         n -= (size_t)w;
         u->bytes += (uint64_t)w;
