@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc/child.h"
+#include "base/clock.h"
 #include "store/store.h"
 #include "check.h"
 #include "banned.h"

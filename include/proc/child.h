@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "base/clock.h" /* only until src/http/http.c includes it itself */
 #include "base/err.h"
 #include "proc/growfile.h"
 
@@ -78,9 +79,6 @@ struct child {
 
 #define CHILD_INIT                                                                       \
     { -1, -1, -1, -1, 0, 0, 0, -1, 0, {0}, 0, 0, -1, -1, 0, 0, NULL, 0 }
-
-/* Milliseconds of CLOCK_MONOTONIC. */
-int64_t mono_now_ms(void);
 
 /*
  * Move *fd (CLOEXEC) to a number above 2 when it is 0..2, so the dup2()s of

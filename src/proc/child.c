@@ -19,19 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "proc/child.h"
 #include "banned.h"
 
 /* longest sleep between two checks for the leader's exit */
 #define EXIT_POLL_MAX_MS 16
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
-
-int64_t mono_now_ms(void) {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(int64_t ms) {
     struct timespec ts;

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc/child.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "store/store.h"
 #include "http/upload.h"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "proc/child.h"
 #include "base/log.h"
 #include "tshark/tshark.h"
