@@ -81,12 +81,6 @@ struct child {
     { -1, -1, -1, -1, 0, 0, 0, -1, 0, {0}, 0, 0, -1, -1, 0, 0, NULL, 0 }
 
 /*
- * Move *fd (CLOEXEC) to a number above 2 when it is 0..2, so the dup2()s of
- * a child's stdio cannot clobber it. 0, or -1 with errno (*fd unchanged).
- */
-int child_fd_above_stdio(int *fd);
-
-/*
  * pipe2(O_CLOEXEC), both ends moved above fd 2: for pipes of our own that no
  * child may inherit, even one started meanwhile by another thread. 0, or -1
  * with errno.

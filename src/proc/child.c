@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/fd.h"
 #include "proc/child.h"
 #include "banned.h"
 
@@ -35,13 +36,6 @@ static void sleep_ms(int64_t ms) {
     ts.tv_sec = (time_t)(ms / 1000);
     ts.tv_nsec = (long)(ms % 1000) * 1000000;
     nanosleep(&ts, NULL); /* an early wake-up only means one more check */
-}
-
-static void close_fd(int *fd) {
-    if (*fd != -1) {
-        close(*fd);
-        *fd = -1;
-    }
 }
 
 /*
@@ -80,24 +74,12 @@ static int search_path(const char *prog, char *out, size_t outsz) {
     return -1;
 }
 
-int child_fd_above_stdio(int *fd) {
-    int nfd;
-
-    if (*fd > STDERR_FILENO)
-        return 0;
-    if ((nfd = fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1)
-        return -1;
-    close(*fd);
-    *fd = nfd;
-    return 0;
-}
-
 static int make_pipe(int fds[2]) {
     if (pipe2(fds, O_CLOEXEC) == -1)
         return -1;
-    if (child_fd_above_stdio(&fds[0]) == -1 || child_fd_above_stdio(&fds[1]) == -1) {
-        close_fd(&fds[0]);
-        close_fd(&fds[1]);
+    if (fd_above_stdio(&fds[0]) == -1 || fd_above_stdio(&fds[1]) == -1) {
+        fd_close(&fds[0]);
+        fd_close(&fds[1]);
         return -1;
     }
     return 0;
@@ -138,13 +120,13 @@ int child_stdin_pipe(const void *data, size_t n, struct err *err) {
             continue;
         if (w <= 0) {
             err_set(err, 500, "cannot fill stdin pipe: %s", strerror(errno));
-            close_fd(&p[0]);
+            fd_close(&p[0]);
             break;
         }
         d += w;
         n -= (size_t)w;
     }
-    close_fd(&p[1]);
+    fd_close(&p[1]);
     return p[0];
 }
 
@@ -284,7 +266,7 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     }
     if (spec->stdin_fd == -1) {
         if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
-            child_fd_above_stdio(&devnull) == -1) {
+            fd_above_stdio(&devnull) == -1) {
             err_set(err, 500, "cannot run '%s': /dev/null: %s", prog, strerror(errno));
             goto fail;
         }
@@ -326,17 +308,17 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
         err_set(err, 500, "cannot run '%s': fork: %s", prog, strerror(errno));
         goto fail;
     }
-    close_fd(&out[1]);
-    close_fd(&errp[1]);
-    close_fd(&st[1]);
-    close_fd(&devnull);
-    close_fd(&inp[0]);
+    fd_close(&out[1]);
+    fd_close(&errp[1]);
+    fd_close(&st[1]);
+    fd_close(&devnull);
+    fd_close(&inp[0]);
 
     /* EOF: exec succeeded (the pipe was CLOEXEC); an int: its errno */
     do {
         r = read(st[0], &child_errno, sizeof(child_errno));
     } while (r == -1 && errno == EINTR);
-    close_fd(&st[0]);
+    fd_close(&st[0]);
     if (r != 0) {
         int status;
 
@@ -368,15 +350,15 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     ch->in_fd = inp[1];
     return 0;
 fail:
-    close_fd(&out[0]);
-    close_fd(&out[1]);
-    close_fd(&errp[0]);
-    close_fd(&errp[1]);
-    close_fd(&st[0]);
-    close_fd(&st[1]);
-    close_fd(&devnull);
-    close_fd(&inp[0]);
-    close_fd(&inp[1]);
+    fd_close(&out[0]);
+    fd_close(&out[1]);
+    fd_close(&errp[0]);
+    fd_close(&errp[1]);
+    fd_close(&st[0]);
+    fd_close(&st[1]);
+    fd_close(&devnull);
+    fd_close(&inp[0]);
+    fd_close(&inp[1]);
     return -1;
 }
 
@@ -434,7 +416,7 @@ static int read_stderr(struct child *ch) {
         if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return 1;
         if (r <= 0) { /* EOF, or an error that ends the stream as well */
-            close_fd(&ch->err_fd);
+            fd_close(&ch->err_fd);
             return 0;
         }
         if ((size_t)r >= MAX_STDERR_TAIL_BYTES) {
@@ -493,7 +475,7 @@ static uint64_t feed_limit(struct child *ch, enum grow_state *st) {
 
 /* End the feed: the child sees EOF on stdin. */
 static void feed_stop(struct child *ch) {
-    close_fd(&ch->in_fd);
+    fd_close(&ch->in_fd);
     ch->feed_fd = -1;
     ch->feed_grow = NULL;
 }
@@ -674,7 +656,7 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
             if (r > 0)
                 return r;
             if (r == 0) {
-                close_fd(&ch->out_fd);
+                fd_close(&ch->out_fd);
                 return 0;
             }
             if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
@@ -684,7 +666,7 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
 }
 
 void child_kill(struct child *ch) {
-    close_fd(&ch->out_fd);
+    fd_close(&ch->out_fd);
     feed_stop(ch);
     kill_group(ch);
 }
@@ -734,7 +716,7 @@ static void wait_leader(struct child *ch) {
 int child_finish(struct child *ch) {
     int status = -1;
 
-    close_fd(&ch->out_fd);
+    fd_close(&ch->out_fd);
     feed_stop(ch); /* a child still waiting for input sees EOF and ends */
     if (ch->pid > 0) {
         int64_t until;
@@ -775,6 +757,6 @@ int child_finish(struct child *ch) {
         }
         ch->pid = -1;
     }
-    close_fd(&ch->err_fd);
+    fd_close(&ch->err_fd);
     return ch->status;
 }
