@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "base/fd.h"
-#include "proc/child.h"
 #include "proc/growfile.h"
 #include "banned.h"
 
