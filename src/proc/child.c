@@ -26,7 +26,6 @@
 
 /* longest sleep between two checks for the leader's exit */
 #define EXIT_POLL_MAX_MS 16
-#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
 static void sleep_ms(int64_t ms) {
     struct timespec ts;
@@ -38,34 +37,73 @@ static void sleep_ms(int64_t ms) {
     nanosleep(&ts, NULL); /* an early wake-up only means one more check */
 }
 
-/*
- * Find prog (no '/') in PATH like execvp, but in the parent, where malloc
- * and getenv are allowed. 0 with the path in out, or -1 with errno.
- */
-static int search_path(const char *prog, char *out, size_t outsz) {
-    const char *path = getenv("PATH");
-    const char *p, *end;
-    int saw_eacces = 0;
+/* 1 when path is a regular file we may execute, else 0 with errno (EACCES, ENOENT...). */
+static int is_exec_file(const char *path) {
     struct stat st;
 
-    if (path == NULL || *path == '\0')
-        path = DEFAULT_PATH;
-    for (p = path;; p = end + 1) {
-        int n;
-        size_t dlen;
+    if (stat(path, &st) == -1)
+        return 0;
+    if (!S_ISREG(st.st_mode)) {
+        errno = EACCES;
+        return 0;
+    }
+    return access(path, X_OK) == 0;
+}
 
+/* out = dir "/" name, made absolute against the working directory. */
+static int join_abs(char *out, size_t outsz, const char *dir, size_t dirlen,
+                    const char *name) {
+    char cwd[MAX_PATH_BYTES];
+    int n;
+
+    if (dirlen > 0 && dir[0] == '/') {
+        n = snprintf(out, outsz, "%.*s/%s", (int)dirlen, dir, name);
+    } else {
+        if (getcwd(cwd, sizeof(cwd)) == NULL)
+            return -1;
+        if (dirlen == 0)
+            n = snprintf(out, outsz, "%s/%s", cwd, name);
+        else
+            n = snprintf(out, outsz, "%s/%.*s/%s", cwd, (int)dirlen, dir, name);
+    }
+    if (n < 0 || (size_t)n >= outsz) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+int child_find_program(const char *prog, char *out, size_t outsz) {
+    const char *path, *p, *end;
+    int saw_eacces = 0;
+
+    if (*prog == '\0') {
+        errno = ENOENT;
+        return -1;
+    }
+    if (strchr(prog, '/') != NULL) {
+        if (prog[0] == '/') {
+            int n = snprintf(out, outsz, "%s", prog);
+            if (n < 0 || (size_t)n >= outsz) {
+                errno = ENAMETOOLONG;
+                return -1;
+            }
+        } else if (join_abs(out, outsz, "", 0, prog) == -1) {
+            return -1;
+        }
+        return is_exec_file(out) ? 0 : -1;
+    }
+    if ((path = getenv("PATH")) == NULL || *path == '\0')
+        path = CHILD_DEFAULT_PATH;
+    for (p = path;; p = end + 1) {
         end = strchr(p, ':');
         if (end == NULL)
             end = p + strlen(p);
-        dlen = (size_t)(end - p);
-        if (dlen == 0)
-            n = snprintf(out, outsz, "%s", prog); /* empty entry: current dir */
-        else
-            n = snprintf(out, outsz, "%.*s/%s", (int)dlen, p, prog);
-        if (n >= 0 && (size_t)n < outsz && stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
-            if (access(out, X_OK) == 0)
+        if (join_abs(out, outsz, p, (size_t)(end - p), prog) == 0) {
+            if (is_exec_file(out))
                 return 0;
-            saw_eacces = 1;
+            if (errno == EACCES)
+                saw_eacces = 1;
         }
         if (*end == '\0')
             break;
@@ -252,7 +290,7 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
         int n = snprintf(path, sizeof(path), "%s", prog);
         if (n < 0 || (size_t)n >= sizeof(path))
             return err_set(err, 500, "cannot run '%s': path too long", prog);
-    } else if (search_path(prog, path, sizeof(path)) == -1) {
+    } else if (child_find_program(prog, path, sizeof(path)) == -1) {
         return err_set(err, 500, "cannot run '%s': %s", prog, strerror(errno));
     }
 
