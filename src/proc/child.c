@@ -258,16 +258,32 @@ static _Noreturn void child_exec(const struct exec_plan *pl) {
     child_fail(pl->status_fd);
 }
 
-int child_start(struct child *ch, const struct child_spec *spec, struct err *err) {
-    char path[MAX_PATH_BYTES];
-    const char *prog;
-    struct exec_plan pl;
-    int out[2] = {-1, -1}, errp[2] = {-1, -1}, st[2] = {-1, -1}, inp[2] = {-1, -1};
-    int devnull = -1, child_errno = 0, blocked = 0;
-    sigset_t all, old;
-    ssize_t r;
-    pid_t pid = -1;
+/* The descriptors of one start, ours and the child's; -1 when closed. */
+struct start_fds {
+    int out[2];    /* the child's stdout: we read [0], it writes [1] */
+    int err[2];    /* the same for stderr */
+    int status[2]; /* exec's errno, [1] CLOEXEC: EOF means the exec happened */
+    int in[2];     /* CHILD_STDIN_PIPE only: it reads [0], we write [1] */
+    int devnull;   /* stdin_fd -1 only */
+};
 
+#define START_FDS_INIT                                                                   \
+    { {-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}, -1 }
+
+static void close_start_fds(struct start_fds *f) {
+    fd_close(&f->out[0]);
+    fd_close(&f->out[1]);
+    fd_close(&f->err[0]);
+    fd_close(&f->err[1]);
+    fd_close(&f->status[0]);
+    fd_close(&f->status[1]);
+    fd_close(&f->in[0]);
+    fd_close(&f->in[1]);
+    fd_close(&f->devnull);
+}
+
+/* ch as child_start finds it: nothing running, nothing open, spec's deadline. */
+static void reset_child(struct child *ch, const struct child_spec *spec) {
     ch->pid = -1;
     ch->out_fd = -1;
     ch->err_fd = -1;
@@ -282,56 +298,82 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     ch->feed_fd = -1;
     ch->feed_off = 0;
     ch->feed_cut = 0;
+}
+
+/*
+ * The file to exec for spec->argv[0]: as given when it holds a '/', else
+ * found in PATH here, where getenv is allowed. 0, or -1 with err (500).
+ */
+static int program_path(const struct child_spec *spec, char *path, size_t n,
+                        struct err *err) {
+    const char *prog;
 
     if (spec->argv == NULL || spec->argv[0] == NULL || spec->argv[0][0] == '\0')
         return err_set(err, 500, "cannot run a child: no program given");
     prog = spec->argv[0];
     if (strchr(prog, '/') != NULL) {
-        int n = snprintf(path, sizeof(path), "%s", prog);
-        if (n < 0 || (size_t)n >= sizeof(path))
+        int k = snprintf(path, n, "%s", prog);
+        if (k < 0 || (size_t)k >= n)
             return err_set(err, 500, "cannot run '%s': path too long", prog);
-    } else if (child_find_program(prog, path, sizeof(path)) == -1) {
+    } else if (child_find_program(prog, path, n) == -1) {
         return err_set(err, 500, "cannot run '%s': %s", prog, strerror(errno));
     }
+    return 0;
+}
 
-    if (make_pipe(out) == -1 || make_pipe(errp) == -1 || make_pipe(st) == -1) {
-        err_set(err, 500, "cannot run '%s': pipe: %s", prog, strerror(errno));
-        goto fail;
-    }
-    if (spec->stdin_fd == CHILD_STDIN_PIPE && make_pipe(inp) == -1) {
-        err_set(err, 500, "cannot run '%s': pipe: %s", prog, strerror(errno));
-        goto fail;
-    }
+/* The pipes (and /dev/null) the child's stdio needs. 0, or -1 with err (500). */
+static int open_start_fds(struct start_fds *f, const struct child_spec *spec,
+                          struct err *err) {
+    const char *prog = spec->argv[0];
+
+    if (make_pipe(f->out) == -1 || make_pipe(f->err) == -1 || make_pipe(f->status) == -1)
+        return err_set(err, 500, "cannot run '%s': pipe: %s", prog, strerror(errno));
+    if (spec->stdin_fd == CHILD_STDIN_PIPE && make_pipe(f->in) == -1)
+        return err_set(err, 500, "cannot run '%s': pipe: %s", prog, strerror(errno));
     if (spec->stdin_fd == -1) {
-        if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
-            fd_above_stdio(&devnull) == -1) {
-            err_set(err, 500, "cannot run '%s': /dev/null: %s", prog, strerror(errno));
-            goto fail;
-        }
+        if ((f->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
+            fd_above_stdio(&f->devnull) == -1)
+            return err_set(err, 500, "cannot run '%s': /dev/null: %s", prog,
+                           strerror(errno));
     }
+    return 0;
+}
 
-    memset(&pl, 0, sizeof(pl));
-    pl.path = path;
+/*
+ * Everything the forked child needs, computed before fork (limit_for calls
+ * getrlimit; the child may only make async-signal-safe calls).
+ */
+static void plan_exec(struct exec_plan *pl, const struct child_spec *spec,
+                      const char *path, const struct start_fds *f) {
+    memset(pl, 0, sizeof(*pl));
+    pl->path = path;
     /* execve's prototype predates const; it does not modify them */
-    pl.argv = (char *const *)spec->argv;
-    pl.envp = spec->envp != NULL ? (char *const *)spec->envp : environ;
-    pl.in_fd = spec->stdin_fd == -1                 ? devnull
-               : spec->stdin_fd == CHILD_STDIN_PIPE ? inp[0]
-                                                    : spec->stdin_fd;
-    pl.out_fd = out[1];
-    pl.err_fd = errp[1];
-    pl.status_fd = st[1];
-    if ((pl.set_as = spec->rlimit_as_bytes != 0))
-        limit_for(&pl.as, RLIMIT_AS, spec->rlimit_as_bytes, 0);
-    if ((pl.set_cpu = spec->rlimit_cpu_s != 0))
-        limit_for(&pl.cpu, RLIMIT_CPU, spec->rlimit_cpu_s, 1);
-    if ((pl.set_fsize = spec->rlimit_fsize_bytes != 0))
-        limit_for(&pl.fsize, RLIMIT_FSIZE, spec->rlimit_fsize_bytes, 0);
-    if ((pl.set_nofile = spec->rlimit_nofile != 0))
-        limit_for(&pl.nofile, RLIMIT_NOFILE, spec->rlimit_nofile, 0);
-    pl.uid = spec->uid;
-    pl.gid = spec->gid;
-    pl.keep_fd = spec->keep_fd;
+    pl->argv = (char *const *)spec->argv;
+    pl->envp = spec->envp != NULL ? (char *const *)spec->envp : environ;
+    pl->in_fd = spec->stdin_fd == -1                 ? f->devnull
+                : spec->stdin_fd == CHILD_STDIN_PIPE ? f->in[0]
+                                                     : spec->stdin_fd;
+    pl->out_fd = f->out[1];
+    pl->err_fd = f->err[1];
+    pl->status_fd = f->status[1];
+    if ((pl->set_as = spec->rlimit_as_bytes != 0))
+        limit_for(&pl->as, RLIMIT_AS, spec->rlimit_as_bytes, 0);
+    if ((pl->set_cpu = spec->rlimit_cpu_s != 0))
+        limit_for(&pl->cpu, RLIMIT_CPU, spec->rlimit_cpu_s, 1);
+    if ((pl->set_fsize = spec->rlimit_fsize_bytes != 0))
+        limit_for(&pl->fsize, RLIMIT_FSIZE, spec->rlimit_fsize_bytes, 0);
+    if ((pl->set_nofile = spec->rlimit_nofile != 0))
+        limit_for(&pl->nofile, RLIMIT_NOFILE, spec->rlimit_nofile, 0);
+    pl->uid = spec->uid;
+    pl->gid = spec->gid;
+    pl->keep_fd = spec->keep_fd;
+}
+
+/* fork, and exec pl in the child. The pid, or -1 with err (500). */
+static pid_t fork_exec(const struct exec_plan *pl, const char *prog, struct err *err) {
+    sigset_t all, old;
+    int blocked = 0;
+    pid_t pid;
 
     /* no handler of ours may run in the child between fork and exec */
     sigfillset(&all);
@@ -339,64 +381,87 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
         blocked = 1;
     pid = fork();
     if (pid == 0)
-        child_exec(&pl);
+        child_exec(pl);
     if (blocked)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (pid == -1) {
-        err_set(err, 500, "cannot run '%s': fork: %s", prog, strerror(errno));
-        goto fail;
-    }
-    fd_close(&out[1]);
-    fd_close(&errp[1]);
-    fd_close(&st[1]);
-    fd_close(&devnull);
-    fd_close(&inp[0]);
+    if (pid == -1)
+        return err_set(err, 500, "cannot run '%s': fork: %s", prog, strerror(errno));
+    return pid;
+}
+
+static void reap(pid_t pid) {
+    int status;
+
+    while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+        ;
+}
+
+/*
+ * The parent's side once pid is forked: close the child's ends, learn
+ * whether the exec happened, make our ends non-blocking. 0 with our ends
+ * (out[0], err[0], in[1]) left open in f; or -1 with err (500) and pid
+ * reaped.
+ */
+static int parent_side(pid_t pid, struct start_fds *f, const char *prog,
+                       struct err *err) {
+    int child_errno = 0;
+    ssize_t r;
+
+    fd_close(&f->out[1]);
+    fd_close(&f->err[1]);
+    fd_close(&f->status[1]);
+    fd_close(&f->devnull);
+    fd_close(&f->in[0]);
 
     /* EOF: exec succeeded (the pipe was CLOEXEC); an int: its errno */
     do {
-        r = read(st[0], &child_errno, sizeof(child_errno));
+        r = read(f->status[0], &child_errno, sizeof(child_errno));
     } while (r == -1 && errno == EINTR);
-    fd_close(&st[0]);
+    fd_close(&f->status[0]);
     if (r != 0) {
-        int status;
-
-        while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-            ;
-        pid = -1;
-        err_set(err, 500, "cannot run '%s': %s", prog,
-                r == (ssize_t)sizeof(child_errno) ? strerror(child_errno)
-                                                  : "exec status lost");
-        goto fail;
+        reap(pid);
+        return err_set(err, 500, "cannot run '%s': %s", prog,
+                       r == (ssize_t)sizeof(child_errno) ? strerror(child_errno)
+                                                         : "exec status lost");
     }
 
     /* O_NONBLOCK on our ends only: each pipe end is its own open file */
-    if (fcntl(out[0], F_SETFL, O_NONBLOCK) == -1 ||
-        fcntl(errp[0], F_SETFL, O_NONBLOCK) == -1 ||
-        (inp[1] != -1 && fcntl(inp[1], F_SETFL, O_NONBLOCK) == -1)) {
+    if (fcntl(f->out[0], F_SETFL, O_NONBLOCK) == -1 ||
+        fcntl(f->err[0], F_SETFL, O_NONBLOCK) == -1 ||
+        (f->in[1] != -1 && fcntl(f->in[1], F_SETFL, O_NONBLOCK) == -1)) {
         /* cannot happen on a pipe we own; behave as if it did not start */
-        int status;
+        int e = errno;
 
         kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-            ;
-        err_set(err, 500, "cannot run '%s': fcntl: %s", prog, strerror(errno));
-        goto fail;
+        reap(pid);
+        return err_set(err, 500, "cannot run '%s': fcntl: %s", prog, strerror(e));
     }
+    return 0;
+}
+
+int child_start(struct child *ch, const struct child_spec *spec, struct err *err) {
+    struct start_fds f = START_FDS_INIT;
+    char path[MAX_PATH_BYTES];
+    struct exec_plan pl;
+    pid_t pid;
+
+    reset_child(ch, spec);
+    if (program_path(spec, path, sizeof(path), err) == -1)
+        return -1;
+    if (open_start_fds(&f, spec, err) == -1)
+        goto fail;
+    plan_exec(&pl, spec, path, &f);
+    if ((pid = fork_exec(&pl, spec->argv[0], err)) == -1)
+        goto fail;
+    if (parent_side(pid, &f, spec->argv[0], err) == -1)
+        goto fail;
     ch->pid = pid;
-    ch->out_fd = out[0];
-    ch->err_fd = errp[0];
-    ch->in_fd = inp[1];
+    ch->out_fd = f.out[0];
+    ch->err_fd = f.err[0];
+    ch->in_fd = f.in[1];
     return 0;
 fail:
-    fd_close(&out[0]);
-    fd_close(&out[1]);
-    fd_close(&errp[0]);
-    fd_close(&errp[1]);
-    fd_close(&st[0]);
-    fd_close(&st[1]);
-    fd_close(&devnull);
-    fd_close(&inp[0]);
-    fd_close(&inp[1]);
+    close_start_fds(&f);
     return -1;
 }
 
