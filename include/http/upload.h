@@ -69,13 +69,6 @@ int upload_write(struct upload *u, const void *data, size_t n, struct err *err);
 const unsigned char *upload_digest(struct upload *u);
 
 /*
- * mkostemp(tmpl, O_CLOEXEC) with mode 0600 (tmpl, borrowed and changed, ends
- * in XXXXXX). Returns the fd (owned) or -1 with errno. For other modules'
- * private files (the store's copies), so every fd is CLOEXEC from birth.
- */
-int upload_mkstemp(char *tmpl);
-
-/*
  * Close the file descriptor but keep the file (so a reader such as tshark
  * sees every byte). Accepts a closed upload. 0, or -1 with err (500).
  */
