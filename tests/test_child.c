@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "check.h"
 #include "testutil.h"
+#include "base/clock.h"
 #include "proc/child.h"
 #include "banned.h"
 

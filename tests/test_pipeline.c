@@ -9,6 +9,7 @@
  * Needs tshark in PATH and CAPTURES_DIR (dev/http.cap); exits 77 without.
  */
 #define _XOPEN_SOURCE 700 /* nftw in testutil.h */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ static char hex[SHA256_HEX_BYTES];
 
 /* Copy src to upload in tmpdir (the pipeline keeps a hard link of it) and hash it. */
 static int make_upload(const char *src) {
-    struct sha256 s;
+    struct sha256_ctx s;
     char data[65536];
     FILE *in, *out;
     size_t n;
@@ -47,7 +48,7 @@ static int make_upload(const char *src) {
     }
     sha256_init(&s);
     while ((n = fread(data, 1, sizeof(data), in)) > 0) {
-        sha256_update(&s, data, n);
+        sha256_update(&s, n, (const uint8_t *)data);
         fwrite(data, 1, n, out);
     }
     fclose(in);

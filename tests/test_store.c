@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc/child.h"
+#include "base/clock.h"
 #include "store/store.h"
 #include "check.h"
 #include "banned.h"
@@ -22,7 +22,7 @@ static char base[256]; /* private temp directory of this test */
 static void make_file(const char *name, size_t n, int fill,
                       unsigned char id[SHA256_BYTES], char *path, size_t pn) {
     unsigned char buf[4096];
-    struct sha256 s;
+    struct sha256_ctx s;
     FILE *fp;
     size_t k;
 
@@ -36,7 +36,7 @@ static void make_file(const char *name, size_t n, int fill,
     for (; n > 0; n -= k) {
         k = n < sizeof(buf) ? n : sizeof(buf);
         CHECK(fwrite(buf, 1, k, fp) == k);
-        sha256_update(&s, buf, k);
+        sha256_update(&s, k, buf);
     }
     CHECK(fclose(fp) == 0);
     sha256_final(&s, id);
@@ -296,7 +296,7 @@ static void test_copy(void) {
     unsigned char id[SHA256_BYTES];
     struct err err = ERR_INIT;
     struct stat s1, s2, s3;
-    struct sha256 s;
+    struct sha256_ctx s;
     struct store *st;
     char buf[3000];
     int fd;
@@ -312,7 +312,7 @@ static void test_copy(void) {
     CHECK(write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf));
     close(fd);
     sha256_init(&s);
-    sha256_update(&s, buf, sizeof(buf));
+    sha256_update(&s, sizeof(buf), (const uint8_t *)buf);
     sha256_final(&s, id);
     snprintf(dir, sizeof(dir), "%s/copy", base);
     st = store_open(dir, 1 << 20, 60, &err);

@@ -21,6 +21,7 @@
 #include "check.h"
 #include "testpkts.h"
 #include "testutil.h"
+#include "base/clock.h"
 #include "proc/child.h"
 #include "tshark/profile.h"
 #include "tshark/tshark.h"

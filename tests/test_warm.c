@@ -26,6 +26,7 @@
 #include "check.h"
 #include "testpkts.h"
 #include "testutil.h"
+#include "base/clock.h"
 #include "proc/child.h"
 #include "conf/options.h"
 #include "tshark/profile.h"

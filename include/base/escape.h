@@ -20,4 +20,7 @@ int esc_json(struct buf *b, const char *s);
 /* A CSV field: quoted (with "" doubled) when it holds , " CR or LF. */
 int esc_csv(struct buf *b, const char *s);
 
+/* The value of the hex digit c (0-9, a-f, A-F), or -1 (for URL and id decoding). */
+int hex_value(int c);
+
 #endif

@@ -1,37 +1,29 @@
 /*
- * sha256.h - SHA-256 (FIPS 180-4), small and dependency-free.
+ * sha256.h - the SHA-256 that names captures in the store, from nettle.
  *
- * Used to name captures in the store by their content while the upload
- * streams: sha256_update() on every chunk written, sha256_final() once.
- * No allocation; a struct sha256 belongs to one thread at a time.
+ * The hashing is nettle's (<nettle/sha2.h>, FIPS 180-4): a struct
+ * sha256_ctx, sha256_init(&c), then sha256_update(&c, n, data) on every
+ * chunk written while the upload streams (nettle's order: length before
+ * data). What is ours is the form of a capture's id: sha256_final() for its
+ * 32 bytes, and its canonical text, 64 lower-case hex digits.
+ * No allocation; a struct sha256_ctx belongs to one thread at a time.
  */
 #ifndef SHA256_H
 #define SHA256_H
 
 #include <stddef.h>
-#include <stdint.h>
 
-#define SHA256_BYTES 32
+#include <nettle/sha2.h>
+
+#define SHA256_BYTES SHA256_DIGEST_SIZE         /* 32 */
 #define SHA256_HEX_BYTES (2 * SHA256_BYTES + 1) /* 64 hex digits and the NUL */
 
-struct sha256 {
-    uint32_t h[8];         /* chaining state */
-    uint64_t bytes;        /* message length so far */
-    unsigned char blk[64]; /* the partial block */
-    size_t nblk;           /* bytes in blk */
-};
-
-/* Start a new digest. */
-void sha256_init(struct sha256 *s);
-
-/* Add n bytes of data (borrowed). Any split of the message gives the same digest. */
-void sha256_update(struct sha256 *s, const void *data, size_t n);
-
 /*
- * Finish: write the 32-byte digest to out. s must be sha256_init'ed again
- * before another use.
+ * Finish: write the 32-byte digest of everything c was given to out. c is
+ * reset as by sha256_init() (nettle's sha256_digest does that) and may be
+ * used again.
  */
-void sha256_final(struct sha256 *s, unsigned char out[SHA256_BYTES]);
+void sha256_final(struct sha256_ctx *c, unsigned char out[SHA256_BYTES]);
 
 /* The digest as 64 lower-case hex digits and a NUL in hex. Returns hex. */
 char *sha256_hex(const unsigned char d[SHA256_BYTES], char hex[SHA256_HEX_BYTES]);

@@ -26,7 +26,7 @@ struct upload {
     uint64_t bytes;            /* bytes written so far */
     uint64_t max_bytes;        /* hard cap of bytes */
     int over;                  /* the cap was passed; every later write fails */
-    struct sha256 sha;         /* of the bytes written */
+    struct sha256_ctx sha;     /* of the bytes written */
     int digested;              /* digest below is final */
     unsigned char digest[SHA256_BYTES];
     /*
@@ -38,7 +38,9 @@ struct upload {
     void *room_ctx;
 };
 
-#define UPLOAD_INIT {.fd = -1}
+/* every other member zero, nettle's context included (its layout is nettle's) */
+#define UPLOAD_INIT                                                                      \
+    { .fd = -1 }
 
 /* The prefix of every temp file's base name (followed by 6 random characters). */
 #define UPLOAD_PREFIX "pcapchart-"
@@ -72,13 +74,6 @@ int upload_write(struct upload *u, const void *data, size_t n, struct err *err);
  * the 32 bytes (borrowed from u; valid until upload_release).
  */
 const unsigned char *upload_digest(struct upload *u);
-
-/*
- * mkostemp(tmpl, O_CLOEXEC) with mode 0600 (tmpl, borrowed and changed, ends
- * in XXXXXX). Returns the fd (owned) or -1 with errno. For other modules'
- * private files (the store's copies), so every fd is CLOEXEC from birth.
- */
-int upload_mkstemp(char *tmpl);
 
 /*
  * Close the file descriptor but keep the file (so a reader such as tshark

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "base/clock.h" /* only until src/http/http.c includes it itself */
 #include "base/err.h"
 #include "proc/growfile.h"
 
@@ -47,6 +48,9 @@ struct child_spec {
 
 /* child_spec.stdin_fd: give the child a pipe, keep its write end in in_fd */
 #define CHILD_STDIN_PIPE (-2)
+
+/* The PATH searched when ours has none (and given to children that have none) */
+#define CHILD_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
 #define CHILD_SPEC_INIT                                                                  \
     { NULL, NULL, -1, 0, -1, 0, 0, 0, 0, (uid_t)-1, (gid_t)-1, -1 }
@@ -79,14 +83,15 @@ struct child {
 #define CHILD_INIT                                                                       \
     { -1, -1, -1, -1, 0, 0, 0, -1, 0, {0}, 0, 0, -1, -1, 0, 0, NULL, 0 }
 
-/* Milliseconds of CLOCK_MONOTONIC. */
-int64_t mono_now_ms(void);
-
 /*
- * Move *fd (CLOEXEC) to a number above 2 when it is 0..2, so the dup2()s of
- * a child's stdio cannot clobber it. 0, or -1 with errno (*fd unchanged).
+ * Find prog (borrowed) as execvp would, as an absolute path into out (outsz
+ * bytes): a prog holding a '/' is that file (made absolute against the
+ * working directory), any other the first executable regular file in PATH
+ * (CHILD_DEFAULT_PATH when PATH is unset or empty; an empty entry is the
+ * working directory). 0, or -1 with errno: ENOENT, EACCES (found but not
+ * executable), ENAMETOOLONG. Reads the environment: call it before fork.
  */
-int child_fd_above_stdio(int *fd);
+int child_find_program(const char *prog, char *out, size_t outsz);
 
 /*
  * pipe2(O_CLOEXEC), both ends moved above fd 2: for pipes of our own that no

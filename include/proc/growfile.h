@@ -10,6 +10,9 @@
  *
  * Threads: one writer and one reader at once; every call is thread-safe.
  * The file itself (its descriptor and path) is the caller's.
+ *
+ * It stands alone (base only): proc/child.h uses it for child_feed_growing,
+ * never the other way round.
  */
 #ifndef GROWFILE_H
 #define GROWFILE_H

@@ -149,3 +149,13 @@ int esc_csv(struct buf *b, const char *s) {
         return -1;
     return buf_puts(b, "\"");
 }
+
+int hex_value(int c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/escape.h"
 #include "base/log.h"
 #include "http/http.h"
 #include "http/req.h"
@@ -135,16 +136,6 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
     log_warnx("http: %s", line);
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * Percent-decoding of the URL and its arguments (MHD's unescape callback).
  * As MHD's own, except that "%00" stays as it is: a decoded NUL would cut
@@ -158,8 +149,8 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
     (void)cls;
     (void)c;
     while (*r != '\0') {
-        if (r[0] == '%' && (hi = hexval(r[1])) != -1 && (lo = hexval(r[2])) != -1 &&
-            (hi | lo) != 0) {
+        if (r[0] == '%' && (hi = hex_value((unsigned char)r[1])) != -1 &&
+            (lo = hex_value((unsigned char)r[2])) != -1 && (hi | lo) != 0) {
             *w++ = (char)(hi * 16 + lo);
             r += 3;
         } else {

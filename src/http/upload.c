@@ -1,16 +1,11 @@
 /* upload.c - see upload.h */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* mkostemp */
-#endif
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "base/tmpfile.h"
 #include "http/upload.h"
 #include "banned.h"
 
@@ -41,24 +36,14 @@ int upload_prepare_dir(const char *dir, struct err *err) {
 int upload_open(struct upload *u, const char *tmpdir, uint64_t max_bytes,
                 struct err *err) {
     char path[MAX_PATH_BYTES];
-    int fd = -1, n, saved;
+    int fd;
 
-    n = snprintf(path, sizeof(path), "%s/" UPLOAD_PREFIX "XXXXXX", tmpdir);
-    if (n < 0 || (size_t)n >= sizeof(path)) {
-        errno = ENAMETOOLONG;
+    if ((fd = tmpfile_create(tmpdir, UPLOAD_PREFIX, path, sizeof(path))) == -1) {
         fail_errno(err, 500, "cannot store the upload");
-        goto fail;
+        upload_release(u); /* keeps errno */
+        return -1;
     }
-    /* mkostemp creates the file O_EXCL with mode 0600 (less if umask says so) */
-    if ((fd = mkostemp(path, O_CLOEXEC)) == -1) {
-        fail_errno(err, 500, "cannot store the upload");
-        goto fail;
-    }
-    if (fchmod(fd, S_IRUSR | S_IWUSR) == -1) {
-        fail_errno(err, 500, "cannot store the upload");
-        goto fail;
-    }
-    memcpy(u->path, path, (size_t)n + 1);
+    memcpy(u->path, path, strlen(path) + 1); /* both MAX_PATH_BYTES */
     u->fd = fd;
     u->bytes = 0;
     u->max_bytes = max_bytes;
@@ -66,15 +51,6 @@ int upload_open(struct upload *u, const char *tmpdir, uint64_t max_bytes,
     sha256_init(&u->sha);
     u->digested = 0;
     return 0;
-fail:
-    saved = errno;
-    if (fd != -1) {
-        close(fd);
-        unlink(path);
-    }
-    upload_release(u);
-    errno = saved;
-    return -1;
 }
 
 int upload_write(struct upload *u, const void *data, size_t n, struct err *err) {
@@ -101,7 +77,7 @@ int upload_write(struct upload *u, const void *data, size_t n, struct err *err) 
             return fail_errno(err, 507, "not enough space to store the upload");
         if (w == -1)
             return fail_errno(err, 500, "cannot store the upload");
-        sha256_update(&u->sha, p, (size_t)w);
+        sha256_update(&u->sha, (size_t)w, (const uint8_t *)p);
         p += w;
         n -= (size_t)w;
         u->bytes += (uint64_t)w;
@@ -115,21 +91,6 @@ const unsigned char *upload_digest(struct upload *u) {
         u->digested = 1;
     }
     return u->digest;
-}
-
-int upload_mkstemp(char *tmpl) {
-    int fd, saved;
-
-    if ((fd = mkostemp(tmpl, O_CLOEXEC)) == -1)
-        return -1;
-    if (fchmod(fd, S_IRUSR | S_IWUSR) == -1) {
-        saved = errno;
-        close(fd);
-        unlink(tmpl);
-        errno = saved;
-        return -1;
-    }
-    return fd;
 }
 
 int upload_close(struct upload *u, struct err *err) {

@@ -19,19 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/fd.h"
 #include "proc/child.h"
 #include "banned.h"
 
 /* longest sleep between two checks for the leader's exit */
 #define EXIT_POLL_MAX_MS 16
-#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
-
-int64_t mono_now_ms(void) {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(int64_t ms) {
     struct timespec ts;
@@ -43,41 +37,73 @@ static void sleep_ms(int64_t ms) {
     nanosleep(&ts, NULL); /* an early wake-up only means one more check */
 }
 
-static void close_fd(int *fd) {
-    if (*fd != -1) {
-        close(*fd);
-        *fd = -1;
-    }
-}
-
-/*
- * Find prog (no '/') in PATH like execvp, but in the parent, where malloc
- * and getenv are allowed. 0 with the path in out, or -1 with errno.
- */
-static int search_path(const char *prog, char *out, size_t outsz) {
-    const char *path = getenv("PATH");
-    const char *p, *end;
-    int saw_eacces = 0;
+/* 1 when path is a regular file we may execute, else 0 with errno (EACCES, ENOENT...). */
+static int is_exec_file(const char *path) {
     struct stat st;
 
-    if (path == NULL || *path == '\0')
-        path = DEFAULT_PATH;
-    for (p = path;; p = end + 1) {
-        int n;
-        size_t dlen;
+    if (stat(path, &st) == -1)
+        return 0;
+    if (!S_ISREG(st.st_mode)) {
+        errno = EACCES;
+        return 0;
+    }
+    return access(path, X_OK) == 0;
+}
 
+/* out = dir "/" name, made absolute against the working directory. */
+static int join_abs(char *out, size_t outsz, const char *dir, size_t dirlen,
+                    const char *name) {
+    char cwd[MAX_PATH_BYTES];
+    int n;
+
+    if (dirlen > 0 && dir[0] == '/') {
+        n = snprintf(out, outsz, "%.*s/%s", (int)dirlen, dir, name);
+    } else {
+        if (getcwd(cwd, sizeof(cwd)) == NULL)
+            return -1;
+        if (dirlen == 0)
+            n = snprintf(out, outsz, "%s/%s", cwd, name);
+        else
+            n = snprintf(out, outsz, "%s/%.*s/%s", cwd, (int)dirlen, dir, name);
+    }
+    if (n < 0 || (size_t)n >= outsz) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+int child_find_program(const char *prog, char *out, size_t outsz) {
+    const char *path, *p, *end;
+    int saw_eacces = 0;
+
+    if (*prog == '\0') {
+        errno = ENOENT;
+        return -1;
+    }
+    if (strchr(prog, '/') != NULL) {
+        if (prog[0] == '/') {
+            int n = snprintf(out, outsz, "%s", prog);
+            if (n < 0 || (size_t)n >= outsz) {
+                errno = ENAMETOOLONG;
+                return -1;
+            }
+        } else if (join_abs(out, outsz, "", 0, prog) == -1) {
+            return -1;
+        }
+        return is_exec_file(out) ? 0 : -1;
+    }
+    if ((path = getenv("PATH")) == NULL || *path == '\0')
+        path = CHILD_DEFAULT_PATH;
+    for (p = path;; p = end + 1) {
         end = strchr(p, ':');
         if (end == NULL)
             end = p + strlen(p);
-        dlen = (size_t)(end - p);
-        if (dlen == 0)
-            n = snprintf(out, outsz, "%s", prog); /* empty entry: current dir */
-        else
-            n = snprintf(out, outsz, "%.*s/%s", (int)dlen, p, prog);
-        if (n >= 0 && (size_t)n < outsz && stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
-            if (access(out, X_OK) == 0)
+        if (join_abs(out, outsz, p, (size_t)(end - p), prog) == 0) {
+            if (is_exec_file(out))
                 return 0;
-            saw_eacces = 1;
+            if (errno == EACCES)
+                saw_eacces = 1;
         }
         if (*end == '\0')
             break;
@@ -86,24 +112,12 @@ static int search_path(const char *prog, char *out, size_t outsz) {
     return -1;
 }
 
-int child_fd_above_stdio(int *fd) {
-    int nfd;
-
-    if (*fd > STDERR_FILENO)
-        return 0;
-    if ((nfd = fcntl(*fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1)
-        return -1;
-    close(*fd);
-    *fd = nfd;
-    return 0;
-}
-
 static int make_pipe(int fds[2]) {
     if (pipe2(fds, O_CLOEXEC) == -1)
         return -1;
-    if (child_fd_above_stdio(&fds[0]) == -1 || child_fd_above_stdio(&fds[1]) == -1) {
-        close_fd(&fds[0]);
-        close_fd(&fds[1]);
+    if (fd_above_stdio(&fds[0]) == -1 || fd_above_stdio(&fds[1]) == -1) {
+        fd_close(&fds[0]);
+        fd_close(&fds[1]);
         return -1;
     }
     return 0;
@@ -144,13 +158,13 @@ int child_stdin_pipe(const void *data, size_t n, struct err *err) {
             continue;
         if (w <= 0) {
             err_set(err, 500, "cannot fill stdin pipe: %s", strerror(errno));
-            close_fd(&p[0]);
+            fd_close(&p[0]);
             break;
         }
         d += w;
         n -= (size_t)w;
     }
-    close_fd(&p[1]);
+    fd_close(&p[1]);
     return p[0];
 }
 
@@ -244,16 +258,32 @@ static _Noreturn void child_exec(const struct exec_plan *pl) {
     child_fail(pl->status_fd);
 }
 
-int child_start(struct child *ch, const struct child_spec *spec, struct err *err) {
-    char path[MAX_PATH_BYTES];
-    const char *prog;
-    struct exec_plan pl;
-    int out[2] = {-1, -1}, errp[2] = {-1, -1}, st[2] = {-1, -1}, inp[2] = {-1, -1};
-    int devnull = -1, child_errno = 0, blocked = 0;
-    sigset_t all, old;
-    ssize_t r;
-    pid_t pid = -1;
+/* The descriptors of one start, ours and the child's; -1 when closed. */
+struct start_fds {
+    int out[2];    /* the child's stdout: we read [0], it writes [1] */
+    int err[2];    /* the same for stderr */
+    int status[2]; /* exec's errno, [1] CLOEXEC: EOF means the exec happened */
+    int in[2];     /* CHILD_STDIN_PIPE only: it reads [0], we write [1] */
+    int devnull;   /* stdin_fd -1 only */
+};
 
+#define START_FDS_INIT                                                                   \
+    { {-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}, -1 }
+
+static void close_start_fds(struct start_fds *f) {
+    fd_close(&f->out[0]);
+    fd_close(&f->out[1]);
+    fd_close(&f->err[0]);
+    fd_close(&f->err[1]);
+    fd_close(&f->status[0]);
+    fd_close(&f->status[1]);
+    fd_close(&f->in[0]);
+    fd_close(&f->in[1]);
+    fd_close(&f->devnull);
+}
+
+/* ch as child_start finds it: nothing running, nothing open, spec's deadline. */
+static void reset_child(struct child *ch, const struct child_spec *spec) {
     ch->pid = -1;
     ch->out_fd = -1;
     ch->err_fd = -1;
@@ -268,56 +298,82 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     ch->feed_fd = -1;
     ch->feed_off = 0;
     ch->feed_cut = 0;
+}
+
+/*
+ * The file to exec for spec->argv[0]: as given when it holds a '/', else
+ * found in PATH here, where getenv is allowed. 0, or -1 with err (500).
+ */
+static int program_path(const struct child_spec *spec, char *path, size_t n,
+                        struct err *err) {
+    const char *prog;
 
     if (spec->argv == NULL || spec->argv[0] == NULL || spec->argv[0][0] == '\0')
         return err_set(err, 500, "cannot run a child: no program given");
     prog = spec->argv[0];
     if (strchr(prog, '/') != NULL) {
-        int n = snprintf(path, sizeof(path), "%s", prog);
-        if (n < 0 || (size_t)n >= sizeof(path))
+        int k = snprintf(path, n, "%s", prog);
+        if (k < 0 || (size_t)k >= n)
             return err_set(err, 500, "cannot run '%s': path too long", prog);
-    } else if (search_path(prog, path, sizeof(path)) == -1) {
+    } else if (child_find_program(prog, path, n) == -1) {
         return err_set(err, 500, "cannot run '%s': %s", prog, strerror(errno));
     }
+    return 0;
+}
 
-    if (make_pipe(out) == -1 || make_pipe(errp) == -1 || make_pipe(st) == -1) {
-        err_set(err, 500, "cannot run '%s': pipe: %s", prog, strerror(errno));
-        goto fail;
-    }
-    if (spec->stdin_fd == CHILD_STDIN_PIPE && make_pipe(inp) == -1) {
-        err_set(err, 500, "cannot run '%s': pipe: %s", prog, strerror(errno));
-        goto fail;
-    }
+/* The pipes (and /dev/null) the child's stdio needs. 0, or -1 with err (500). */
+static int open_start_fds(struct start_fds *f, const struct child_spec *spec,
+                          struct err *err) {
+    const char *prog = spec->argv[0];
+
+    if (make_pipe(f->out) == -1 || make_pipe(f->err) == -1 || make_pipe(f->status) == -1)
+        return err_set(err, 500, "cannot run '%s': pipe: %s", prog, strerror(errno));
+    if (spec->stdin_fd == CHILD_STDIN_PIPE && make_pipe(f->in) == -1)
+        return err_set(err, 500, "cannot run '%s': pipe: %s", prog, strerror(errno));
     if (spec->stdin_fd == -1) {
-        if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
-            child_fd_above_stdio(&devnull) == -1) {
-            err_set(err, 500, "cannot run '%s': /dev/null: %s", prog, strerror(errno));
-            goto fail;
-        }
+        if ((f->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
+            fd_above_stdio(&f->devnull) == -1)
+            return err_set(err, 500, "cannot run '%s': /dev/null: %s", prog,
+                           strerror(errno));
     }
+    return 0;
+}
 
-    memset(&pl, 0, sizeof(pl));
-    pl.path = path;
+/*
+ * Everything the forked child needs, computed before fork (limit_for calls
+ * getrlimit; the child may only make async-signal-safe calls).
+ */
+static void plan_exec(struct exec_plan *pl, const struct child_spec *spec,
+                      const char *path, const struct start_fds *f) {
+    memset(pl, 0, sizeof(*pl));
+    pl->path = path;
     /* execve's prototype predates const; it does not modify them */
-    pl.argv = (char *const *)spec->argv;
-    pl.envp = spec->envp != NULL ? (char *const *)spec->envp : environ;
-    pl.in_fd = spec->stdin_fd == -1                 ? devnull
-               : spec->stdin_fd == CHILD_STDIN_PIPE ? inp[0]
-                                                    : spec->stdin_fd;
-    pl.out_fd = out[1];
-    pl.err_fd = errp[1];
-    pl.status_fd = st[1];
-    if ((pl.set_as = spec->rlimit_as_bytes != 0))
-        limit_for(&pl.as, RLIMIT_AS, spec->rlimit_as_bytes, 0);
-    if ((pl.set_cpu = spec->rlimit_cpu_s != 0))
-        limit_for(&pl.cpu, RLIMIT_CPU, spec->rlimit_cpu_s, 1);
-    if ((pl.set_fsize = spec->rlimit_fsize_bytes != 0))
-        limit_for(&pl.fsize, RLIMIT_FSIZE, spec->rlimit_fsize_bytes, 0);
-    if ((pl.set_nofile = spec->rlimit_nofile != 0))
-        limit_for(&pl.nofile, RLIMIT_NOFILE, spec->rlimit_nofile, 0);
-    pl.uid = spec->uid;
-    pl.gid = spec->gid;
-    pl.keep_fd = spec->keep_fd;
+    pl->argv = (char *const *)spec->argv;
+    pl->envp = spec->envp != NULL ? (char *const *)spec->envp : environ;
+    pl->in_fd = spec->stdin_fd == -1                 ? f->devnull
+                : spec->stdin_fd == CHILD_STDIN_PIPE ? f->in[0]
+                                                     : spec->stdin_fd;
+    pl->out_fd = f->out[1];
+    pl->err_fd = f->err[1];
+    pl->status_fd = f->status[1];
+    if ((pl->set_as = spec->rlimit_as_bytes != 0))
+        limit_for(&pl->as, RLIMIT_AS, spec->rlimit_as_bytes, 0);
+    if ((pl->set_cpu = spec->rlimit_cpu_s != 0))
+        limit_for(&pl->cpu, RLIMIT_CPU, spec->rlimit_cpu_s, 1);
+    if ((pl->set_fsize = spec->rlimit_fsize_bytes != 0))
+        limit_for(&pl->fsize, RLIMIT_FSIZE, spec->rlimit_fsize_bytes, 0);
+    if ((pl->set_nofile = spec->rlimit_nofile != 0))
+        limit_for(&pl->nofile, RLIMIT_NOFILE, spec->rlimit_nofile, 0);
+    pl->uid = spec->uid;
+    pl->gid = spec->gid;
+    pl->keep_fd = spec->keep_fd;
+}
+
+/* fork, and exec pl in the child. The pid, or -1 with err (500). */
+static pid_t fork_exec(const struct exec_plan *pl, const char *prog, struct err *err) {
+    sigset_t all, old;
+    int blocked = 0;
+    pid_t pid;
 
     /* no handler of ours may run in the child between fork and exec */
     sigfillset(&all);
@@ -325,64 +381,87 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
         blocked = 1;
     pid = fork();
     if (pid == 0)
-        child_exec(&pl);
+        child_exec(pl);
     if (blocked)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (pid == -1) {
-        err_set(err, 500, "cannot run '%s': fork: %s", prog, strerror(errno));
-        goto fail;
-    }
-    close_fd(&out[1]);
-    close_fd(&errp[1]);
-    close_fd(&st[1]);
-    close_fd(&devnull);
-    close_fd(&inp[0]);
+    if (pid == -1)
+        return err_set(err, 500, "cannot run '%s': fork: %s", prog, strerror(errno));
+    return pid;
+}
+
+static void reap(pid_t pid) {
+    int status;
+
+    while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+        ;
+}
+
+/*
+ * The parent's side once pid is forked: close the child's ends, learn
+ * whether the exec happened, make our ends non-blocking. 0 with our ends
+ * (out[0], err[0], in[1]) left open in f; or -1 with err (500) and pid
+ * reaped.
+ */
+static int parent_side(pid_t pid, struct start_fds *f, const char *prog,
+                       struct err *err) {
+    int child_errno = 0;
+    ssize_t r;
+
+    fd_close(&f->out[1]);
+    fd_close(&f->err[1]);
+    fd_close(&f->status[1]);
+    fd_close(&f->devnull);
+    fd_close(&f->in[0]);
 
     /* EOF: exec succeeded (the pipe was CLOEXEC); an int: its errno */
     do {
-        r = read(st[0], &child_errno, sizeof(child_errno));
+        r = read(f->status[0], &child_errno, sizeof(child_errno));
     } while (r == -1 && errno == EINTR);
-    close_fd(&st[0]);
+    fd_close(&f->status[0]);
     if (r != 0) {
-        int status;
-
-        while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-            ;
-        pid = -1;
-        err_set(err, 500, "cannot run '%s': %s", prog,
-                r == (ssize_t)sizeof(child_errno) ? strerror(child_errno)
-                                                  : "exec status lost");
-        goto fail;
+        reap(pid);
+        return err_set(err, 500, "cannot run '%s': %s", prog,
+                       r == (ssize_t)sizeof(child_errno) ? strerror(child_errno)
+                                                         : "exec status lost");
     }
 
     /* O_NONBLOCK on our ends only: each pipe end is its own open file */
-    if (fcntl(out[0], F_SETFL, O_NONBLOCK) == -1 ||
-        fcntl(errp[0], F_SETFL, O_NONBLOCK) == -1 ||
-        (inp[1] != -1 && fcntl(inp[1], F_SETFL, O_NONBLOCK) == -1)) {
+    if (fcntl(f->out[0], F_SETFL, O_NONBLOCK) == -1 ||
+        fcntl(f->err[0], F_SETFL, O_NONBLOCK) == -1 ||
+        (f->in[1] != -1 && fcntl(f->in[1], F_SETFL, O_NONBLOCK) == -1)) {
         /* cannot happen on a pipe we own; behave as if it did not start */
-        int status;
+        int e = errno;
 
         kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-            ;
-        err_set(err, 500, "cannot run '%s': fcntl: %s", prog, strerror(errno));
-        goto fail;
+        reap(pid);
+        return err_set(err, 500, "cannot run '%s': fcntl: %s", prog, strerror(e));
     }
+    return 0;
+}
+
+int child_start(struct child *ch, const struct child_spec *spec, struct err *err) {
+    struct start_fds f = START_FDS_INIT;
+    char path[MAX_PATH_BYTES];
+    struct exec_plan pl;
+    pid_t pid;
+
+    reset_child(ch, spec);
+    if (program_path(spec, path, sizeof(path), err) == -1)
+        return -1;
+    if (open_start_fds(&f, spec, err) == -1)
+        goto fail;
+    plan_exec(&pl, spec, path, &f);
+    if ((pid = fork_exec(&pl, spec->argv[0], err)) == -1)
+        goto fail;
+    if (parent_side(pid, &f, spec->argv[0], err) == -1)
+        goto fail;
     ch->pid = pid;
-    ch->out_fd = out[0];
-    ch->err_fd = errp[0];
-    ch->in_fd = inp[1];
+    ch->out_fd = f.out[0];
+    ch->err_fd = f.err[0];
+    ch->in_fd = f.in[1];
     return 0;
 fail:
-    close_fd(&out[0]);
-    close_fd(&out[1]);
-    close_fd(&errp[0]);
-    close_fd(&errp[1]);
-    close_fd(&st[0]);
-    close_fd(&st[1]);
-    close_fd(&devnull);
-    close_fd(&inp[0]);
-    close_fd(&inp[1]);
+    close_start_fds(&f);
     return -1;
 }
 
@@ -440,7 +519,7 @@ static int read_stderr(struct child *ch) {
         if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return 1;
         if (r <= 0) { /* EOF, or an error that ends the stream as well */
-            close_fd(&ch->err_fd);
+            fd_close(&ch->err_fd);
             return 0;
         }
         if ((size_t)r >= MAX_STDERR_TAIL_BYTES) {
@@ -499,7 +578,7 @@ static uint64_t feed_limit(struct child *ch, enum grow_state *st) {
 
 /* End the feed: the child sees EOF on stdin. */
 static void feed_stop(struct child *ch) {
-    close_fd(&ch->in_fd);
+    fd_close(&ch->in_fd);
     ch->feed_fd = -1;
     ch->feed_grow = NULL;
 }
@@ -680,7 +759,7 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
             if (r > 0)
                 return r;
             if (r == 0) {
-                close_fd(&ch->out_fd);
+                fd_close(&ch->out_fd);
                 return 0;
             }
             if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
@@ -690,7 +769,7 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
 }
 
 void child_kill(struct child *ch) {
-    close_fd(&ch->out_fd);
+    fd_close(&ch->out_fd);
     feed_stop(ch);
     kill_group(ch);
 }
@@ -740,7 +819,7 @@ static void wait_leader(struct child *ch) {
 int child_finish(struct child *ch) {
     int status = -1;
 
-    close_fd(&ch->out_fd);
+    fd_close(&ch->out_fd);
     feed_stop(ch); /* a child still waiting for input sees EOF and ends */
     if (ch->pid > 0) {
         int64_t until;
@@ -781,6 +860,6 @@ int child_finish(struct child *ch) {
         }
         ch->pid = -1;
     }
-    close_fd(&ch->err_fd);
+    fd_close(&ch->err_fd);
     return ch->status;
 }

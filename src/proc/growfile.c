@@ -5,7 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "proc/child.h"
+#include "base/fd.h"
 #include "proc/growfile.h"
 #include "banned.h"
 
@@ -15,11 +15,9 @@ int growfile_init(struct growfile *g, struct err *err) {
     g->wake_fd = -1;
     if ((g->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
         return err_set(err, 500, "cannot make an eventfd: %s", strerror(errno));
-    if (child_fd_above_stdio(&g->wake_fd) == -1) { /* never a child's stdio number */
-        int e = errno;
-        close(g->wake_fd);
-        g->wake_fd = -1;
-        return err_set(err, 500, "cannot make an eventfd: %s", strerror(e));
+    if (fd_above_stdio(&g->wake_fd) == -1) { /* never a child's stdio number */
+        fd_close(&g->wake_fd);               /* keeps errno */
+        return err_set(err, 500, "cannot make an eventfd: %s", strerror(errno));
     }
     pthread_mutex_init(&g->lock, NULL);
     pthread_cond_init(&g->ended, NULL);
@@ -84,8 +82,7 @@ void growfile_release(struct growfile *g) {
     if (!g->ready)
         return;
     g->ready = 0;
-    close(g->wake_fd);
-    g->wake_fd = -1;
+    fd_close(&g->wake_fd);
     pthread_cond_destroy(&g->ended);
     pthread_mutex_destroy(&g->lock);
 }

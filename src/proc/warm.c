@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/fd.h"
 #include "base/log.h"
 #include "proc/warm.h"
 #include "banned.h"
@@ -39,13 +41,6 @@ struct warm_pool {
     char **envp;
     char *strings;
 };
-
-static void close_fd(int *fd) {
-    if (*fd != -1) {
-        close(*fd);
-        *fd = -1;
-    }
-}
 
 /* Count the strings of a NULL-terminated vector and their bytes. */
 static void vec_size(const char *const *v, size_t *count, size_t *bytes) {
@@ -439,8 +434,8 @@ void warm_pool_free(struct warm_pool *p) {
         discard(&p->idle[i]);
     for (i = 0; i < p->ndead; i++)
         discard(&p->dead[i]);
-    close_fd(&p->wake[0]);
-    close_fd(&p->wake[1]);
+    fd_close(&p->wake[0]);
+    fd_close(&p->wake[1]);
     pthread_mutex_destroy(&p->mu);
     free(p->argv);
     free(p->envp);

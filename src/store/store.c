@@ -13,10 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc/child.h"
+#include "base/clock.h"
 #include "base/log.h"
+#include "base/tmpfile.h"
 #include "store/store.h"
-#include "http/upload.h"
 #include "banned.h"
 
 #define LOCK_NAME ".lock"
@@ -458,10 +458,6 @@ static int copy_in(const struct store *st, const char *src, char *tmp, size_t n,
     ssize_t r, w, off;
 
     tmp[0] = '\0';
-    if (join(tmp, n, st->dir, TMP_PREFIX "XXXXXX") == -1) {
-        err_set(err, 500, "store path too long");
-        goto fail;
-    }
     if ((chunk = malloc(STORE_COPY_CHUNK_BYTES)) == NULL) {
         err_set(err, 500, "out of memory");
         goto fail;
@@ -470,8 +466,7 @@ static int copy_in(const struct store *st, const char *src, char *tmp, size_t n,
         err_set(err, 500, "cannot copy the capture into the store: %s", strerror(errno));
         goto fail;
     }
-    if ((out = upload_mkstemp(tmp)) == -1) {
-        tmp[0] = '\0';
+    if ((out = tmpfile_create(st->dir, TMP_PREFIX, tmp, n)) == -1) {
         err_set(err, 500, "cannot copy the capture into the store: %s", strerror(errno));
         goto fail;
     }

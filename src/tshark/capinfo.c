@@ -7,6 +7,7 @@
 
 #include "base/buf.h"
 #include "tshark/capinfo.h"
+#include "base/clock.h"
 #include "proc/child.h"
 #include "config.h"
 #include "banned.h"

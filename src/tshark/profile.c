@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/fd.h"
 #include "base/log.h"
 #include "proc/child.h"
 #include "tshark/profile.h"
@@ -365,7 +366,7 @@ int profile_fill(struct tshark *ts, const char *dir, struct err *err) {
      * so a tshark user that cannot search --tmpdir still reads it.
      */
     if ((fd = open(absdir, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
-        child_fd_above_stdio(&fd) == -1) {
+        fd_above_stdio(&fd) == -1) {
         err_set(err, 500, "cannot open profile dir '%s': %s", absdir, strerror(errno));
         if (fd != -1)
             close(fd);

@@ -11,13 +11,13 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "proc/child.h"
 #include "base/log.h"
 #include "tshark/tshark.h"
 #include "proc/warm.h"
 #include "banned.h"
 
-#define FALLBACK_PATH "/usr/local/bin:/usr/bin:/bin"
 /*
  * HOME when we have none. Not a world-writable directory such as /tmp:
  * tshark loads personal preferences and Lua plugins from under $HOME.
@@ -60,7 +60,8 @@ static int build_env(struct env *e, const struct tshark *ts, const char *profile
     const char *home = ts->user[0] != '\0' ? ts->home : getenv("HOME");
     int i = 0;
 
-    if (env_var(e->path, sizeof(e->path), "PATH", getenv("PATH"), FALLBACK_PATH) == -1 ||
+    if (env_var(e->path, sizeof(e->path), "PATH", getenv("PATH"), CHILD_DEFAULT_PATH) ==
+            -1 ||
         env_var(e->home, sizeof(e->home), "HOME", home, FALLBACK_HOME) == -1 ||
         env_var(e->tz, sizeof(e->tz), "TZ", getenv("TZ"), FALLBACK_TZ) == -1)
         return -1;
@@ -81,81 +82,6 @@ static int build_env(struct env *e, const struct tshark *ts, const char *profile
     }
     e->vec[i] = NULL;
     return 0;
-}
-
-static int is_exec_file(const char *path) {
-    struct stat st;
-
-    if (stat(path, &st) == -1)
-        return 0;
-    if (!S_ISREG(st.st_mode)) {
-        errno = EACCES;
-        return 0;
-    }
-    return access(path, X_OK) == 0;
-}
-
-/* out = dir "/" name, made absolute against the working directory. */
-static int join_abs(char *out, size_t outsz, const char *dir, size_t dirlen,
-                    const char *name) {
-    char cwd[MAX_PATH_BYTES];
-    int n;
-
-    if (dirlen > 0 && dir[0] == '/') {
-        n = snprintf(out, outsz, "%.*s/%s", (int)dirlen, dir, name);
-    } else {
-        if (getcwd(cwd, sizeof(cwd)) == NULL)
-            return -1;
-        if (dirlen == 0)
-            n = snprintf(out, outsz, "%s/%s", cwd, name);
-        else
-            n = snprintf(out, outsz, "%s/%.*s/%s", cwd, (int)dirlen, dir, name);
-    }
-    if (n < 0 || (size_t)n >= outsz) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    return 0;
-}
-
-/* Resolve prog like execvp would, to an absolute path. 0 or -1 with errno. */
-static int resolve(const char *prog, char *out, size_t outsz) {
-    const char *path, *p, *end;
-    int saw_eacces = 0;
-
-    if (*prog == '\0') {
-        errno = ENOENT;
-        return -1;
-    }
-    if (strchr(prog, '/') != NULL) {
-        if (prog[0] == '/') {
-            int n = snprintf(out, outsz, "%s", prog);
-            if (n < 0 || (size_t)n >= outsz) {
-                errno = ENAMETOOLONG;
-                return -1;
-            }
-        } else if (join_abs(out, outsz, "", 0, prog) == -1) {
-            return -1;
-        }
-        return is_exec_file(out) ? 0 : -1;
-    }
-    if ((path = getenv("PATH")) == NULL || *path == '\0')
-        path = FALLBACK_PATH;
-    for (p = path;; p = end + 1) {
-        end = strchr(p, ':');
-        if (end == NULL)
-            end = p + strlen(p);
-        if (join_abs(out, outsz, p, (size_t)(end - p), prog) == 0) {
-            if (is_exec_file(out))
-                return 0;
-            if (errno == EACCES)
-                saw_eacces = 1;
-        }
-        if (*end == '\0')
-            break;
-    }
-    errno = saw_eacces ? EACCES : ENOENT;
-    return -1;
 }
 
 /*
@@ -358,7 +284,7 @@ int tshark_init(struct tshark *ts, const char *prog, int timeout_s, struct err *
     ts->timeout_s = timeout_s;
     if (prog == NULL)
         prog = DEFAULT_TSHARK;
-    if (resolve(prog, ts->path, sizeof(ts->path)) == -1) {
+    if (child_find_program(prog, ts->path, sizeof(ts->path)) == -1) {
         err_set(err, 500, "cannot run tshark '%s': %s", prog, strerror(errno));
         goto fail;
     }

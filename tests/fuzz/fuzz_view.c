@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/escape.h"
 #include "chart/chart.h"
 #include "chart/view.h"
 
@@ -31,24 +32,14 @@ static void fail(const char *what, const char *q1, const char *q2) {
     abort();
 }
 
-static int hexval(int c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode s[0..n) into dst (at least n bytes); returns the length. */
 static size_t decode(char *dst, const char *s, size_t n) {
     size_t i, o = 0;
     int h, l;
 
     for (i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-            (l = hexval((unsigned char)s[i + 2])) >= 0) {
+        if (s[i] == '%' && i + 2 < n && (h = hex_value((unsigned char)s[i + 1])) >= 0 &&
+            (l = hex_value((unsigned char)s[i + 2])) >= 0) {
             dst[o++] = (char)(h << 4 | l);
             i += 2;
         } else {
