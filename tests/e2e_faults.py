@@ -448,8 +448,11 @@ def tshark_user(R, srv, fake):
     uids = []
     deadline = time.monotonic() + 15
     while not uids and time.monotonic() < deadline:
-        uids = [proc_uid for proc_uid in (pcc.proc_uid(k[0]) for k in srv.children())
-                if proc_uid is not None]
+        # only children that have exec'ed tshark: between fork and exec a
+        # child is still the server (and root) and has not dropped its uid
+        uids = [pcc.proc_uid(k[0]) for k in srv.children()
+                if pcc.PCAPCHART_BIN not in " ".join(pcc.cmdline(k[0]) or [])]
+        uids = [u for u in uids if u is not None]
         time.sleep(0.02)
     R.check(uids and all(u == want for u in uids),
             "tshark runs as uid %d (nobody when the server is root)" % want, repr(uids))
