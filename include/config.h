@@ -22,9 +22,9 @@
 #define DEFAULT_QUEUE 16      /* analyses that may wait for a slot before 503 */
 #define DEFAULT_MAX_PACKETS 0 /* 0: no packet limit */
 #define DEFAULT_TSHARK_MEM_BYTES (8LL * 1024 * 1024 * 1024) /* RLIMIT_AS of tshark */
-#define MAX_TIMEOUT_S 86400 /* largest --timeout: a day */
-#define MAX_JOBS 1024       /* largest --jobs */
-#define MAX_QUEUE 4096      /* largest --queue */
+#define MAX_TIMEOUT_S 86400                                 /* largest --timeout: a day */
+#define MAX_JOBS 1024                                       /* largest --jobs */
+#define MAX_QUEUE 4096                                      /* largest --queue */
 
 /* tshark child */
 #define KILL_GRACE_MS 1000              /* SIGTERM, then SIGKILL after this */
@@ -86,9 +86,12 @@
 #define STORE_SWEEP_MIN_MS 100 /* expiry sweeps: ttl/4, within these bounds */
 #define STORE_SWEEP_MAX_MS 30000
 #define STORE_COPY_CHUNK_BYTES (64 * 1024) /* copy when a hard link is impossible */
-#define STORE_DISK_SHARE_PERCENT 50 /* --store-max: at most this share of the free space at start */
-#define STORE_MIN_FREE_PERCENT 10 /* evict kept captures before the file system has less free */
-#define STORE_MIN_FREE_BYTES (256LL * 1024 * 1024) /* ... or less than this, if smaller */
+#define STORE_DISK_SHARE_PERCENT                                                         \
+    50 /* --store-max: at most this share of the free space at start */
+#define STORE_MIN_FREE_PERCENT                                                           \
+    10 /* evict kept captures before the file system has less free */
+#define STORE_MIN_FREE_BYTES (256LL * 1024 * 1024) /* ... or less than this, if smaller  \
+                                                    */
 
 /* views (view.h): chart parameters of a request */
 #define MAX_INTERVAL_NS (86400LL * 1000000000) /* 1 day */

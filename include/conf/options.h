@@ -47,7 +47,7 @@ struct options {
                                    min(DEFAULT_WARM, jobs), never above jobs */
     int verbose;
     /* chart subcommand */
-    const char *file; /* borrowed from argv */
+    const char *file;        /* borrowed from argv */
     enum view_format format; /* VIEW_SVG, VIEW_JSON or VIEW_CSV */
     int width, height;
     size_t max_points;
