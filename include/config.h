@@ -86,12 +86,11 @@
 #define STORE_SWEEP_MIN_MS 100 /* expiry sweeps: ttl/4, within these bounds */
 #define STORE_SWEEP_MAX_MS 30000
 #define STORE_COPY_CHUNK_BYTES (64 * 1024) /* copy when a hard link is impossible */
-#define STORE_DISK_SHARE_PERCENT                                                         \
-    50 /* --store-max: at most this share of the free space at start */
-#define STORE_MIN_FREE_PERCENT                                                           \
-    10 /* evict kept captures before the file system has less free */
-#define STORE_MIN_FREE_BYTES (256LL * 1024 * 1024) /* ... or less than this, if smaller  \
-                                                    */
+
+/* disk: the store leaves room for uploads in flight */
+#define STORE_DISK_SHARE_PERCENT 50 /* --store-max: at most this % of free */
+#define STORE_MIN_FREE_PERCENT 10   /* evict below this % of the fs free, */
+#define STORE_MIN_FREE_BYTES (256LL * 1024 * 1024) /* or below this if less */
 
 /* views (view.h): chart parameters of a request */
 #define MAX_INTERVAL_NS (86400LL * 1000000000) /* 1 day */
