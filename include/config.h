@@ -121,6 +121,7 @@
     (256LL * 1024 * 1024) /* --answer-budget: answers held in memory, else 503 */
 #define HTTP_ANSWER_SMALL_BYTES                                                          \
     (64 * 1024) /* an answer this small is never refused by the budget */
+#define HTTP_SWEEP_MS 250 /* uploads whose client hung up are looked for this often */
 #define HTTP_STOP_UPLOAD_WAIT_MS                                                         \
     2000 /* stopping: uploads in flight get 503 at their next bytes, this long */
 #define HTTP_CONN_MEMORY_BYTES (256 * 1024) /* request head + arguments */
@@ -144,7 +145,7 @@
     100 /* header lines, else 431 (each costs libmicrohttpd a record) */
 #define GATE_MAX_CONNS 1024 /* sockets waiting for their head in the gate */
 #define GATE_MAX_CONNS_PER_IP                                                            \
-    32 /* of them from one address (1/32); more from it are closed at once */
+    48 /* of them from one address (1/21); more from it are closed at once */
 #define GATE_TICK_MS 20 /* a head that came in part is looked at again this often */
 #define GATE_REPEEK_BYTES 4096 /* past this much of a head, at most one look... */
 #define GATE_REPEEK_MS 100     /* ...this often (each look copies the head) */

@@ -50,6 +50,11 @@ struct http {
     struct work work;        /* runs the handlers that may block (work.h) */
     atomic_int stopping;     /* http_stop began: every new request or byte gets 503 */
     atomic_int uploading;    /* requests whose body is still arriving */
+    pthread_mutex_t up_lock; /* guards up_head and its requests' up_* and swept* */
+    struct req *up_head;     /* those requests (server.c's sweeper looks at them) */
+    pthread_t sweeper;
+    int sweeper_started;
+    atomic_int sweep_stop;
     atomic_llong held_bytes; /* answer bytes queued and not yet freed */
     long long answer_budget; /* most held_bytes may reach (--answer-budget) */
     atomic_uint next_id;
@@ -83,13 +88,16 @@ struct req {
     int have_view;                     /* view was parsed (the error page shows it) */
     unsigned char cid[SHA256_BYTES];   /* the capture's id */
     char cid_hex[SHA256_HEX_BYTES];
-    int have_cid;             /* cid names a capture kept in the store */
-    struct store_ref *ref;    /* the kept capture in use; owned */
-    char *location;           /* Content-Location of the answer; owned */
-    int job;                  /* holds one of h's analysis slots */
-    int job_fd;               /* the client socket registered with that slot, or -1 */
-    int answering;            /* counted in h->slots' answering until the request ends */
-    int uploading;            /* counted in h->uploading until the body is in */
+    int have_cid;          /* cid names a capture kept in the store */
+    struct store_ref *ref; /* the kept capture in use; owned */
+    char *location;        /* Content-Location of the answer; owned */
+    int job;               /* holds one of h's analysis slots */
+    int job_fd;            /* the client socket registered with that slot, or -1 */
+    int answering;         /* counted in h->slots' answering until the request ends */
+    int uploading;         /* in h->up_head, counted in h->uploading: body arriving */
+    struct req *up_prev, *up_next;
+    int swept;                /* the sweeper saw the peer's FIN with nothing unread... */
+    uint64_t swept_in;        /* ...when body_in was this */
     long long held;           /* answer bytes counted in h->held_bytes */
     int64_t body_deadline_ms; /* the whole body must be in by then (0: none yet) */
 

@@ -60,8 +60,6 @@ void req_free(struct req *r) {
         slots_give_back(&r->h->slots, r->job_fd);
     if (r->answering)
         slots_answered(&r->h->slots);
-    if (r->uploading)
-        atomic_fetch_sub(&r->h->uploading, 1);
     if (r->held > 0)
         atomic_fetch_sub(&r->h->held_bytes, r->held);
     if (r->resp != NULL)

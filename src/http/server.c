@@ -4,15 +4,19 @@
  * that need no body; then body chunks into form.c), the route's handler
  * (answer.c) once all is in, on_completed (the log line, req_free).
  */
+#define _GNU_SOURCE /* POLLRDHUP */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "base/log.h"
@@ -55,6 +59,81 @@ static void check_head(struct req *r, struct MHD_Connection *conn) {
     }
     if (req_is_upload(r))
         form_begin(r, conn);
+}
+
+/*
+ * Uploads whose body is still arriving are tracked for the sweeper (below)
+ * and for http_stop (h->uploading). h->up_lock held by the caller of none.
+ */
+static void upload_track(struct req *r) {
+    struct http *h = r->h;
+
+    pthread_mutex_lock(&h->up_lock);
+    r->up_prev = NULL;
+    r->up_next = h->up_head;
+    if (h->up_head != NULL)
+        h->up_head->up_prev = r;
+    h->up_head = r;
+    r->uploading = 1;
+    atomic_fetch_add(&h->uploading, 1);
+    pthread_mutex_unlock(&h->up_lock);
+}
+
+/* The body is in, or the request ends: no longer tracked. Accepts an untracked r. */
+static void upload_untrack(struct req *r) {
+    struct http *h = r->h;
+
+    if (!r->uploading)
+        return;
+    pthread_mutex_lock(&h->up_lock);
+    if (r->up_prev != NULL)
+        r->up_prev->up_next = r->up_next;
+    else
+        h->up_head = r->up_next;
+    if (r->up_next != NULL)
+        r->up_next->up_prev = r->up_prev;
+    r->uploading = 0;
+    atomic_fetch_sub(&h->uploading, 1);
+    pthread_mutex_unlock(&h->up_lock);
+}
+
+/*
+ * libmicrohttpd 0.9.75's epoll loop takes a short read for "drained": a
+ * client's FIN that came with its last bytes is never seen, and a client
+ * that hung up mid-upload held its connection until the idle timeout. The
+ * sweeper looks at each upload every HTTP_SWEEP_MS: a peer that closed its
+ * side with nothing left unread and no byte taken since the last look can
+ * never finish its body; shutting the socket down wakes libmicrohttpd,
+ * which reads EOF and ends the request (499). A request is untracked
+ * (on_completed) before libmicrohttpd closes its socket, so the fd is
+ * always still ours here.
+ */
+static void *sweeper_main(void *arg) {
+    struct http *h = arg;
+    struct timespec step = {HTTP_SWEEP_MS / 1000,
+                            (long)(HTTP_SWEEP_MS % 1000) * 1000000L};
+    struct pollfd p;
+    struct req *r;
+    int avail;
+
+    while (!atomic_load(&h->sweep_stop)) {
+        nanosleep(&step, NULL);
+        pthread_mutex_lock(&h->up_lock);
+        for (r = h->up_head; r != NULL; r = r->up_next) {
+            p = (struct pollfd){r->fd, POLLRDHUP, 0};
+            if (r->fd == -1 || poll(&p, 1, 0) != 1 ||
+                ioctl(r->fd, FIONREAD, &avail) == -1 || avail > 0) {
+                r->swept = 0;
+                continue;
+            }
+            if (r->swept && r->swept_in == r->body_in)
+                shutdown(r->fd, SHUT_RDWR);
+            r->swept = 1;
+            r->swept_in = r->body_in;
+        }
+        pthread_mutex_unlock(&h->up_lock);
+    }
+    return NULL;
 }
 
 /*
@@ -115,8 +194,7 @@ static enum MHD_Result on_head(struct http *h, struct MHD_Connection *conn,
     *req_cls = r;
     check_head(r, conn);
     if (req_is_upload(r)) {
-        r->uploading = 1;
-        atomic_fetch_add(&h->uploading, 1);
+        upload_track(r);
         r->body_deadline_ms = body_deadline(r, conn);
     }
     if (r->err.status == 0)
@@ -203,10 +281,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return reply_err_close(r, conn, &r->err);
         return MHD_YES;
     }
-    if (r->uploading) { /* the whole body is in */
-        r->uploading = 0;
-        atomic_fetch_sub(&r->h->uploading, 1);
-    }
+    upload_untrack(r); /* the whole body is in */
     if (r->status != 0)
         return MHD_YES; /* answered early */
     /* an upload's handler judges r->err itself, after the body's end */
@@ -224,12 +299,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
     (void)cls;
     (void)conn;
-    (void)toe;
     if (r == NULL)
         return;
-    log_info("req %u: %s %s -> %d (%zu bytes, %" PRId64 " ms)", r->id, r->method_name,
+    upload_untrack(r);
+    /* a client that stopped reading its answer is dropped by the idle timeout */
+    log_info("req %u: %s %s -> %d (%zu bytes, %" PRId64 " ms%s)", r->id, r->method_name,
              r->path, r->status != 0 ? r->status : 499, r->sent_bytes,
-             mono_now_ms() - r->t0_ms);
+             mono_now_ms() - r->t0_ms,
+             toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? ", timed out" : "");
     req_free(r);
     *req_cls = NULL;
 }
@@ -359,6 +436,8 @@ struct http *http_start(const struct options *opts, const struct tshark *ts,
     atomic_init(&h->held_bytes, 0);
     h->answer_budget = (long long)opts->answer_budget_bytes;
     h->work = (struct work)WORK_INIT;
+    pthread_mutex_init(&h->up_lock, NULL);
+    atomic_init(&h->sweep_stop, 0);
     slots_init(&h->slots, opts->jobs, opts->queue);
     raise_nofile();
     if (upload_prepare_dir(opts->tmpdir, err) == -1 ||
@@ -369,6 +448,11 @@ struct http *http_start(const struct options *opts, const struct tshark *ts,
     if (work_start(&h->work, nworkers < HTTP_MAX_WORKERS ? nworkers : HTTP_MAX_WORKERS,
                    err) == -1)
         goto fail;
+    if ((errno = pthread_create(&h->sweeper, NULL, sweeper_main, h)) != 0) {
+        err_set(err, 500, "cannot start the upload sweeper: %s", strerror(errno));
+        goto fail;
+    }
+    h->sweeper_started = 1;
     if ((h->d = start_mhd(h)) == NULL) {
         err_set(err, 500, "cannot start libmicrohttpd (see the log above)");
         goto fail;
@@ -428,6 +512,11 @@ void http_stop(struct http *h) {
         MHD_stop_daemon(h->d); /* closes every connection, joins its threads */
         h->d = NULL;
     }
+    if (h->sweeper_started) {
+        atomic_store(&h->sweep_stop, 1);
+        pthread_join(h->sweeper, NULL);
+    }
+    pthread_mutex_destroy(&h->up_lock);
     pipeline_close(&h->pl);
     slots_release(&h->slots);
     free(h);
