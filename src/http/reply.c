@@ -236,8 +236,7 @@ static int send_all(int fd, const struct buf *msg) {
 
 /*
  * libmicrohttpd 0.9.75 takes a response only before the first body byte or
- * after the last one, and cannot suspend a connection that has a thread of
- * its own; so the answer is written here, on the socket that no response
+ * after the last one; so the answer is written here, on the socket that no response
  * has touched yet, bounded by a short deadline, and MHD_NO makes MHD close
  * it. The client reads the answer before the reset that follows.
  */
