@@ -106,10 +106,29 @@
 #define MAX_CAPINFOS_BYTES (64 * 1024) /* its stdout kept */
 
 /* HTTP */
-#define HTTP_CONN_TIMEOUT_S 30 /* libmicrohttpd's idle timeout, once the head is in */
-#define HTTP_MAX_CONNS 64 /* handed to libmicrohttpd; as many more wait in the gate */
+#define HTTP_CONN_TIMEOUT_S                                                              \
+    30 /* libmicrohttpd's idle timeout once the head is in: no byte read or written */
+#define HTTP_THREADS 4 /* libmicrohttpd's event threads (epoll), shared by every conn */
+#define HTTP_MAX_CONNS                                                                   \
+    4096 /* handed to libmicrohttpd; each costs a socket and a few kB, no thread */
 #define HTTP_MAX_CONNS_PER_IP                                                            \
-    48 /* one address cannot take every connection (in the gate, and handed over) */
+    64 /* of them from one address (1/64 of the whole); more from it are closed */
+#define HTTP_MAX_WORKERS 256 /* analysis workers: --jobs + --queue + 2, at most this */
+#define HTTP_NOFILE 16384    /* RLIMIT_NOFILE raised to this (at most the hard limit) */
+#define HTTP_BODY_GRACE_S                                                                \
+    20 /* a body may be slow this long after its head (mod_reqtimeout body=20)... */
+#define HTTP_BODY_MIN_RATE_BPS                                                           \
+    500 /* ...then it must average this many bytes/s (MinRate=500), else 408 */
+#define HTTP_UPLOAD_BASE_S 60 /* the whole body within this plus... */
+#define HTTP_UPLOAD_DEADLINE_BPS                                                         \
+    (64 * 1024) /* ...its Content-Length at this rate (chunked: --max-upload); else 408 */
+#define HTTP_ANSWER_BUDGET_BYTES                                                         \
+    (256LL * 1024 * 1024) /* --answer-budget: answers held in memory, else 503 */
+#define HTTP_ANSWER_SMALL_BYTES                                                          \
+    (64 * 1024) /* an answer this small is never refused by the budget */
+#define HTTP_SWEEP_MS 250 /* uploads whose client hung up are looked for this often */
+#define HTTP_STOP_UPLOAD_WAIT_MS                                                         \
+    2000 /* stopping: uploads in flight get 503 at their next bytes, this long */
 #define HTTP_CONN_MEMORY_BYTES (256 * 1024) /* request head + arguments */
 #define HTTP_POST_BUFFER_BYTES (64 * 1024)
 #define MAX_FIELD_BYTES 4096 /* one non-file form field or query value */
@@ -128,7 +147,10 @@
 #define HTTP_MAX_QUERY_ARGS                                                              \
     128 /* '&'-separated query arguments, else 414 (a view has about 40) */
 #define HTTP_MAX_HEADER_FIELDS                                                           \
-    100                 /* header lines, else 431 (each costs libmicrohttpd a record) */
+    100 /* header lines, else 431 (each costs libmicrohttpd a record) */
+#define GATE_MAX_CONNS 1024 /* sockets waiting for their head in the gate */
+#define GATE_MAX_CONNS_PER_IP                                                            \
+    48 /* of them from one address (1/21); more from it are closed at once */
 #define GATE_TICK_MS 20 /* a head that came in part is looked at again this often */
 #define GATE_REPEEK_BYTES 4096 /* past this much of a head, at most one look... */
 #define GATE_REPEEK_MS 100     /* ...this often (each look copies the head) */

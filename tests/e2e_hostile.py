@@ -53,8 +53,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pcc  # noqa: E402
 
-HTTP_MAX_CONNS = pcc.config_h("HTTP_MAX_CONNS")
-HTTP_MAX_CONNS_PER_IP = pcc.config_h("HTTP_MAX_CONNS_PER_IP")
+HTTP_MAX_CONNS = pcc.config_h("GATE_MAX_CONNS_PER_IP") * 2  # enough to pass the per-address share
+HTTP_MAX_CONNS_PER_IP = pcc.config_h("GATE_MAX_CONNS_PER_IP")
 HTTP_HEAD_DEADLINE_S = pcc.config_h("HTTP_HEAD_DEADLINE_S")
 HTTP_HEAD_MAX_BYTES = pcc.config_h("HTTP_HEAD_MAX_BYTES")
 HTTP_URI_MAX_BYTES = pcc.config_h("HTTP_URI_MAX_BYTES")

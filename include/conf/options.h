@@ -46,6 +46,9 @@ struct options {
     int warm;                   /* warm tshark kept ready (0..MAX_WARM); resolved: default
                                    min(DEFAULT_WARM, jobs), never above jobs */
     int verbose;
+
+    uint64_t answer_budget_bytes; /* http: answers held in memory at once */
+
     /* chart subcommand */
     const char *file;        /* borrowed from argv */
     enum view_format format; /* VIEW_SVG, VIEW_JSON or VIEW_CSV */

@@ -15,7 +15,15 @@
  *   414  a request line longer than HTTP_URI_MAX_BYTES, or with more than
  *        HTTP_MAX_QUERY_ARGS '&'-separated query arguments;
  *   431  a head larger than HTTP_HEAD_MAX_BYTES without its end, or with
- *        more than HTTP_MAX_HEADER_FIELDS header fields.
+ *        more than HTTP_MAX_HEADER_FIELDS header fields;
+ * and, once the head is whole, what libmicrohttpd would otherwise answer
+ * itself without our headers (gate_vet):
+ *   400  a malformed request line or header field, a Content-Length that is
+ *        not one decimal number ("-1", two different ones), both
+ *        Transfer-Encoding and Content-Length, HTTP/1.1 without one Host;
+ *   501  a Transfer-Encoding other than chunked (gzip, "gzip, chunked"...);
+ *   505  an HTTP version other than 1.0 and 1.1;
+ *   503  (with Retry-After) every head while the server stops (gate_drain).
  * Each answer is a whole HTTP/1.1 response (headers.h: Connection: close,
  * the security headers; a one-line text/plain message), written without
  * blocking; then the gate stops writing, reads and drops what the client
@@ -23,14 +31,15 @@
  * reset, which may destroy the answer before the client reads it), and
  * closes. A client that closes before its head is complete is closed.
  *
- * Limits: at most HTTP_MAX_CONNS sockets wait in the gate (more wait in the
- * kernel's backlog until a place frees), at most HTTP_MAX_CONNS_PER_IP of
- * them from one address (more from it are closed at once).
+ * Limits: at most GATE_MAX_CONNS sockets wait in the gate (more wait in the
+ * kernel's backlog until a place frees), at most GATE_MAX_CONNS_PER_IP of
+ * them from one address (more from it are closed at once): a few addresses
+ * that send nothing hold a small part of the places, never all of them.
  *
  * The gate sees only the first request of a connection: the server closes
  * every connection after one answer, so every request passes it.
  *
- * Threads: gate_start, gate_port and gate_stop from one thread; handover
+ * Threads: gate_start, gate_port, gate_drain and gate_stop from one thread; handover
  * runs on the gate's own thread, one call at a time.
  */
 #ifndef GATE_H
@@ -65,6 +74,12 @@ struct gate *gate_start(const char *bind, int port, gate_handover_fn *handover, 
 int gate_port(const struct gate *g);
 
 /*
+ * From now on answer every complete head 503 (Retry-After) instead of
+ * handing it over; the listening socket stays open. Accepts NULL.
+ */
+void gate_drain(struct gate *g);
+
+/*
  * Stop the gate's thread (no handover runs after this returns), close the
  * listening socket and every connection still waiting in the gate, free
  * everything. Accepts NULL. Takes g.
@@ -79,5 +94,13 @@ void gate_stop(struct gate *g);
  * the client) when the head cannot pass whatever follows. A pure function.
  */
 int gate_judge(const char *head, size_t len, struct err *err);
+
+/*
+ * Vet a whole head (one gate_judge found complete; head borrowed, len bytes,
+ * may go on past the head) for what libmicrohttpd would refuse itself (see
+ * above): 0, or -1 with err (400, 501 or 505 and a message that quotes
+ * nothing of the client's). A pure function.
+ */
+int gate_vet(const char *head, size_t len, struct err *err);
 
 #endif

@@ -24,7 +24,8 @@ extern const struct header HEADERS_SECURITY[];
 /*
  * Append a complete HTTP/1.1 answer to out: the status line (with its
  * reason phrase), Connection: close, Content-Type ctype, Content-Length,
- * Cache-Control: no-store, HEADERS_SECURITY, then len bytes of body. ctype
+ * Cache-Control: no-store, Retry-After on a 503, HEADERS_SECURITY, then len
+ * bytes of body. ctype
  * and body are borrowed. 0, or -1 when out's cap is reached (out may hold
  * part of the answer then).
  */

@@ -17,9 +17,10 @@
  * sees a connection only once its request head is complete and within the
  * limits. Every answer carries Connection: close, so each request of a
  * client passes the gate.
- * One thread per connection; at most opts->jobs analyses at once, at most
- * opts->queue more waiting up to QUEUE_WAIT_S for a slot (slots.h), 503 past that.
- * Every request's temp file is removed and its tshark reaped when the request
+ * HTTP_THREADS event threads serve every connection; uploads and views run
+ * on workers (work.h) with their connection suspended; at most opts->jobs analyses at
+ * once, at most opts->queue more waiting up to QUEUE_WAIT_S for a slot (slots.h), 503
+ * past that. Every request's temp file is removed and its tshark reaped when the request
  * ends, whatever happened.
  */
 #ifndef HTTP_H

@@ -10,6 +10,7 @@
  *   answer.c  the routes' handlers: ask the pipeline, then reply
  *   reply.c   responses: queued, errors as JSON or the HTML page, mid-body closes
  *   slots.c   analysis slots and the wait queue (slots.h)
+ *   work.c    the workers that run analyses off libmicrohttpd's threads (work.h)
  *   gate.c    the request-head gate (gate.h); headers.c the headers of every answer
  */
 #ifndef HTTP_REQ_H
@@ -33,6 +34,7 @@
 #include "http/routes.h"
 #include "http/slots.h"
 #include "http/upload.h"
+#include "http/work.h"
 #include "pipeline/pipeline.h"
 
 #define CTYPE_HTML "text/html; charset=utf-8"
@@ -45,6 +47,16 @@ struct http {
     const struct options *opts; /* borrowed */
     struct pipeline pl;         /* pages, the store, tshark: everything but HTTP */
     struct slots slots;
+    struct work work;        /* runs the handlers that may block (work.h) */
+    atomic_int stopping;     /* http_stop began: every new request or byte gets 503 */
+    atomic_int uploading;    /* requests whose body is still arriving */
+    pthread_mutex_t up_lock; /* guards up_head and its requests' up_* and swept* */
+    struct req *up_head;     /* those requests (server.c's sweeper looks at them) */
+    pthread_t sweeper;
+    int sweeper_started;
+    atomic_int sweep_stop;
+    atomic_llong held_bytes; /* answer bytes queued and not yet freed */
+    long long answer_budget; /* most held_bytes may reach (--answer-budget) */
     atomic_uint next_id;
     int port;
 };
@@ -82,9 +94,25 @@ struct req {
     int job;               /* holds one of h's analysis slots */
     int job_fd;            /* the client socket registered with that slot, or -1 */
     int answering;         /* counted in h->slots' answering until the request ends */
+    int uploading;         /* in h->up_head, counted in h->uploading: body arriving */
+    struct req *up_prev, *up_next;
+    int swept;                /* the sweeper saw the peer's FIN with nothing unread... */
+    uint64_t swept_in;        /* ...when body_in was this */
+    long long held;           /* answer bytes counted in h->held_bytes */
+    int64_t body_deadline_ms; /* the whole body must be in by then (0: none yet) */
+
+    /* a handler that runs on a worker (server.c), its connection suspended */
+    struct work_item item;
+    struct MHD_Connection *conn; /* borrowed: suspended while the worker runs */
+    int on_worker;               /* queue() keeps the answer in resp for the resume */
+    int worked;                  /* the worker ran: the next call queues resp */
+    enum MHD_Result worked_ret;  /* what the handler returned */
+    struct MHD_Response *resp;   /* owned: the answer to queue after the resume */
+    unsigned resp_status;
 
     /* the upload (form.c) */
     uint64_t body_bytes;                   /* body bytes received */
+    uint64_t body_in;                      /* body bytes libmicrohttpd gave us */
     struct MHD_PostProcessor *pp;          /* owned; NULL when not a form upload */
     struct upload up;                      /* the temp file; owned */
     int file_seen;                         /* a part named "file" arrived */

@@ -26,7 +26,7 @@ struct slots {
     int waiting;     /* requests in the queue */
     int answering;   /* took a slot, answer not yet sent */
     int stopping;
-    int fds[HTTP_MAX_CONNS]; /* client sockets of slot holders; -1: free entry */
+    int fds[MAX_JOBS]; /* client sockets of slot holders; -1: free entry */
 };
 
 /* Set up s for jobs slots (>= 1) and queue waiting places (>= 0). */

@@ -121,6 +121,17 @@ static const struct opt table[] = {
      AT(queue),
      .help = "analyses that may wait (up to " STR(QUEUE_WAIT_S) " s) for a slot; past it "
                                                                 "503 + Retry-After"},
+    {.name = "answer-budget",
+     .env = "PCAPCHART_ANSWER_BUDGET",
+     .cmds = SERVE,
+     .type = OPT_SIZE,
+     .metavar = "BYTES",
+     .min = 1,
+     .max = UINT64_MAX,
+     .def = HTTP_ANSWER_BUDGET_BYTES,
+     AT(answer_budget_bytes),
+     .help = "answer bytes held in memory at once, for clients still reading them; past "
+             "it 503 + Retry-After (small answers always go)"},
     {.name = "max-packets",
      .env = "PCAPCHART_MAX_PACKETS",
      .cmds = SERVE_CHART,

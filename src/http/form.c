@@ -176,6 +176,27 @@ static void find_delim(struct req *r, const char *ctype) {
     r->delim_match = 2; /* the body's first delimiter has no CRLF before it */
 }
 
+/*
+ * RFC 2045 5.1: parameter names are case-insensitive, but libmicrohttpd
+ * 0.9.75's post processor looks for "boundary=" with strstr. So the name
+ * of the boundary parameter is lower-cased where the Content-Type value
+ * lies: in the connection's own buffer (writable memory, alive as long as
+ * the request; the const of MHD's lookup is a promise we break only here).
+ * The value itself, the boundary, is left exactly as it was.
+ */
+static void normalise_boundary(const char *ctype) {
+    char *p;
+    size_t i;
+
+    for (p = (char *)(uintptr_t)ctype; *p != '\0'; p++) {
+        if (strncasecmp(p, "boundary=", 9) == 0) {
+            for (i = 0; i < 8; i++)
+                p[i] = "boundary"[i];
+            return;
+        }
+    }
+}
+
 /* 1 when a Content-Length header says the body is past the cap. */
 static int too_long(struct MHD_Connection *conn, uint64_t max) {
     const char *clen;
@@ -220,6 +241,7 @@ void form_begin(struct req *r, struct MHD_Connection *conn) {
                 o->jobs, o->queue, RETRY_AFTER_S);
         return;
     }
+    normalise_boundary(ctype);
     r->pp = MHD_create_post_processor(conn, HTTP_POST_BUFFER_BYTES, on_field, r);
     if (r->pp == NULL)
         err_set(&r->err, 400, "multipart/form-data upload without a boundary");

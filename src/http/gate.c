@@ -6,16 +6,19 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "config.h"
 #include "http/gate.h"
 #include "http/headers.h"
@@ -49,19 +52,13 @@ struct gate {
     gate_handover_fn *handover;
     void *cls;
     int64_t accept_pause_until_ms;
+    atomic_int draining; /* gate_drain: every complete head gets 503 */
     size_t npending;
-    struct pending pend[HTTP_MAX_CONNS];
-    struct pollfd pfd[HTTP_MAX_CONNS + 2];
-    int slot_of[HTTP_MAX_CONNS + 2];   /* pfd index -> pend index, -1 for ours */
+    struct pending pend[GATE_MAX_CONNS];
+    struct pollfd pfd[GATE_MAX_CONNS + 2];
+    int slot_of[GATE_MAX_CONNS + 2];   /* pfd index -> pend index, -1 for ours */
     char scratch[HTTP_HEAD_MAX_BYTES]; /* what the last peek saw */
 };
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* the judge */
 
@@ -124,6 +121,95 @@ int gate_judge(const char *head, size_t len, struct err *err) {
     if (len >= HTTP_HEAD_MAX_BYTES)
         return err_set(err, 431, "request head larger than %d bytes",
                        HTTP_HEAD_MAX_BYTES);
+    return 0;
+}
+
+/* RFC 9110 5.6.2 token characters */
+static int is_tchar(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* [p, e) without leading and trailing spaces and tabs (and the line's CR). */
+static void trim(const char **p, const char **e) {
+    while (*p < *e && (**p == ' ' || **p == '\t'))
+        (*p)++;
+    while (*e > *p && ((*e)[-1] == ' ' || (*e)[-1] == '\t' || (*e)[-1] == '\r'))
+        (*e)--;
+}
+
+/* The request line [p, e): 0, or -1 with err (400 malformed, 505 version). */
+static int vet_request_line(const char *p, const char *e, int *http11, struct err *err) {
+    const char *sp1, *sp2, *q;
+
+    if (e > p && e[-1] == '\r')
+        e--;
+    for (q = p; q < e && is_tchar((unsigned char)*q); q++)
+        ;
+    if (q == p || q == e || *q != ' ')
+        return err_set(err, 400, "malformed request line");
+    sp1 = q;
+    for (q = sp1 + 1; q < e && (unsigned char)*q > ' ' && *q != 0x7f; q++)
+        ;
+    if (q == sp1 + 1 || q == e || *q != ' ')
+        return err_set(err, 400, "malformed request line");
+    sp2 = q;
+    if (e - sp2 != 9 || memcmp(sp2 + 1, "HTTP/", 5) != 0 || sp2[6] < '0' ||
+        sp2[6] > '9' || sp2[7] != '.' || sp2[8] < '0' || sp2[8] > '9')
+        return err_set(err, 400, "malformed request line");
+    if (sp2[6] != '1' || (sp2[8] != '0' && sp2[8] != '1'))
+        return err_set(err, 505, "HTTP version not supported: HTTP/1.1 and 1.0 only");
+    *http11 = sp2[8] == '1';
+    return 0;
+}
+
+int gate_vet(const char *head, size_t len, struct err *err) {
+    const char *line = head, *end = head + len, *nl, *colon, *v, *ve;
+    char clen[32] = "";
+    int http11 = 0, host = 0, te = 0;
+    size_t n;
+
+    while (line < end && (*line == '\r' || *line == '\n'))
+        line++;
+    if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+        return err_set(err, 400, "malformed request head");
+    if (vet_request_line(line, nl, &http11, err) == -1)
+        return -1;
+    for (line = nl + 1; line < end; line = nl + 1) {
+        if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
+            nl = end;
+        if (line == nl || (*line == '\r' && line + 1 == nl))
+            break; /* the empty line: the head's end */
+        for (colon = line; colon < nl && is_tchar((unsigned char)*colon); colon++)
+            ;
+        if (colon == line || colon == nl || *colon != ':')
+            return err_set(err, 400, "malformed header field");
+        v = colon + 1;
+        ve = nl;
+        trim(&v, &ve);
+        n = (size_t)(colon - line);
+        if (n == 4 && strncasecmp(line, "host", 4) == 0) {
+            host++;
+        } else if (n == 14 && strncasecmp(line, "content-length", 14) == 0) {
+            /* digits only, one value: "-1", "1, 2" or two different ones are refused */
+            if (ve == v || (size_t)(ve - v) >= sizeof(clen) - 1 ||
+                strspn(v, "0123456789") < (size_t)(ve - v))
+                return err_set(err, 400, "malformed Content-Length");
+            if (clen[0] != '\0' &&
+                (strlen(clen) != (size_t)(ve - v) || memcmp(clen, v, strlen(clen)) != 0))
+                return err_set(err, 400, "conflicting Content-Length fields");
+            memcpy(clen, v, (size_t)(ve - v));
+            clen[ve - v] = '\0';
+        } else if (n == 17 && strncasecmp(line, "transfer-encoding", 17) == 0) {
+            if (te++ > 0 || ve - v != 7 || strncasecmp(v, "chunked", 7) != 0)
+                return err_set(err, 501,
+                               "unsupported Transfer-Encoding: only chunked is taken");
+        }
+    }
+    if (te && clen[0] != '\0')
+        return err_set(err, 400, "both Transfer-Encoding and Content-Length");
+    if (http11 && host != 1)
+        return err_set(err, 400, "an HTTP/1.1 request needs one Host field");
     return 0;
 }
 
@@ -237,7 +323,13 @@ static void head_step(struct gate *g, size_t i, short revents, int64_t now) {
         if (n > 0) {
             p->seen = (size_t)n;
             p->peeked_ms = now;
-            if ((rc = gate_judge(g->scratch, (size_t)n, &e)) == 1) {
+            rc = gate_judge(g->scratch, (size_t)n, &e);
+            if (rc == 1 && atomic_load(&g->draining))
+                rc = err_set(&e, 503, "the server is shutting down, try again in %d s",
+                             RETRY_AFTER_S);
+            else if (rc == 1 && gate_vet(g->scratch, (size_t)n, &e) == -1)
+                rc = -1;
+            if (rc == 1) {
                 pass(g, i);
                 return;
             }
@@ -269,7 +361,7 @@ static void accept_some(struct gate *g, int64_t now) {
     int fd;
     char host[NI_MAXHOST];
 
-    while (g->npending < HTTP_MAX_CONNS) {
+    while (g->npending < GATE_MAX_CONNS) {
         len = sizeof(ss);
         fd = accept4(g->lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd == -1) {
@@ -280,16 +372,16 @@ static void accept_some(struct gate *g, int64_t now) {
             g->accept_pause_until_ms = now + ACCEPT_PAUSE_MS; /* EMFILE: do not spin */
             return;
         }
-        for (i = 0, same = 0; i < HTTP_MAX_CONNS; i++)
+        for (i = 0, same = 0; i < GATE_MAX_CONNS; i++)
             same += g->pend[i].fd != -1 && same_host(&g->pend[i].addr, &ss);
         for (i = 0; g->pend[i].fd != -1; i++)
-            ; /* npending < HTTP_MAX_CONNS: a free place exists */
+            ; /* npending < GATE_MAX_CONNS: a free place exists */
         g->pend[i].addr = ss;
         g->pend[i].addrlen = len;
-        if (same >= HTTP_MAX_CONNS_PER_IP) {
+        if (same >= GATE_MAX_CONNS_PER_IP) {
             addr_text(&g->pend[i], host, sizeof(host));
             log_warnx("gate: %s: %d connections of this address wait already, closed",
-                      host, HTTP_MAX_CONNS_PER_IP);
+                      host, GATE_MAX_CONNS_PER_IP);
             close(fd);
             continue;
         }
@@ -311,13 +403,13 @@ static nfds_t poll_set(struct gate *g, int64_t now, int *timeout) {
 
     g->pfd[n] = (struct pollfd){g->wake[0], POLLIN, 0};
     g->slot_of[n++] = -1;
-    if (g->npending < HTTP_MAX_CONNS && now >= g->accept_pause_until_ms) {
+    if (g->npending < GATE_MAX_CONNS && now >= g->accept_pause_until_ms) {
         g->pfd[n] = (struct pollfd){g->lfd, POLLIN, 0};
         g->slot_of[n++] = -1;
-    } else if (g->npending < HTTP_MAX_CONNS) {
+    } else if (g->npending < GATE_MAX_CONNS) {
         wait = g->accept_pause_until_ms - now;
     }
-    for (i = 0; i < HTTP_MAX_CONNS; i++) {
+    for (i = 0; i < GATE_MAX_CONNS; i++) {
         const struct pending *p = &g->pend[i];
         if (p->fd == -1)
             continue;
@@ -343,7 +435,7 @@ static void *run(void *arg) {
     short ev;
 
     for (;;) {
-        n = poll_set(g, mono_ms(), &timeout);
+        n = poll_set(g, mono_now_ms(), &timeout);
         rc = poll(g->pfd, n, timeout);
         if (rc == -1 && errno != EINTR) {
             log_warn("gate: poll");
@@ -351,7 +443,7 @@ static void *run(void *arg) {
         }
         if (rc > 0 && (g->pfd[0].revents & POLLIN))
             break; /* gate_stop */
-        now = mono_ms();
+        now = mono_now_ms();
         for (k = 1; k < n; k++) {
             if ((s = g->slot_of[k]) == -1)
                 continue;
@@ -419,9 +511,10 @@ struct gate *gate_start(const char *bind_addr, int port, gate_handover_fn *hando
         goto fail;
     }
     g->lfd = g->wake[0] = g->wake[1] = -1;
+    atomic_init(&g->draining, 0);
     g->handover = handover;
     g->cls = cls;
-    for (i = 0; i < HTTP_MAX_CONNS; i++)
+    for (i = 0; i < GATE_MAX_CONNS; i++)
         g->pend[i].fd = -1;
     if ((g->lfd = listen_on(bind_addr, port, err)) == -1)
         goto fail;
@@ -446,6 +539,11 @@ fail:
     return NULL;
 }
 
+void gate_drain(struct gate *g) {
+    if (g != NULL)
+        atomic_store(&g->draining, 1);
+}
+
 int gate_port(const struct gate *g) {
     return g != NULL ? g->port : -1;
 }
@@ -460,7 +558,7 @@ void gate_stop(struct gate *g) {
             ;
         pthread_join(g->thread, NULL);
     }
-    for (i = 0; i < HTTP_MAX_CONNS; i++)
+    for (i = 0; i < GATE_MAX_CONNS; i++)
         if (g->pend[i].fd != -1)
             close(g->pend[i].fd);
     if (g->lfd != -1)

@@ -3,6 +3,7 @@
 
 #include <microhttpd.h>
 
+#include "config.h"
 #include "base/buf.h"
 #include "http/headers.h"
 #include "banned.h"
@@ -28,6 +29,8 @@ int headers_raw_answer(struct buf *out, int status, const char *ctype, const cha
                    "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: %s\r\n"
                    "Content-Length: %zu\r\nCache-Control: no-store\r\n",
                    status, reason != NULL ? reason : "", ctype, len) == -1)
+        return -1;
+    if (status == 503 && buf_printf(out, "Retry-After: %d\r\n", RETRY_AFTER_S) == -1)
         return -1;
     for (h = HEADERS_SECURITY; h->name != NULL; h++)
         if (buf_printf(out, "%s: %s\r\n", h->name, h->value) == -1)

@@ -60,22 +60,63 @@ static enum MHD_Result queue(struct req *r, struct MHD_Connection *conn, int sta
                              enum cache cache) {
     enum MHD_Result ret = MHD_NO;
 
-    if (add_headers(r, status, ctype, resp, cache) == 0)
-        ret = MHD_queue_response(conn, (unsigned)status, resp);
+    if (add_headers(r, status, ctype, resp, cache) == 0) {
+        if (r->on_worker && r->resp == NULL) {
+            /*
+             * On a worker the connection is suspended: the answer is queued
+             * by libmicrohttpd's thread when it resumes (server.c), never
+             * from here, so no thread but the connection's touches it.
+             */
+            r->resp = resp;
+            r->resp_status = (unsigned)status;
+            resp = NULL;
+            ret = MHD_YES;
+        } else if (!r->on_worker) {
+            ret = MHD_queue_response(conn, (unsigned)status, resp);
+        }
+    }
     if (ret == MHD_YES) {
         r->status = status;
         r->sent_bytes = len;
     }
-    MHD_destroy_response(resp);
+    if (resp != NULL)
+        MHD_destroy_response(resp);
     return ret;
+}
+
+/*
+ * Count n more answer bytes held in memory against the server's budget
+ * (released when the request ends, req_free). 1 when they fit (or nothing
+ * else is held: one answer is always possible), 0 when they do not.
+ */
+static int hold(struct req *r, size_t n) {
+    struct http *h = r->h;
+    long long cur = atomic_load(&h->held_bytes);
+
+    do {
+        if (cur > 0 && cur + (long long)n > h->answer_budget)
+            return 0;
+    } while (!atomic_compare_exchange_weak(&h->held_bytes, &cur, cur + (long long)n));
+    r->held += (long long)n;
+    return 1;
 }
 
 enum MHD_Result reply_buf_take(struct req *r, struct MHD_Connection *conn, int status,
                                const char *ctype, struct buf *body, enum cache cache) {
     struct MHD_Response *resp;
+    struct err e = ERR_INIT;
     size_t len = 0;
     char *data;
 
+    if (body->len > HTTP_ANSWER_SMALL_BYTES && !hold(r, body->len)) {
+        buf_release(body);
+        log_warnx("req %u: answers held in memory would pass %lld bytes: 503", r->id,
+                  r->h->answer_budget);
+        err_set(&e, 503,
+                "busy: too many answers are waiting for their clients, try again in %d s",
+                RETRY_AFTER_S);
+        return reply_err(r, conn, &e);
+    }
     if ((data = buf_detach(body, &len)) == NULL)
         return MHD_NO;
     /* MHD frees data with free() once sent */
@@ -195,8 +236,7 @@ static int send_all(int fd, const struct buf *msg) {
 
 /*
  * libmicrohttpd 0.9.75 takes a response only before the first body byte or
- * after the last one, and cannot suspend a connection that has a thread of
- * its own; so the answer is written here, on the socket that no response
+ * after the last one; so the answer is written here, on the socket that no response
  * has touched yet, bounded by a short deadline, and MHD_NO makes MHD close
  * it. The client reads the answer before the reset that follows.
  */

@@ -60,6 +60,10 @@ void req_free(struct req *r) {
         slots_give_back(&r->h->slots, r->job_fd);
     if (r->answering)
         slots_answered(&r->h->slots);
+    if (r->held > 0)
+        atomic_fetch_sub(&r->h->held_bytes, r->held);
+    if (r->resp != NULL)
+        MHD_destroy_response(r->resp);
     buf_release(&r->form);
     free(r->location);
     free(r);

@@ -14,7 +14,7 @@ void slots_init(struct slots *s, int jobs, int queue) {
     s->jobs = jobs;
     s->queue = queue;
     s->running = s->waiting = s->answering = s->stopping = 0;
-    for (i = 0; i < HTTP_MAX_CONNS; i++)
+    for (i = 0; i < MAX_JOBS; i++)
         s->fds[i] = -1;
 }
 
@@ -32,16 +32,18 @@ int slots_full(struct slots *s) {
     return full;
 }
 
-/* Is the client behind fd gone? (a closed socket reads as EOF) */
+/*
+ * Is the client behind fd gone? Only a reset or an error says so: a FIN is
+ * a half-close (shutdown(SHUT_WR) after the request, RFC 9112 9.6), and
+ * such a client still reads its answer. A client that closed for good is
+ * found out when its answer is written (a reset), as it would be anyway.
+ */
 static int client_gone(int fd) {
-    struct pollfd p = {fd, POLLIN, 0};
-    char c;
+    struct pollfd p = {fd, 0, 0};
 
     if (fd == -1 || poll(&p, 1, 0) <= 0)
         return 0;
-    if (p.revents & (POLLHUP | POLLERR))
-        return 1;
-    return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+    return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
 /* Count one more analysis (and answer), and register fd; s->lock held. */
@@ -50,7 +52,7 @@ static void take_locked(struct slots *s, int fd) {
 
     s->running++;
     s->answering++;
-    for (i = 0; fd != -1 && i < HTTP_MAX_CONNS; i++) {
+    for (i = 0; fd != -1 && i < MAX_JOBS; i++) {
         if (s->fds[i] == -1) {
             s->fds[i] = fd;
             break;
@@ -133,7 +135,7 @@ void slots_give_back(struct slots *s, int fd) {
 
     pthread_mutex_lock(&s->lock);
     s->running--;
-    for (i = 0; fd != -1 && i < HTTP_MAX_CONNS; i++) {
+    for (i = 0; fd != -1 && i < MAX_JOBS; i++) {
         if (s->fds[i] == fd) {
             s->fds[i] = -1;
             break;
@@ -171,7 +173,7 @@ int slots_stop(struct slots *s, int grace_ms) {
      * Past the grace period: shutting the client sockets down makes each
      * running tshark's cancel fd fire, so it is killed and reaped.
      */
-    for (i = 0; i < HTTP_MAX_CONNS; i++) {
+    for (i = 0; i < MAX_JOBS; i++) {
         if (s->fds[i] != -1) {
             shutdown(s->fds[i], SHUT_RDWR);
             ended++;

@@ -711,9 +711,10 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
             err_i = nfd++;
         }
         if (ch->cancel_fd != -1) {
-            /* not POLLIN: a client may well have sent more bytes */
+            /* only a reset or error (always reported): a half-closed client still
+               reads its answer; not POLLIN: it may well have sent more bytes */
             pfd[nfd].fd = ch->cancel_fd;
-            pfd[nfd].events = POLLRDHUP;
+            pfd[nfd].events = 0;
             cancel_i = nfd++;
         }
         if (ch->feed_fd != -1 && ch->in_fd != -1) {
