@@ -463,7 +463,7 @@ static void *run(void *arg) {
 static int listen_on(const char *bind_addr, int port, struct err *err) {
     struct addrinfo hints, *ai = NULL;
     char service[16];
-    int fd = -1, on = 1, rc;
+    int fd = -1, on = 1, rc, rcvbuf = 4 * HTTP_HEAD_MAX_BYTES;
 
     rc = snprintf(service, sizeof(service), "%d", port);
     if (rc < 0 || (size_t)rc >= sizeof(service) || port < 0 || port > 65535) {
@@ -481,7 +481,15 @@ static int listen_on(const char *bind_addr, int port, struct err *err) {
         goto fail;
     }
     fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+    /*
+     * The gate peeks: a head stays in the receive buffer until it is whole,
+     * so the buffer (inherited by every accepted socket) must hold the
+     * largest head we take with the kernel's per-segment overhead, or a
+     * client sending it in many small segments stalls on a closed window.
+     */
+    if (fd == -1 ||
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) == -1 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
         (ai->ai_family == AF_INET6 &&
          setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1) ||
         bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 || listen(fd, SOMAXCONN) == -1) {
