@@ -22,9 +22,9 @@
 #define DEFAULT_QUEUE 16      /* analyses that may wait for a slot before 503 */
 #define DEFAULT_MAX_PACKETS 0 /* 0: no packet limit */
 #define DEFAULT_TSHARK_MEM_BYTES (8LL * 1024 * 1024 * 1024) /* RLIMIT_AS of tshark */
-#define MAX_TIMEOUT_S 86400 /* largest --timeout: a day */
-#define MAX_JOBS 1024       /* largest --jobs */
-#define MAX_QUEUE 4096      /* largest --queue */
+#define MAX_TIMEOUT_S 86400                                 /* largest --timeout: a day */
+#define MAX_JOBS 1024                                       /* largest --jobs */
+#define MAX_QUEUE 4096                                      /* largest --queue */
 
 /* tshark child */
 #define KILL_GRACE_MS 1000              /* SIGTERM, then SIGKILL after this */
@@ -39,6 +39,11 @@
     (16 * 1024 * 1024) /* RLIMIT_FSIZE of tshark, which writes no files */
 #define PROFILE_MIN_CAPTURE_BYTES                                                        \
     (4 * 1024 * 1024) /* CLI: frame-only profile from here */
+
+/* sandbox of tshark runs (proc/sandbox.h) */
+#define SANDBOX_TASKS_PER_RUN 16 /* RLIMIT_NPROC: tasks per run (bwrap 3, tshark 3) */
+#define SANDBOX_SERVER_TASKS 256 /* ...plus, when tshark runs as we do, our threads */
+#define SANDBOX_SPARE_RUNS 4     /* runs besides jobs and warm: checks, replacements */
 
 /* warm tshark pool (warm.h): tshark started ahead, waiting on its stdin */
 #define DEFAULT_WARM 2        /* --warm default: min(this, --jobs); 0 disables */

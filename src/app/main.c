@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "conf/options.h"
 #include "pipeline/pipeline.h"
+#include "proc/sandbox.h"
 #include "tshark/profile.h"
 #include "tshark/tshark.h"
 #include "banned.h"
@@ -40,7 +41,7 @@ static int ensure_dir(const char *dir) {
 
 static int serve(const struct options *o, struct tshark *ts) {
     struct err err = ERR_INIT;
-    char profile[MAX_PATH_BYTES];
+    char profile[MAX_PATH_BYTES], why[512];
     struct http *h = NULL;
     sigset_t set;
     int sig = 0, rc = 1;
@@ -54,6 +55,7 @@ static int serve(const struct options *o, struct tshark *ts) {
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+    log_info("tshark sandbox: %s", sandbox_describe(ts->sandbox, why, sizeof(why)));
     profile[0] = '\0';
     if (ensure_dir(o->tmpdir) == -1) {
         log_warn("cannot use temp directory '%s'", o->tmpdir);
@@ -230,6 +232,13 @@ int main(int argc, char *argv[]) {
         return 1;
     }
     if (tshark_run_as(&ts, o.tshark_user, &err) == -1) {
+        fprintf(stderr, "pcapchart: %s\n", err.msg);
+        return 1;
+    }
+    /* PCAPCHART_SANDBOX_SKIP: layers to leave out, for the tests that remove each */
+    if (tshark_sandbox(&ts, o.jobs + o.warm + SANDBOX_SPARE_RUNS,
+                       sandbox_parse_skip(getenv("PCAPCHART_SANDBOX_SKIP")),
+                       &err) == -1) {
         fprintf(stderr, "pcapchart: %s\n", err.msg);
         return 1;
     }

@@ -163,7 +163,9 @@ struct exec_plan {
     struct rlimit as, cpu, fsize, nofile;
     uid_t uid; /* (uid_t)-1: keep ours */
     gid_t gid;
-    int keep_fd; /* -1: none */
+    int keep_fd;                   /* -1: none */
+    const struct sandbox *sandbox; /* NULL: none */
+    const char *prog;              /* the program, for the sandbox */
 };
 
 /* Report errno to the parent and die; async-signal-safe. */
@@ -224,6 +226,8 @@ static _Noreturn void child_exec(const struct exec_plan *pl) {
     /* nothing it runs may gain privileges (setuid bits, file capabilities) */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
         child_fail(pl->status_fd);
+    if (sandbox_enter(pl->sandbox, pl->keep_fd, pl->prog) == -1)
+        child_fail(pl->status_fd);
     /*
      * Every disposition back to default: our handlers must not run here once
      * signals are unblocked, and ignored ones (SIGPIPE in the server) would
@@ -248,6 +252,7 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     char path[MAX_PATH_BYTES];
     const char *prog;
     struct exec_plan pl;
+    struct sandbox_argv wrap;
     int out[2] = {-1, -1}, errp[2] = {-1, -1}, st[2] = {-1, -1}, inp[2] = {-1, -1};
     int devnull = -1, child_errno = 0, blocked = 0;
     sigset_t all, old;
@@ -297,9 +302,13 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     }
 
     memset(&pl, 0, sizeof(pl));
-    pl.path = path;
+    if (sandbox_argv(spec->sandbox, spec->argv, path, &wrap, err) == -1)
+        goto fail;
+    pl.path = wrap.path;
+    pl.prog = path;
+    pl.sandbox = spec->sandbox;
     /* execve's prototype predates const; it does not modify them */
-    pl.argv = (char *const *)spec->argv;
+    pl.argv = (char *const *)wrap.argv;
     pl.envp = spec->envp != NULL ? (char *const *)spec->envp : environ;
     pl.in_fd = spec->stdin_fd == -1                 ? devnull
                : spec->stdin_fd == CHILD_STDIN_PIPE ? inp[0]
