@@ -84,113 +84,42 @@ static const struct {
  * that tshark reads (libraries, user names, the zone, its global config), a
  * private /proc and /dev, everything read-only.
  */
-static const char *const bwrap_args[] = {"--unshare-all",
-                                         "--die-with-parent",
-                                         "--new-session",
-                                         "--cap-drop",
-                                         "ALL",
-                                         "--ro-bind",
-                                         "/usr",
-                                         "/usr",
-                                         "--symlink",
-                                         "usr/lib",
-                                         "/lib",
-                                         "--symlink",
-                                         "usr/lib64",
-                                         "/lib64",
-                                         "--symlink",
-                                         "usr/bin",
-                                         "/bin",
-                                         "--symlink",
-                                         "usr/sbin",
-                                         "/sbin",
-                                         "--ro-bind-try",
-                                         "/etc/ld.so.cache",
-                                         "/etc/ld.so.cache",
-                                         "--ro-bind-try",
-                                         "/etc/localtime",
-                                         "/etc/localtime",
-                                         "--ro-bind-try",
-                                         "/etc/nsswitch.conf",
-                                         "/etc/nsswitch.conf",
-                                         "--ro-bind-try",
-                                         "/etc/passwd",
-                                         "/etc/passwd",
-                                         "--ro-bind-try",
-                                         "/etc/group",
-                                         "/etc/group",
-                                         "--ro-bind-try",
-                                         "/etc/wireshark",
-                                         "/etc/wireshark",
-                                         "--proc",
-                                         "/proc",
-                                         "--dev",
-                                         "/dev",
-                                         "--remount-ro",
-                                         "/",
-                                         "--chdir",
-                                         "/"};
+/* clang-format off */
+static const char *const bwrap_args[] = {
+    "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+    "--ro-bind", "/usr", "/usr",
+    "--symlink", "usr/lib", "/lib",
+    "--symlink", "usr/lib64", "/lib64",
+    "--symlink", "usr/bin", "/bin",
+    "--symlink", "usr/sbin", "/sbin",
+    "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+    "--ro-bind-try", "/etc/localtime", "/etc/localtime",
+    "--ro-bind-try", "/etc/nsswitch.conf", "/etc/nsswitch.conf",
+    "--ro-bind-try", "/etc/passwd", "/etc/passwd",
+    "--ro-bind-try", "/etc/group", "/etc/group",
+    "--ro-bind-try", "/etc/wireshark", "/etc/wireshark",
+    "--proc", "/proc",
+    "--dev", "/dev",
+};
+/* clang-format on */
 #define N_BWRAP_ARGS (sizeof(bwrap_args) / sizeof(bwrap_args[0]))
 
 /* refused with EPERM: other processes, the kernel, namespaces, mounts */
-static const char *const denied_syscalls[] = {"ptrace",
-                                              "process_vm_readv",
-                                              "process_vm_writev",
-                                              "pidfd_getfd",
-                                              "kcmp",
-                                              "mount",
-                                              "umount2",
-                                              "pivot_root",
-                                              "chroot",
-                                              "move_mount",
-                                              "open_tree",
-                                              "fsopen",
-                                              "fsconfig",
-                                              "fsmount",
-                                              "fspick",
-                                              "mount_setattr",
-                                              "unshare",
-                                              "setns",
-                                              "keyctl",
-                                              "add_key",
-                                              "request_key",
-                                              "bpf",
-                                              "perf_event_open",
-                                              "userfaultfd",
-                                              "io_uring_setup",
-                                              "io_uring_enter",
-                                              "io_uring_register",
-                                              "kexec_load",
-                                              "kexec_file_load",
-                                              "init_module",
-                                              "finit_module",
-                                              "delete_module",
-                                              "reboot",
-                                              "swapon",
-                                              "swapoff",
-                                              "acct",
-                                              "quotactl",
-                                              "syslog",
-                                              "iopl",
-                                              "ioperm",
-                                              "open_by_handle_at",
-                                              "name_to_handle_at",
-                                              "fanotify_init",
-                                              "lookup_dcookie",
-                                              "move_pages",
-                                              "migrate_pages",
-                                              "settimeofday",
-                                              "clock_settime",
-                                              "clock_adjtime",
-                                              "adjtimex",
-                                              "personality",
-                                              "vhangup",
-                                              "uselib",
-                                              "sysfs",
-                                              "_sysctl",
-                                              "nfsservctl",
-                                              "mbind",
-                                              "set_mempolicy"};
+/* clang-format off */
+static const char *const denied_syscalls[] = {
+    "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd", "kcmp",
+    "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
+    "fsconfig", "fsmount", "fspick", "mount_setattr", "unshare", "setns",
+    "keyctl", "add_key", "request_key", "bpf", "perf_event_open", "userfaultfd",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
+    "reboot", "swapon", "swapoff", "acct", "quotactl", "syslog", "iopl", "ioperm",
+    "open_by_handle_at", "name_to_handle_at", "fanotify_init", "lookup_dcookie",
+    "move_pages", "migrate_pages", "mbind", "set_mempolicy",
+    "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+    "personality", "vhangup", "uselib", "sysfs", "_sysctl", "nfsservctl",
+};
+/* clang-format on */
 #define N_DENIED (sizeof(denied_syscalls) / sizeof(denied_syscalls[0]))
 
 static const unsigned long ns_flags[] = {CLONE_NEWUSER,  CLONE_NEWNS,  CLONE_NEWPID,
@@ -526,12 +455,18 @@ int sandbox_argv(const struct sandbox *sb, const char *const *argv, const char *
                  struct sandbox_argv *a, struct err *err) {
     size_t n = 0, i;
     const char *prog = path;
+    struct stat st;
 
     a->prog[0] = '\0';
     a->path = path;
     a->argv = argv;
     if (sb == NULL || !(sb->layers & SANDBOX_BWRAP))
         return 0;
+    /* bwrap would start and then fail: say it as exec would, now */
+    if (stat(path, &st) == -1)
+        return err_set(err, 500, "cannot run '%s': %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0)
+        return err_set(err, 500, "cannot run '%s': %s", path, strerror(EACCES));
     if (path[0] != '/') { /* bwrap runs it from "/" */
         char cwd[MAX_PATH_BYTES];
         int w;
@@ -557,6 +492,11 @@ int sandbox_argv(const struct sandbox *sb, const char *const *argv, const char *
         a->v[n++] = prog;
         a->v[n++] = prog;
     }
+    /* after every mount point is made (the bind above makes one) */
+    a->v[n++] = "--remount-ro";
+    a->v[n++] = "/";
+    a->v[n++] = "--chdir";
+    a->v[n++] = "/";
     a->v[n++] = "--";
     a->v[n++] = prog;
     for (i = 1; argv[0] != NULL && argv[i] != NULL; i++) {
