@@ -52,6 +52,8 @@ struct sandbox_opts {
     int runs;          /* children alive at once at most (jobs + warm + checks) */
     int skip;          /* SANDBOX_* layers not to use (tests: remove one at a time) */
     const char *bwrap; /* borrowed; NULL: "bwrap" in PATH */
+    const char *private_dir; /* borrowed; NULL: none. Never shown to a run, even when
+                                the program's directory would be (the tmpdir) */
 };
 
 struct sandbox {
@@ -66,7 +68,8 @@ struct sandbox {
     uint64_t nproc;                  /* RLIMIT_NPROC of children, with SANDBOX_NPROC */
     int ll_fd[SANDBOX_LL_MAX_ROOTS]; /* owned, O_PATH; -1 unused */
     uint64_t ll_access[SANDBOX_LL_MAX_ROOTS];
-    char why[256]; /* why layers are missing, for the log */
+    char private_dir[MAX_PATH_BYTES]; /* its real path */
+    char why[256];                    /* why layers are missing, for the log */
 };
 
 /* sandbox_argv: arguments of the command at most, and what bwrap adds */
@@ -76,7 +79,8 @@ struct sandbox {
 /* A command wrapped in bwrap: the vector (strings borrowed) and its program. */
 struct sandbox_argv {
     const char *v[SANDBOX_ARGV_EXTRA + SANDBOX_ARGV_MAX + 1];
-    char prog[MAX_PATH_BYTES]; /* the program made absolute, when bound */
+    char prog[MAX_PATH_BYTES]; /* the program made absolute ("" without a sandbox) */
+    char dir[MAX_PATH_BYTES];  /* its directory, shown to the run; "": only the file */
     const char *path;          /* what to execve: bwrap, or the program itself */
     const char *const *argv;   /* its argv: v, or the command's own (borrowed) */
 };
@@ -103,8 +107,9 @@ const char *sandbox_describe(const struct sandbox *sb, char *out, size_t outsz);
 
 /*
  * In the parent, before fork: when sb uses bwrap, a = bwrap ARGS -- path
- * argv[1..] (argv, path and sb borrowed, must outlive a). a->path is what to
- * execve, a->argv its vector. Without bwrap (or sb NULL) they are path and argv.
+ * argv[1..] (argv, path and sb borrowed, must outlive a); a program outside
+ * /usr is bound at its path, with its directory when that is safe to show. a->path is
+ * what to execve, a->argv its vector. Without bwrap (or sb NULL) they are path and argv.
  * 0, or -1 with err (500) when argv is too long or a relative path cannot be
  * made absolute.
  */
@@ -115,9 +120,10 @@ int sandbox_argv(const struct sandbox *sb, const char *const *argv, const char *
  * In the forked child, after the user change and no_new_privs, before exec:
  * RLIMIT_NPROC; with bwrap, a fresh descriptor of the BPF program under the
  * number its argv names; without, Landlock (keep_fd: the profile, readable;
- * prog: the program, executable) and the seccomp filter. Async-signal-safe.
+ * a (from sandbox_argv, borrowed): the program and its directory) and the
+ * seccomp filter. Async-signal-safe.
  * 0, or -1 with errno. sb NULL: 0.
  */
-int sandbox_enter(const struct sandbox *sb, int keep_fd, const char *prog);
+int sandbox_enter(const struct sandbox *sb, int keep_fd, const struct sandbox_argv *a);
 
 #endif

@@ -84,12 +84,14 @@ int tshark_run_as(struct tshark *ts, const char *user, struct err *err);
 
 /*
  * Make the sandbox of every later run (proc/sandbox.h) for ts's user, with
- * room for runs children at once; skip: SANDBOX_* layers left out (tests).
+ * room for runs children at once; private_dir (borrowed, NULL: none) is
+ * never shown to a run (the tmpdir); skip: SANDBOX_* layers left out (tests).
  * Missing layers are left out, not errors (sandbox_describe says which):
  * -1 with err (500) only when memory or libseccomp fail. Call after
  * tshark_run_as, before threads; tshark_release frees it.
  */
-int tshark_sandbox(struct tshark *ts, int runs, int skip, struct err *err);
+int tshark_sandbox(struct tshark *ts, const char *private_dir, int runs, int skip,
+                   struct err *err);
 
 /* The frame-only profile's data directory, in ts->profile_dir (profile.h). */
 #define TSHARK_PROFILE_DATA "data"

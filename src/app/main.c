@@ -236,7 +236,7 @@ int main(int argc, char *argv[]) {
         return 1;
     }
     /* PCAPCHART_SANDBOX_SKIP: layers to leave out, for the tests that remove each */
-    if (tshark_sandbox(&ts, o.jobs + o.warm + SANDBOX_SPARE_RUNS,
+    if (tshark_sandbox(&ts, o.tmpdir, o.jobs + o.warm + SANDBOX_SPARE_RUNS,
                        sandbox_parse_skip(getenv("PCAPCHART_SANDBOX_SKIP")),
                        &err) == -1) {
         fprintf(stderr, "pcapchart: %s\n", err.msg);

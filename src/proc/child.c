@@ -163,9 +163,9 @@ struct exec_plan {
     struct rlimit as, cpu, fsize, nofile;
     uid_t uid; /* (uid_t)-1: keep ours */
     gid_t gid;
-    int keep_fd;                   /* -1: none */
-    const struct sandbox *sandbox; /* NULL: none */
-    const char *prog;              /* the program, for the sandbox */
+    int keep_fd;                     /* -1: none */
+    const struct sandbox *sandbox;   /* NULL: none */
+    const struct sandbox_argv *wrap; /* the program as the sandbox runs it */
 };
 
 /* Report errno to the parent and die; async-signal-safe. */
@@ -226,7 +226,7 @@ static _Noreturn void child_exec(const struct exec_plan *pl) {
     /* nothing it runs may gain privileges (setuid bits, file capabilities) */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
         child_fail(pl->status_fd);
-    if (sandbox_enter(pl->sandbox, pl->keep_fd, pl->prog) == -1)
+    if (sandbox_enter(pl->sandbox, pl->keep_fd, pl->wrap) == -1)
         child_fail(pl->status_fd);
     /*
      * Every disposition back to default: our handlers must not run here once
@@ -305,7 +305,7 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     if (sandbox_argv(spec->sandbox, spec->argv, path, &wrap, err) == -1)
         goto fail;
     pl.path = wrap.path;
-    pl.prog = path;
+    pl.wrap = &wrap;
     pl.sandbox = spec->sandbox;
     /* execve's prototype predates const; it does not modify them */
     pl.argv = (char *const *)wrap.argv;

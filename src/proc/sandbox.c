@@ -319,7 +319,7 @@ static int probe(const struct sandbox *sb, const struct sandbox_opts *o,
              syscall(SYS_setresuid, o->uid, o->uid, o->uid) == -1))
             _exit(125);
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
-            sandbox_enter(sb, -1, path) == -1)
+            sandbox_enter(sb, -1, &a) == -1)
             _exit(124);
         execve(a.path, (char *const *)a.argv,
                (char *const[]){"PATH=/usr/bin:/bin", NULL});
@@ -358,6 +358,8 @@ struct sandbox *sandbox_new(const struct sandbox_opts *o, struct err *err) {
         return NULL;
     }
     sb->bpf_fd = -1;
+    if (o->private_dir != NULL && realpath(o->private_dir, sb->private_dir) == NULL)
+        snprintf(sb->private_dir, sizeof(sb->private_dir), "%s", o->private_dir);
     for (i = 0; i < SANDBOX_LL_MAX_ROOTS; i++)
         sb->ll_fd[i] = -1;
 
@@ -451,31 +453,73 @@ const char *sandbox_describe(const struct sandbox *sb, char *out, size_t outsz) 
     return out;
 }
 
+/* 1 when path is dir or beneath it. */
+static int path_within(const char *path, const char *dir) {
+    size_t n = strlen(dir);
+
+    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/*
+ * a->dir = the real path of the program's directory when a run may read
+ * all of it (a wrapper's files next to it): not "/", not a directory anyone
+ * may write (/tmp: other users' files), not the private directory nor one
+ * holding or inside it. Else "" (only the file is bound).
+ */
+static void program_dir(const struct sandbox *sb, struct sandbox_argv *a) {
+    char dir[MAX_PATH_BYTES];
+    char *slash;
+    struct stat st;
+
+    a->dir[0] = '\0';
+    if (lstat(a->prog, &st) == -1 || S_ISLNK(st.st_mode)) /* a name picking a mode */
+        return;
+    snprintf(dir, sizeof(dir), "%s", a->prog);
+    if ((slash = strrchr(dir, '/')) == NULL)
+        return;
+    *slash = '\0';
+    if (dir[0] == '\0' || realpath(dir, a->dir) == NULL) {
+        a->dir[0] = '\0';
+        return;
+    }
+    if (strcmp(a->dir, "/") == 0 || stat(a->dir, &st) == -1 || (st.st_mode & S_IWOTH) ||
+        (sb->private_dir[0] != '\0' &&
+         (path_within(a->dir, sb->private_dir) || path_within(sb->private_dir, a->dir))))
+        a->dir[0] = '\0';
+}
+
 int sandbox_argv(const struct sandbox *sb, const char *const *argv, const char *path,
                  struct sandbox_argv *a, struct err *err) {
     size_t n = 0, i;
-    const char *prog = path;
     struct stat st;
+    int w;
 
     a->prog[0] = '\0';
+    a->dir[0] = '\0';
     a->path = path;
     a->argv = argv;
-    if (sb == NULL || !(sb->layers & SANDBOX_BWRAP))
+    if (sb == NULL || !(sb->layers & (SANDBOX_BWRAP | SANDBOX_LANDLOCK)))
         return 0;
     /* bwrap would start and then fail: say it as exec would, now */
     if (stat(path, &st) == -1)
         return err_set(err, 500, "cannot run '%s': %s", path, strerror(errno));
     if (!S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0)
         return err_set(err, 500, "cannot run '%s': %s", path, strerror(EACCES));
-    if (path[0] != '/') { /* bwrap runs it from "/" */
+    if (path[0] == '/') {
+        w = snprintf(a->prog, sizeof(a->prog), "%s", path);
+    } else { /* bwrap runs it from "/" */
         char cwd[MAX_PATH_BYTES];
-        int w;
-        if (getcwd(cwd, sizeof(cwd)) == NULL ||
-            (w = snprintf(a->prog, sizeof(a->prog), "%s/%s", cwd, path)) < 0 ||
-            (size_t)w >= sizeof(a->prog))
-            return err_set(err, 500, "cannot run '%s': no absolute path", path);
-        prog = a->prog;
+        w = getcwd(cwd, sizeof(cwd)) == NULL
+                ? -1
+                : snprintf(a->prog, sizeof(a->prog), "%s/%s", cwd, path);
     }
+    if (w < 0 || (size_t)w >= sizeof(a->prog))
+        return err_set(err, 500, "cannot run '%s': no absolute path", path);
+    if (strncmp(a->prog, "/usr/", 5) != 0)
+        program_dir(sb, a);
+    if (!(sb->layers & SANDBOX_BWRAP))
+        return 0;
+
     a->v[n++] = sb->bwrap;
     for (i = 0; i < N_BWRAP_ARGS; i++)
         a->v[n++] = bwrap_args[i];
@@ -483,22 +527,24 @@ int sandbox_argv(const struct sandbox *sb, const char *const *argv, const char *
         a->v[n++] = "--seccomp";
         a->v[n++] = sb->bpf_fd_str;
     }
-    /*
-     * A program outside /usr (a test's fake tshark): its file, at its own path
-     * (a symlink's name is kept as argv[0]).
-     */
-    if (strncmp(prog, "/usr/", 5) != 0) {
+    /* a program outside /usr (a test's fake tshark): its directory, or its file */
+    if (a->dir[0] != '\0') {
         a->v[n++] = "--ro-bind";
-        a->v[n++] = prog;
-        a->v[n++] = prog;
+        a->v[n++] = a->dir;
+        a->v[n++] = a->dir;
+    } else if (strncmp(a->prog, "/usr/", 5) != 0) {
+        /* at its own path: a symlink's name is kept as argv[0] */
+        a->v[n++] = "--ro-bind";
+        a->v[n++] = a->prog;
+        a->v[n++] = a->prog;
     }
-    /* after every mount point is made (the bind above makes one) */
+    /* after every mount point is made (the binds above make them) */
     a->v[n++] = "--remount-ro";
     a->v[n++] = "/";
     a->v[n++] = "--chdir";
     a->v[n++] = "/";
     a->v[n++] = "--";
-    a->v[n++] = prog;
+    a->v[n++] = a->prog;
     for (i = 1; argv[0] != NULL && argv[i] != NULL; i++) {
         if (n >= SANDBOX_ARGV_EXTRA + SANDBOX_ARGV_MAX)
             return err_set(err, 500, "cannot run '%s': too many arguments", path);
@@ -511,7 +557,8 @@ int sandbox_argv(const struct sandbox *sb, const char *const *argv, const char *
 }
 
 /* Landlock for this process: see ll_roots; the profile keep_fd; prog runs. */
-static int enter_landlock(const struct sandbox *sb, int keep_fd, const char *prog) {
+static int enter_landlock(const struct sandbox *sb, int keep_fd,
+                          const struct sandbox_argv *a) {
     struct ll_ruleset_attr attr;
     struct ll_path_beneath pb;
     size_t attr_size = sizeof(attr.handled_access_fs);
@@ -551,8 +598,18 @@ static int enter_landlock(const struct sandbox *sb, int keep_fd, const char *pro
         if (syscall(LL_SYS_ADD_RULE, rs, LL_RULE_PATH_BENEATH, &pb, 0U) == -1)
             goto fail;
     }
+    /* its directory (see program_dir), readable */
+    if (a->dir[0] != '\0' && (fd = open(a->dir, O_PATH | O_CLOEXEC)) != -1) {
+        pb.allowed_access = LL_READ | LL_FS_EXECUTE;
+        pb.parent_fd = fd;
+        if (syscall(LL_SYS_ADD_RULE, rs, LL_RULE_PATH_BENEATH, &pb, 0U) == -1) {
+            close(fd);
+            goto fail;
+        }
+        close(fd);
+    }
     /* the program itself (a script is read by its interpreter) */
-    if (prog != NULL && (fd = open(prog, O_PATH | O_CLOEXEC)) != -1) {
+    if (a->prog[0] != '\0' && (fd = open(a->prog, O_PATH | O_CLOEXEC)) != -1) {
         struct stat st;
         pb.allowed_access = LL_FS_EXECUTE | LL_FS_READ_FILE;
         pb.parent_fd = fd;
@@ -574,7 +631,7 @@ fail:
     return -1;
 }
 
-int sandbox_enter(const struct sandbox *sb, int keep_fd, const char *prog) {
+int sandbox_enter(const struct sandbox *sb, int keep_fd, const struct sandbox_argv *a) {
     if (sb == NULL)
         return 0;
     if (sb->layers & SANDBOX_NPROC) {
@@ -599,7 +656,7 @@ int sandbox_enter(const struct sandbox *sb, int keep_fd, const char *prog) {
         }
         return 0;
     }
-    if ((sb->layers & SANDBOX_LANDLOCK) && enter_landlock(sb, keep_fd, prog) == -1)
+    if ((sb->layers & SANDBOX_LANDLOCK) && enter_landlock(sb, keep_fd, a) == -1)
         return -1;
     if (sb->layers & SANDBOX_SECCOMP) {
         struct sock_fprog fp;

@@ -601,8 +601,9 @@ int tshark_warm_idle(const struct tshark *ts) {
     return st.idle;
 }
 
-int tshark_sandbox(struct tshark *ts, int runs, int skip, struct err *err) {
-    struct sandbox_opts o = {ts->uid, ts->gid, runs, skip, NULL};
+int tshark_sandbox(struct tshark *ts, const char *private_dir, int runs, int skip,
+                   struct err *err) {
+    struct sandbox_opts o = {ts->uid, ts->gid, runs, skip, NULL, private_dir};
 
     sandbox_free(ts->sandbox);
     ts->sandbox = sandbox_new(&o, err);
