@@ -119,7 +119,9 @@ def files_under(d):
 
 
 def attack(R, srv, listener, victims, label, query):
-    targets = {"pids": victims, "tmpdir": srv.tmpdir, "files": files_under(srv.tmpdir),
+    # not the frame-only profile: every run is given it (by descriptor) to read
+    files = [f for f in files_under(srv.tmpdir) if "pcapchart-profile-" not in f]
+    targets = {"pids": victims, "tmpdir": srv.tmpdir, "files": files,
                "port": listener.port}
     R.note("%s: targets %d pids %s, %d files" % (label, len(victims), victims,
                                                  len(targets["files"])))
