@@ -40,6 +40,11 @@
 #define PROFILE_MIN_CAPTURE_BYTES                                                        \
     (4 * 1024 * 1024) /* CLI: frame-only profile from here */
 
+/* sandbox of tshark runs (proc/sandbox.h) */
+#define SANDBOX_TASKS_PER_RUN 16 /* RLIMIT_NPROC: tasks per run (bwrap 3, tshark 3) */
+#define SANDBOX_SERVER_TASKS 256 /* ...plus, when tshark runs as we do, our threads */
+#define SANDBOX_SPARE_RUNS 4     /* runs besides jobs and warm: checks, replacements */
+
 /* warm tshark pool (warm.h): tshark started ahead, waiting on its stdin */
 #define DEFAULT_WARM 2        /* --warm default: min(this, --jobs); 0 disables */
 #define MAX_WARM 16           /* largest --warm */
@@ -121,11 +126,11 @@
     500 /* ...then it must average this many bytes/s (MinRate=500), else 408 */
 #define HTTP_UPLOAD_BASE_S 60 /* the whole body within this plus... */
 #define HTTP_UPLOAD_DEADLINE_BPS                                                         \
-    (64 * 1024) /* ...its Content-Length at this rate (chunked: --max-upload); else 408 */
+    (64 * 1024) /* ...its Content-Length at this rate (else 408) */
 #define HTTP_ANSWER_BUDGET_BYTES                                                         \
     (256LL * 1024 * 1024) /* --answer-budget: answers held in memory, else 503 */
 #define HTTP_ANSWER_SMALL_BYTES                                                          \
-    (64 * 1024) /* an answer this small is never refused by the budget */
+    (64 * 1024)           /* an answer this small is never refused by the budget */
 #define HTTP_SWEEP_MS 250 /* uploads whose client hung up are looked for this often */
 #define HTTP_STOP_UPLOAD_WAIT_MS                                                         \
     2000 /* stopping: uploads in flight get 503 at their next bytes, this long */

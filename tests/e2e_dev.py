@@ -242,10 +242,19 @@ def concurrent(R, srv):
 
 
 def tshark_rchars(srv):
-    """{pid: bytes read} of the server's tshark children that read stdin from a pipe
-    (the warm ones: idle, they are blocked and read nothing more)."""
+    """{pid: bytes read} of the server's tshark processes that read stdin from a pipe
+    (the warm ones: idle, they are blocked and read nothing more). In the sandbox
+    tshark is a grandchild of bwrap's: the leaves of the server's process tree."""
     out = {}
-    for pid, _, _ in pcc.children_of(srv.proc.pid):
+    leaves, todo = [], [srv.proc.pid]
+    while todo:
+        kids = [c for c, _, _ in pcc.children_of(todo.pop())]
+        for c in kids:
+            if pcc.children_of(c):
+                todo.append(c)
+            else:
+                leaves.append(c)
+    for pid in leaves:
         try:
             if not os.readlink("/proc/%d/fd/0" % pid).startswith("pipe:"):
                 continue

@@ -136,7 +136,9 @@ class FakeTshark:
                 f.write("%s\t%d\n" % (t or "", ln))
         self.marker_value = "pcc%012x" % random.getrandbits(48)
         self.marker = "PCC_MARK=" + self.marker_value
-        self.ext = os.path.join(pcc.TESTS_DIR, "fake-tshark.sh")
+        # beside the wrapper: a sandboxed run sees the wrapper's directory, not tests/
+        self.ext = os.path.join(self.dir, "fake-tshark.sh")
+        shutil.copy(os.path.join(pcc.TESTS_DIR, "fake-tshark.sh"), self.ext)
         text = (WRAPPER.replace("@MARK@", self.marker_value)
                 .replace("@REAL@", pcc.tshark_path())
                 .replace("@MODEFILE@", self.modefile)

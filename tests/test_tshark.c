@@ -800,6 +800,8 @@ int main(void) {
     }
     /* as the server runs it: as nobody when we are root */
     CHECK(tshark_run_as(&ts, NULL, &err) == 0);
+    /* and in its sandbox: the output below must not change */
+    CHECK(tshark_sandbox(&ts, NULL, 8, 0, &err) == 0);
     test_run_as(&ts);
     test_init(tests_dir);
     test_fake(tests_dir);

@@ -861,6 +861,8 @@ int main(void) {
     } else {
         /* as the server runs them: as nobody when we are root */
         CHECK(tshark_run_as(&ts, NULL, &err) == 0);
+        CHECK(tshark_sandbox(&ts, NULL, 8, 0, &err) ==
+              0); /* warm runs are sandboxed too */
         snprintf(profile, sizeof(profile), "%s/profile", tmpdir);
         CHECK(profile_fill(&ts, profile, &err) == 0);
         CHECK(tshark_pool_start(&ts, 2, &err) == 0 && ts.pool != NULL);

@@ -24,6 +24,7 @@
 #include "base/clock.h" /* only until src/http/http.c includes it itself */
 #include "base/err.h"
 #include "proc/growfile.h"
+#include "proc/sandbox.h"
 
 struct child_spec {
     const char *const *argv; /* borrowed; argv[0] is the program (PATH is not searched
@@ -44,6 +45,9 @@ struct child_spec {
     gid_t gid;   /* with uid */
     int keep_fd; /* borrowed; -1: none. A descriptor above 2 the child inherits
                     under the same number (every other one is closed) */
+    const struct sandbox *sandbox; /* borrowed; NULL: none. The child is wrapped
+                                      (sandbox_argv) and enters it (sandbox_enter)
+                                      after no_new_privs */
 };
 
 /* child_spec.stdin_fd: give the child a pipe, keep its write end in in_fd */
@@ -53,7 +57,7 @@ struct child_spec {
 #define CHILD_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
 #define CHILD_SPEC_INIT                                                                  \
-    { NULL, NULL, -1, 0, -1, 0, 0, 0, 0, (uid_t)-1, (gid_t)-1, -1 }
+    { NULL, NULL, -1, 0, -1, 0, 0, 0, 0, (uid_t)-1, (gid_t)-1, -1, NULL }
 
 struct child {
     pid_t pid;     /* -1 when not running / reaped */

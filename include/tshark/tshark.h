@@ -59,6 +59,8 @@ struct tshark {
     uint64_t rlimit_as_bytes;  /* 0: none */
     struct warm_pool *pool;    /* owned: warm tshark processes (tshark_pool_start); NULL:
                                   none. Copies of the struct share it: stop it once */
+    struct sandbox *sandbox;   /* owned: what every run (cold, warm, query) runs in
+                                  (tshark_sandbox); NULL: none. Shared like pool */
 };
 
 /*
@@ -79,6 +81,17 @@ int tshark_init(struct tshark *ts, const char *prog, int timeout_s, struct err *
  * tshark_init, before profile_fill (profile.h).
  */
 int tshark_run_as(struct tshark *ts, const char *user, struct err *err);
+
+/*
+ * Make the sandbox of every later run (proc/sandbox.h) for ts's user, with
+ * room for runs children at once; private_dir (borrowed, NULL: none) is
+ * never shown to a run (the tmpdir); skip: SANDBOX_* layers left out (tests).
+ * Missing layers are left out, not errors (sandbox_describe says which):
+ * -1 with err (500) only when memory or libseccomp fail. Call after
+ * tshark_run_as, before threads; tshark_release frees it.
+ */
+int tshark_sandbox(struct tshark *ts, const char *private_dir, int runs, int skip,
+                   struct err *err);
 
 /* The frame-only profile's data directory, in ts->profile_dir (profile.h). */
 #define TSHARK_PROFILE_DATA "data"

@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "conf/options.h"
 #include "pipeline/pipeline.h"
+#include "proc/sandbox.h"
 #include "tshark/profile.h"
 #include "tshark/tshark.h"
 #include "banned.h"
@@ -48,7 +49,7 @@ static const int STOP_SIGNALS[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
 
 static int serve(const struct options *o, struct tshark *ts) {
     struct err err = ERR_INIT;
-    char profile[MAX_PATH_BYTES];
+    char profile[MAX_PATH_BYTES], why[512];
     struct http *h = NULL;
     sigset_t set;
     size_t i;
@@ -63,6 +64,7 @@ static int serve(const struct options *o, struct tshark *ts) {
         sigaddset(&set, STOP_SIGNALS[i]);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+    log_info("tshark sandbox: %s", sandbox_describe(ts->sandbox, why, sizeof(why)));
     profile[0] = '\0';
     if (ensure_dir(o->tmpdir) == -1) {
         log_warn("cannot use temp directory '%s'", o->tmpdir);
@@ -239,6 +241,13 @@ int main(int argc, char *argv[]) {
         return 1;
     }
     if (tshark_run_as(&ts, o.tshark_user, &err) == -1) {
+        fprintf(stderr, "pcapchart: %s\n", err.msg);
+        return 1;
+    }
+    /* PCAPCHART_SANDBOX_SKIP: layers to leave out, for the tests that remove each */
+    if (tshark_sandbox(&ts, o.tmpdir, o.jobs + o.warm + SANDBOX_SPARE_RUNS,
+                       sandbox_parse_skip(getenv("PCAPCHART_SANDBOX_SKIP")),
+                       &err) == -1) {
         fprintf(stderr, "pcapchart: %s\n", err.msg);
         return 1;
     }

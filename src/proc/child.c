@@ -177,7 +177,9 @@ struct exec_plan {
     struct rlimit as, cpu, fsize, nofile;
     uid_t uid; /* (uid_t)-1: keep ours */
     gid_t gid;
-    int keep_fd; /* -1: none */
+    int keep_fd;                     /* -1: none */
+    const struct sandbox *sandbox;   /* NULL: none */
+    const struct sandbox_argv *wrap; /* the program as the sandbox runs it */
 };
 
 /* Report errno to the parent and die; async-signal-safe. */
@@ -237,6 +239,8 @@ static _Noreturn void child_exec(const struct exec_plan *pl) {
         child_fail(pl->status_fd);
     /* nothing it runs may gain privileges (setuid bits, file capabilities) */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+        child_fail(pl->status_fd);
+    if (sandbox_enter(pl->sandbox, pl->keep_fd, pl->wrap) == -1)
         child_fail(pl->status_fd);
     /*
      * Every disposition back to default: our handlers must not run here once
@@ -344,11 +348,13 @@ static int open_start_fds(struct start_fds *f, const struct child_spec *spec,
  * getrlimit; the child may only make async-signal-safe calls).
  */
 static void plan_exec(struct exec_plan *pl, const struct child_spec *spec,
-                      const char *path, const struct start_fds *f) {
+                      const struct sandbox_argv *wrap, const struct start_fds *f) {
     memset(pl, 0, sizeof(*pl));
-    pl->path = path;
+    pl->path = wrap->path;
+    pl->wrap = wrap;
+    pl->sandbox = spec->sandbox;
     /* execve's prototype predates const; it does not modify them */
-    pl->argv = (char *const *)spec->argv;
+    pl->argv = (char *const *)wrap->argv;
     pl->envp = spec->envp != NULL ? (char *const *)spec->envp : environ;
     pl->in_fd = spec->stdin_fd == -1                 ? f->devnull
                 : spec->stdin_fd == CHILD_STDIN_PIPE ? f->in[0]
@@ -442,6 +448,7 @@ static int parent_side(pid_t pid, struct start_fds *f, const char *prog,
 int child_start(struct child *ch, const struct child_spec *spec, struct err *err) {
     struct start_fds f = START_FDS_INIT;
     char path[MAX_PATH_BYTES];
+    struct sandbox_argv wrap;
     struct exec_plan pl;
     pid_t pid;
 
@@ -450,7 +457,10 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
         return -1;
     if (open_start_fds(&f, spec, err) == -1)
         goto fail;
-    plan_exec(&pl, spec, path, &f);
+    /* the program as its sandbox runs it (bwrap ... -- path), or path itself */
+    if (sandbox_argv(spec->sandbox, spec->argv, path, &wrap, err) == -1)
+        goto fail;
+    plan_exec(&pl, spec, &wrap, &f);
     if ((pid = fork_exec(&pl, spec->argv[0], err)) == -1)
         goto fail;
     if (parent_side(pid, &f, spec->argv[0], err) == -1)

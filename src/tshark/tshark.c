@@ -209,6 +209,7 @@ int tshark_query(const struct tshark *ts, const char *const *argv, int stdin_fd,
     spec.rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;
     spec.uid = ts->uid;
     spec.gid = ts->gid;
+    spec.sandbox = ts->sandbox;
     if (child_start(ch, &spec, err) == -1)
         goto fail;
     while ((n = child_read(ch, chunk, READ_CHUNK_BYTES, err)) > 0) {
@@ -477,6 +478,7 @@ static void set_limits(const struct tshark *ts, struct child_spec *spec, int war
     spec->rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;
     spec->uid = ts->uid;
     spec->gid = ts->gid;
+    spec->sandbox = ts->sandbox;
 }
 
 int tshark_pool_start(struct tshark *ts, int size, struct err *err) {
@@ -525,8 +527,19 @@ int tshark_warm_idle(const struct tshark *ts) {
     return st.idle;
 }
 
+int tshark_sandbox(struct tshark *ts, const char *private_dir, int runs, int skip,
+                   struct err *err) {
+    struct sandbox_opts o = {ts->uid, ts->gid, runs, skip, NULL, private_dir};
+
+    sandbox_free(ts->sandbox);
+    ts->sandbox = sandbox_new(&o, err);
+    return ts->sandbox == NULL ? -1 : 0;
+}
+
 void tshark_release(struct tshark *ts) {
     tshark_pool_stop(ts);
+    sandbox_free(ts->sandbox); /* after the pool: its children used it */
+    ts->sandbox = NULL;
     if (ts->profile_fd > STDERR_FILENO)
         close(ts->profile_fd);
     ts->profile_fd = -1;
