@@ -224,8 +224,7 @@ static _Noreturn void child_exec(const struct exec_plan *pl) {
         child_fail(pl->status_fd);
     if ((pl->set_as && setrlimit(RLIMIT_AS, &pl->as) == -1) ||
         (pl->set_cpu && setrlimit(RLIMIT_CPU, &pl->cpu) == -1) ||
-        (pl->set_fsize && setrlimit(RLIMIT_FSIZE, &pl->fsize) == -1) ||
-        (pl->set_nofile && setrlimit(RLIMIT_NOFILE, &pl->nofile) == -1))
+        (pl->set_fsize && setrlimit(RLIMIT_FSIZE, &pl->fsize) == -1))
         child_fail(pl->status_fd);
     /*
      * Raw system calls, not glibc's set*id(): those signal every thread of
@@ -241,6 +240,13 @@ static _Noreturn void child_exec(const struct exec_plan *pl) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
         child_fail(pl->status_fd);
     if (sandbox_enter(pl->sandbox, pl->keep_fd, pl->wrap) == -1)
+        child_fail(pl->status_fd);
+    /*
+     * Only now: the server's descriptors (thousands of sockets) are still
+     * open until the exec, so an open() here gets a number far above the
+     * child's limit (the sandbox reopens its seccomp program).
+     */
+    if (pl->set_nofile && setrlimit(RLIMIT_NOFILE, &pl->nofile) == -1)
         child_fail(pl->status_fd);
     /*
      * Every disposition back to default: our handlers must not run here once
