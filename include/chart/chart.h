@@ -157,9 +157,13 @@ struct chart {
     struct series series[MAX_SERIES];
     size_t nseries;
 
-    uint64_t packets; /* packets tshark delivered (all series' source); chart_finish
-                         sets it to the largest series count when it is still 0 */
-    int stopped;      /* tshark stopped early; see warnings */
+    uint64_t packets;    /* packets tshark delivered (all series' source); chart_finish
+                            sets it to the largest series count when it is still 0 */
+    int stopped;         /* tshark stopped early; see warnings */
+    int64_t deadline_ms; /* not the model's: the mono_now_ms() time the analysis
+                            filling it had to end by (0: none or not known yet),
+                            for what the pipeline still does after it (capinfos).
+                            Renderers ignore it */
 
     /* view parameters, set by the caller between chart_init and the first packet */
     int64_t interval_ns; /* CHART_IO: interval width; 0 = automatic */
