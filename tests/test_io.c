@@ -404,6 +404,27 @@ static void test_cap(void) {
     CHECK(chart_add(&c, 1, &p, &err) == -1 && err.status == 400);
     chart_release(&c);
 
+    /* 8 series share MAX_IO_CELLS: 125,000 intervals each, refused at the first
+       packet past it, before its bins, with the interval to use */
+    chart_init(&c, 0, 0, 0);
+    c.kind = CHART_IO;
+    c.interval_ns = 1000;
+    c.nseries = MAX_SERIES;
+    CHECK(chart_io_max_intervals(MAX_SERIES) == MAX_IO_CELLS / MAX_SERIES);
+    CHECK(chart_io_max_intervals(1) == MAX_IO_INTERVALS);
+    p = mkpkt(1, 124999 * 1000, 60);
+    CHECK(chart_add(&c, 7, &p, &err) == 0);
+    p = mkpkt(2, 125000 * 1000, 60);
+    CHECK(chart_add(&c, 3, &p, &err) == -1 && err.status == 400);
+    CHECK(strcmp(err.msg, "interval 0.000001 s is too small for this capture: more than "
+                          "125,000 intervals for each of its 8 series; use interval >= "
+                          "0.000002 s") == 0);
+    CHECK(c.series[3].nbins == 0);
+    chart_release(&c);
+    /* the suggestion is the smallest 1-2-5 step that fits */
+    CHECK(chart_io_min_interval(0, 3600 * NS, 8) == 50000000);
+    CHECK(chart_io_min_interval(0, 1000, 1) == 1000);
+
     /* a zoom wider than the cap fails at the first packet, even a lone one */
     chart_init(&c, 0, 0, 0);
     c.kind = CHART_IO;
