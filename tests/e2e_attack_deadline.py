@@ -262,12 +262,15 @@ def section_budget(R, srv):
     cases = [
         ("max_points=1000000 with 8 series", "/api/chart?format=json&max_points=1000000&"
          + filters, cap, "use max_points <= 125000"),
-        ("io, 1 us intervals from start=0 to end=10, 8 series",
-         "/api/chart?format=json&kind=io&interval=1us&start=0&end=10&" + filters, cap,
-         "use interval >= "),
-        ("io, 1 ms intervals over a day-long capture, 8 series (known while charting)",
-         "/api/chart?format=json&kind=io&interval=1ms&" + filters, long_span_pcap(),
-         "use interval >= "),
+        # 200,000 intervals: one series may span them, eight may not (before tshark)
+        ("io, 1 ms intervals from start=0 to end=200, 8 series",
+         "/api/chart?format=json&kind=io&interval=1ms&start=0&end=200&" + filters, cap,
+         "too small from start to end: more than 125,000 intervals for each of its 8 "
+         "series; use interval >= 0.002 s"),
+        # 172,800 intervals, known only while charting: the first late packet stops it
+        ("io, 0.5 s intervals over a day-long capture, 8 series",
+         "/api/chart?format=json&kind=io&interval=0.5&" + filters, long_span_pcap(),
+         "more than 125,000 intervals for each of its 8 series; use interval >= 1 s"),
     ]
     for label, path, data, words in cases:
         r = srv.post(path, data, "budget.pcap", timeout=120)
