@@ -17,8 +17,8 @@
 #define DEFAULT_TSHARK "tshark"      /* looked up in PATH at start */
 #define DEFAULT_TSHARK_USER "nobody" /* tshark runs as this user when we are root */
 #define DEFAULT_MAX_UPLOAD_BYTES (1024LL * 1024 * 1024) /* 1 GiB */
-#define DEFAULT_TIMEOUT_S 300                           /* wall clock per tshark run */
-#define DEFAULT_JOBS 0                                  /* 0: number of online cores */
+#define DEFAULT_TIMEOUT_S 300 /* wall clock of one request's whole analysis */
+#define DEFAULT_JOBS 0        /* 0: number of online cores */
 #define DEFAULT_QUEUE 16      /* analyses that may wait for a slot before 503 */
 #define DEFAULT_MAX_PACKETS 0 /* 0: no packet limit */
 #define DEFAULT_TSHARK_MEM_BYTES (8LL * 1024 * 1024 * 1024) /* RLIMIT_AS of tshark */
