@@ -17,8 +17,8 @@
 #define DEFAULT_TSHARK "tshark"      /* looked up in PATH at start */
 #define DEFAULT_TSHARK_USER "nobody" /* tshark runs as this user when we are root */
 #define DEFAULT_MAX_UPLOAD_BYTES (1024LL * 1024 * 1024) /* 1 GiB */
-#define DEFAULT_TIMEOUT_S 300                           /* wall clock per tshark run */
-#define DEFAULT_JOBS 0                                  /* 0: number of online cores */
+#define DEFAULT_TIMEOUT_S 300 /* wall clock of one request's whole analysis */
+#define DEFAULT_JOBS 0        /* 0: number of online cores */
 #define DEFAULT_QUEUE 16      /* analyses that may wait for a slot before 503 */
 #define DEFAULT_MAX_PACKETS 0 /* 0: no packet limit */
 #define DEFAULT_TSHARK_MEM_BYTES (8LL * 1024 * 1024 * 1024) /* RLIMIT_AS of tshark */
@@ -58,7 +58,11 @@
 #define MAX_SERIES 8
 #define DEFAULT_MAX_POINTS 10000 /* exact mode up to this many packets */
 #define MAX_POINTS_LIMIT 1000000 /* server cap of the max_points parameter */
-#define MAX_COLUMNS 2048         /* decimated mode: time columns per series */
+#define MAX_CHART_POINTS                                                                 \
+    1000000 /* size: max_points x series of one request (24 B each); past it 400 */
+#define EXPORT_POINT_MAX_BYTES                                                           \
+    48 /* one exact point of JSON or CSV, its series name aside: the export budget */
+#define MAX_COLUMNS 2048 /* decimated mode: time columns per series */
 #define DEFAULT_WIDTH_PX 800
 #define DEFAULT_HEIGHT_PX 400
 #define MIN_WIDTH_PX 200
@@ -167,8 +171,11 @@
 
 /* chart kinds io and hist (issue 4) */
 #define MAX_IO_INTERVALS                                                                 \
-    500000 /* io: intervals on one chart; past it chart_add fails (400) */
-#define IO_MIN_INTERVAL_NS 1000 /* io: smallest interval, 1 µs */
+    500000 /* io: intervals one series may span; past it 400 (use interval >= X) */
+#define MAX_IO_CELLS                                                                     \
+    1000000 /* io: intervals x series of one chart, its bins and answer's budget */
+#define EXPORT_IO_CELL_MAX_BYTES 90 /* one interval of one series in JSON or CSV */
+#define IO_MIN_INTERVAL_NS 1000     /* io: smallest interval, 1 µs */
 #define IO_AUTO_BINS 100000 /* io, automatic interval: bins per series while reading */
 #define IO_AUTO_MAX_INTERVALS 300 /* io, automatic interval: most intervals chosen */
 #define HIST_EXACT_BIG_LENS                                                              \

@@ -377,7 +377,7 @@ static void test_cap(void) {
 
     snprintf(want, sizeof(want),
              "interval 0.000001 s is too small for this capture: more than 500,000 "
-             "intervals");
+             "intervals; use interval >= 0.000002 s");
     CHECK(MAX_IO_INTERVALS == 500000); /* the message above */
 
     /* from 0 to the packet: the last interval that fits, then one more */
@@ -403,6 +403,27 @@ static void test_cap(void) {
     p = mkpkt(2, 300000000, 60);
     CHECK(chart_add(&c, 1, &p, &err) == -1 && err.status == 400);
     chart_release(&c);
+
+    /* 8 series share MAX_IO_CELLS: 125,000 intervals each, refused at the first
+       packet past it, before its bins, with the interval to use */
+    chart_init(&c, 0, 0, 0);
+    c.kind = CHART_IO;
+    c.interval_ns = 1000;
+    c.nseries = MAX_SERIES;
+    CHECK(chart_io_max_intervals(MAX_SERIES) == MAX_IO_CELLS / MAX_SERIES);
+    CHECK(chart_io_max_intervals(1) == MAX_IO_INTERVALS);
+    p = mkpkt(1, 124999 * 1000, 60);
+    CHECK(chart_add(&c, 7, &p, &err) == 0);
+    p = mkpkt(2, 125000 * 1000, 60);
+    CHECK(chart_add(&c, 3, &p, &err) == -1 && err.status == 400);
+    CHECK(strcmp(err.msg, "interval 0.000001 s is too small for this capture: more than "
+                          "125,000 intervals for each of its 8 series; use interval >= "
+                          "0.000002 s") == 0);
+    CHECK(c.series[3].nbins == 0);
+    chart_release(&c);
+    /* the suggestion is the smallest 1-2-5 step that fits */
+    CHECK(chart_io_min_interval(0, 3600 * NS, 8) == 50000000);
+    CHECK(chart_io_min_interval(0, 1000, 1) == 1000);
 
     /* a zoom wider than the cap fails at the first packet, even a lone one */
     chart_init(&c, 0, 0, 0);
@@ -736,7 +757,8 @@ static void test_svg(void) {
     }
     chart_release(&c);
 
-    /* 8 series, 400k intervals each: lines per pixel column, no tooltips */
+    /* 8 series, 124k intervals each (MAX_IO_CELLS is the budget of all of them):
+       lines per pixel column, no tooltips */
     chart_init(&c, 0, 0, 0);
     c.kind = CHART_IO;
     c.interval_ns = 1000;
@@ -747,15 +769,15 @@ static void test_svg(void) {
 
         if (!p.has_time)
             continue;
-        p.t_ns = p.t_ns % 400000000;
+        p.t_ns = p.t_ns % 124000000;
         for (si = 0; si < MAX_SERIES; si++)
             if (si == 0 || (p.len + si) % (si + 1) == 0)
                 CHECK(chart_add(&c, si, &p, NULL) == 0);
     }
     chart_finish(&c);
-    CHECK(c.io_count > 399000 && c.io_count <= 400000);
+    CHECK(c.io_count > 123000 && c.io_count <= 124000);
     svg = to_svg_named(&c, &len, "io-8-series-dense");
-    printf("io, 8 series, 400k intervals: %zu bytes\n", len);
+    printf("io, 8 series, 124k intervals: %zu bytes\n", len);
     CHECK(svg != NULL && len < SVG_TARGET_BYTES &&
           strstr(svg, "<rect class=\"hb\"") == NULL);
     free(svg);

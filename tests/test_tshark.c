@@ -319,7 +319,7 @@ static void test_dev(struct tshark *ts, const char *capdir) {
         char path[4096];
         struct pkts ref = {0}, fast = {0}, full = {0};
         struct tshark_result res;
-        struct tshark_job job = {path, DISPLAY, NULL, -1, NULL};
+        struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0};
         struct err err = ERR_INIT;
         int ok;
 
@@ -410,7 +410,7 @@ static void test_bad(struct tshark *ts, const char *capdir) {
         char cat[32], file[512], rcs[32], counts[32], capture[4096];
         struct pkts got = {0};
         struct tshark_result res;
-        struct tshark_job job = {capture, DISPLAY, NULL, -1, NULL};
+        struct tshark_job job = {capture, DISPLAY, NULL, -1, NULL, 0};
         struct err err = ERR_INIT;
         unsigned long long want;
         int rc, want_rc, ok;
@@ -468,7 +468,7 @@ static void test_filter(struct tshark *ts, const char *capdir) {
     struct err err = ERR_INIT;
     struct pkts ref = {0}, got = {0};
     struct tshark_result res;
-    struct tshark_job job = {path, DISPLAY, "tcp.len > 0", -1, NULL};
+    struct tshark_job job = {path, DISPLAY, "tcp.len > 0", -1, NULL, 0};
     static const char *const bad[] = {
         "ip.src ==", "foo.bar", "frame contains \"a", "tcp.port == 99999999999",
         "((ip)",     "-V"};
@@ -514,7 +514,7 @@ static void test_limit(struct tshark *ts, const char *capdir) {
     struct err err = ERR_INIT;
     struct pkts got = {0};
     struct tshark_result res;
-    struct tshark_job job = {path, DISPLAY, NULL, -1, NULL};
+    struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0};
     static const struct {
         uint64_t max;
         const char *filter;
@@ -577,7 +577,7 @@ static void mode_file(char *path, size_t n, const char *mode) {
 static int fake_run(struct tshark *ts, const char *mode, struct pkts *got,
                     struct tshark_result *res, struct err *err, int64_t *ms) {
     char path[512];
-    struct tshark_job job = {path, DISPLAY, NULL, -1, NULL};
+    struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0};
     int64_t t0 = mono_now_ms();
     int rc;
 
@@ -624,7 +624,8 @@ static void test_fake(const char *tests_dir) {
     /* hangs after packets: they stand, stopped */
     CHECK(fake_run(&ts, "hang_after", &got, &res, &err, &ms) == 0);
     CHECK(res.stopped && !res.damaged && res.packets == 2 && got.n == 2);
-    CHECK(strcmp(res.reason, "stopped after 1 s") == 0);
+    CHECK(strcmp(res.reason,
+                 "stopped after 1 s, the time limit of the analysis (--timeout)") == 0);
     pkts_release(&got);
     /* closes stdout but does not exit: the deadline still holds in finish */
     CHECK(fake_run(&ts, "closed_hang", &got, &res, &err, &ms) == 0);
@@ -674,7 +675,8 @@ static void test_fake(const char *tests_dir) {
     /* ... and without one, the timeout does, keeping what was read */
     CHECK(fake_run(&ts, "endless", &got, &res, &err, &ms) == 0);
     CHECK(res.stopped && res.packets > 1000 &&
-          strcmp(res.reason, "stopped after 1 s") == 0);
+          strcmp(res.reason,
+                 "stopped after 1 s, the time limit of the analysis (--timeout)") == 0);
     pkts_release(&got);
 
     /* a flood of stderr does not block */
@@ -685,7 +687,7 @@ static void test_fake(const char *tests_dir) {
     /* the client goes away: 499, at once */
     {
         char path[512];
-        struct tshark_job job = {path, DISPLAY, NULL, -1, NULL};
+        struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0};
         int sv[2];
         int64_t t0;
 
@@ -703,7 +705,7 @@ static void test_fake(const char *tests_dir) {
     /* the binary disappears after init: 500, no server path in the message */
     {
         char copy[512], path[512];
-        struct tshark_job job = {path, DISPLAY, NULL, -1, NULL};
+        struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0};
         struct tshark t2 = ts;
 
         snprintf(copy, sizeof(copy), "%s/gone-tshark", tmpdir);
@@ -730,7 +732,7 @@ static void *job_thread(void *arg) {
     int i;
 
     for (i = 0; i < 3; i++) {
-        struct tshark_job job = {jt->capture, DISPLAY, NULL, -1, NULL};
+        struct tshark_job job = {jt->capture, DISPLAY, NULL, -1, NULL, 0};
         struct pkts got = {0};
         struct tshark_result res;
         struct err err = ERR_INIT;

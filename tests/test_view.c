@@ -295,6 +295,64 @@ static void test_names(void) {
           !view_known_key("file"));
 }
 
+/*
+ * The chart budget of one request, over all its series, before any work:
+ * points (max_points x series), the CSV their names make, io intervals of a
+ * zoom on both ends. Each refusal names the parameter and what to use.
+ */
+static void test_budget(void) {
+    char q[8192], name[64];
+    size_t i;
+
+    /* one series may keep MAX_POINTS_LIMIT; eight may share MAX_CHART_POINTS */
+    CHECK(strcmp(canon("max_points=1000000"), "max_points=1000000") == 0);
+    CHECK(MAX_CHART_POINTS == 1000000); /* the figures below */
+    CHECK(strcmp(canon("max_points=500000&filter=tcp&filter=udp"),
+                 "filter=tcp&filter=udp&max_points=500000") == 0);
+    CHECK(fails("max_points=500001&filter=tcp&filter=udp",
+                "max_points=500001 with 2 series is 1,000,002 points to keep: at most "
+                "1,000,000 over all series; use max_points <= 500000"));
+    snprintf(q, sizeof(q), "max_points=1000000");
+    for (i = 0; i < MAX_SERIES; i++)
+        snprintf(q + strlen(q), sizeof(q) - strlen(q), "&filter=f%zu", i);
+    CHECK(fails(q, "use max_points <= 125000"));
+    /* the default max_points counts too: 8 x 10000 fits */
+    CHECK(strstr(canon(q + strlen("max_points=1000000&")), "<error") == NULL);
+    /* other kinds keep no points: max_points is not theirs to refuse */
+    snprintf(q + strlen(q), sizeof(q) - strlen(q), "&kind=hist");
+    CHECK(strstr(canon(q), "<error") == NULL);
+
+    /* CSV repeats each series' name: long escaped names leave fewer points */
+    CHECK(strstr(canon("format=csv&max_points=125000&filter=a&filter=b&filter=c&filter=d&"
+                       "filter=e&filter=f&filter=g&filter=h"),
+                 "<error") == NULL);
+    memset(name, '"', sizeof(name) - 1); /* each doubled by the CSV escape */
+    name[sizeof(name) - 1] = '\0';
+    snprintf(q, sizeof(q), "format=csv&max_points=125000");
+    for (i = 0; i < MAX_SERIES; i++)
+        snprintf(q + strlen(q), sizeof(q) - strlen(q), "&filter=f&name=%s", name);
+    CHECK(fails(q, "series names makes a CSV of up to"));
+    CHECK(fails(q, "use max_points <= "));
+    /* the same as JSON holds: names are not repeated per point there */
+    snprintf(q, sizeof(q), "format=json&max_points=125000");
+    for (i = 0; i < MAX_SERIES; i++)
+        snprintf(q + strlen(q), sizeof(q) - strlen(q), "&filter=f&name=%s", name);
+    CHECK(strstr(canon(q), "<error") == NULL);
+
+    /* io: a zoom on both ends gives the span before any packet */
+    CHECK(strstr(canon("kind=io&interval=1us&start=0&end=0.4"), "<error") == NULL);
+    CHECK(fails("kind=io&interval=1us&start=0&end=0.5",
+                "interval 0.000001 s is too small from start to end: more than 500,000 "
+                "intervals; use interval >= 0.000002 s"));
+    snprintf(q, sizeof(q), "kind=io&interval=1ms&start=0&end=200");
+    for (i = 0; i < MAX_SERIES; i++)
+        snprintf(q + strlen(q), sizeof(q) - strlen(q), "&filter=f%zu", i);
+    CHECK(fails(q, "more than 125,000 intervals for each of its 8 series; use interval "
+                   ">= 0.002 s"));
+    /* one end only: the span is known while charting (chart_add), not here */
+    CHECK(strstr(canon("kind=io&interval=1us&end=100"), "<error") == NULL);
+}
+
 int main(void) {
     test_defaults();
     test_values();
@@ -303,5 +361,6 @@ int main(void) {
     test_query();
     test_apply();
     test_names();
+    test_budget();
     return CHECK_DONE();
 }

@@ -382,7 +382,7 @@ struct outcome {
 
 static void run(const struct tshark *ts, const char *capture, int cancel_fd,
                 struct outcome *o) {
-    struct tshark_job job = {capture, DISPLAY, NULL, cancel_fd, NULL};
+    struct tshark_job job = {capture, DISPLAY, NULL, cancel_fd, NULL, 0};
 
     memset(o, 0, sizeof(*o));
     o->rc = tshark_run(ts, &job, collect, &o->pk, &o->res, &o->err);
@@ -631,7 +631,7 @@ static void run_growing(const struct tshark *ts, const char *src, int abandon, i
     struct growfile g;
     struct writer w;
     pthread_t t;
-    struct tshark_job job = {dst, DISPLAY, NULL, -1, &g};
+    struct tshark_job job = {dst, DISPLAY, NULL, -1, &g, 0};
     int fd;
 
     memset(o, 0, sizeof(*o));
@@ -758,7 +758,11 @@ static void test_fake(const struct tshark *real, const char *capdir) {
     t0 = mono_now_ms();
     run(&ts, path, -1, &w);
     CHECK(w.res.warm && w.rc == -1 && w.err.status == 504);
-    CHECK(strcmp(w.err.msg, "tshark took longer than 1 s") == 0);
+    CHECK(
+        strcmp(
+            w.err.msg,
+            "tshark took longer than 1 s, the time limit of the analysis (--timeout)") ==
+        0);
     CHECK(mono_now_ms() - t0 >= 1000 && mono_now_ms() - t0 < SLOW_MS);
     free(w.pk.v);
     tshark_pool_stop(&ts);

@@ -17,7 +17,7 @@
  *   CHART_IO    per series, one struct io_bin per time interval. With a given
  *               interval the bins have exactly that width, counted from
  *               interval 0 (floor for negative times), and the chart spans at
- *               most MAX_IO_INTERVALS of them. Automatic: bins of 10^k ns
+ *               most chart_io_max_intervals(nseries) of them. Automatic: bins of 10^k ns
  *               (1 us up), widened tenfold (groups of 10 merged) whenever a
  *               series would need more than IO_AUTO_BINS; chart_finish picks
  *               a 1/2/5 x 10^k interval, a multiple of every bin width, that
@@ -157,9 +157,13 @@ struct chart {
     struct series series[MAX_SERIES];
     size_t nseries;
 
-    uint64_t packets; /* packets tshark delivered (all series' source); chart_finish
-                         sets it to the largest series count when it is still 0 */
-    int stopped;      /* tshark stopped early; see warnings */
+    uint64_t packets;    /* packets tshark delivered (all series' source); chart_finish
+                            sets it to the largest series count when it is still 0 */
+    int stopped;         /* tshark stopped early; see warnings */
+    int64_t deadline_ms; /* not the model's: the mono_now_ms() time the analysis
+                            filling it had to end by (0: none or not known yet),
+                            for what the pipeline still does after it (capinfos).
+                            Renderers ignore it */
 
     /* view parameters, set by the caller between chart_init and the first packet */
     int64_t interval_ns; /* CHART_IO: interval width; 0 = automatic */
@@ -198,9 +202,10 @@ void chart_release(struct chart *c);
  * memory runs out or si >= nseries. CHART_IO with a given interval also
  * fails with 400 when interval_ns is below IO_MIN_INTERVAL_NS ("interval X
  * is too small: the smallest is 1 us") or when the chart would span more
- * than MAX_IO_INTERVALS intervals ("interval X is too small for this
- * capture: more than N intervals"); the span counts from interval 0 (or
- * start_ns) to the packet and end_ns.
+ * than chart_io_max_intervals(nseries) intervals ("interval X is too small
+ * for this capture: more than N intervals[ for each of its S series]; use
+ * interval >= Y s"), at the first packet past it, before its bins are made;
+ * the span counts from interval 0 (or start_ns) to the packet and end_ns.
  * Never fails on odd values: no time, zero or huge length, negative time.
  * A packet outside the zoom only counts in out_of_range.
  */
@@ -252,6 +257,21 @@ int64_t chart_time_origin(const struct chart *c);
  * (0 <= k < io_count), all zero when there are none (or k is out of range).
  */
 struct io_bin chart_io_bin(const struct chart *c, size_t si, size_t k);
+
+/*
+ * CHART_IO with a given interval: the most intervals a chart of nseries
+ * series may span: MAX_IO_INTERVALS, or less with many series, as
+ * MAX_IO_CELLS is the budget of all of them together (the bins and the
+ * answer are bounded whatever the count).
+ */
+size_t chart_io_max_intervals(size_t nseries);
+
+/*
+ * The smallest interval (ns; 1, 2 or 5 x 10^k, at least IO_MIN_INTERVAL_NS)
+ * that cuts lo_ns..hi_ns into at most chart_io_max_intervals(nseries)
+ * intervals: what a 400 for a too small interval suggests.
+ */
+int64_t chart_io_min_interval(int64_t lo_ns, int64_t hi_ns, size_t nseries);
 
 /* Start (ns) of interval k, saturated to the int64_t range. */
 int64_t chart_io_start(const struct chart *c, size_t k);

@@ -28,14 +28,31 @@
 const char *pipeline_ctype(enum view_format f);
 
 /*
+ * The deadline of an analysis that starts at from_ms (mono_now_ms time):
+ * ts->timeout_s later, 0 (none) without a timeout.
+ */
+int64_t pipeline_deadline(const struct tshark *ts, int64_t from_ms);
+
+/*
  * Run tshark on capture (borrowed path) and add every packet to c, which the
  * caller chart_init'ed and configured (series, filters). One tshark run per
- * series. display_name (borrowed) names the file in messages; cancel_fd is
- * the client socket or -1. Ends with chart_finish(c). A damaged capture or an
- * early stop still returns 0 with a warning in c. -1 with err otherwise
- * (statuses as tshark_run; 422 also for garbage tshark accepts that has no
- * usable frame, e.g. a PNG read as one frame without time).
+ * series, all of them under one deadline_ms (mono_now_ms time; 0: none, or
+ * with grow: ts->timeout_s from the upload's end, growfile_end_ms): each run
+ * gets what is left, and the series left when it passes are not run (200
+ * with a warning naming them and --timeout; c->stopped). display_name
+ * (borrowed) names the file in messages; cancel_fd is the client socket or
+ * -1; grow as in pipeline_chart_growing, or NULL. Ends with chart_finish(c);
+ * c->deadline_ms is the deadline used. A damaged capture or an early stop
+ * still returns 0 with a warning in c. -1 with err otherwise (statuses as
+ * tshark_run; 504 only when the first series read nothing in time; 422 also
+ * for garbage tshark accepts that has no usable frame, e.g. a PNG read as one
+ * frame without time).
  */
+int pipeline_chart_until(const struct tshark *ts, const char *capture,
+                         const char *display_name, int cancel_fd, struct growfile *grow,
+                         int64_t deadline_ms, struct chart *c, struct err *err);
+
+/* pipeline_chart_until with the deadline pipeline_deadline(ts, now): the CLI's. */
 int pipeline_chart(const struct tshark *ts, const char *capture, const char *display_name,
                    int cancel_fd, struct chart *c, struct err *err);
 
@@ -43,8 +60,9 @@ int pipeline_chart(const struct tshark *ts, const char *capture, const char *dis
  * pipeline_chart() on a capture another thread is still writing (an upload
  * as it arrives; grow, borrowed, tells how far: growfile.h). An unfiltered
  * series taken by a warm tshark reads it as it grows, so dissection overlaps
- * the upload; other runs wait for its end. When the writer abandons it:
- * -1 with err 499.
+ * the upload; other runs wait for its end. The deadline is ts->timeout_s
+ * from the upload's end, however far behind tshark is then reading it. When
+ * the writer abandons it: -1 with err 499.
  */
 int pipeline_chart_growing(const struct tshark *ts, const char *capture,
                            const char *display_name, int cancel_fd, struct growfile *grow,

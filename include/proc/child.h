@@ -80,8 +80,9 @@ struct child {
     int64_t feed_off; /* bytes of feed_fd written to the child so far */
     int feed_cut;     /* the child closed its stdin before feed_fd's end (EPIPE) */
     struct growfile *feed_grow; /* borrowed: feed_fd is still being written; NULL: no */
-    int64_t grow_timeout_ms;    /* with feed_grow: deadline_ms becomes now + this when
-                                   the file is complete (0: none) */
+    int64_t grow_timeout_ms;    /* with feed_grow: deadline_ms becomes the file's end
+                                   (growfile_end_ms) + this once it is complete, even
+                                   while the copy lags behind (0: none) */
 };
 
 #define CHILD_INIT                                                                       \
@@ -137,10 +138,13 @@ int child_feed_from(struct child *ch, int src_fd, struct err *err);
 /*
  * child_feed_from() for a file another thread is still writing (g tells how
  * far; growfile.h): the copy follows the writer and closes stdin once g is
- * complete. Meanwhile the child has no deadline; when g completes it gets
- * deadline now + timeout_ms (0: none), so a slow upload does not count
- * against the analysis time. When g is abandoned, child_read fails with 499
- * ("upload ended early") and the child is killed. 0, or -1 with err (500).
+ * complete. Meanwhile the child has no deadline; once g is complete it gets
+ * the deadline growfile_end_ms(g) + timeout_ms (0: none), noticed by
+ * child_read at once however much of the file is still to be copied: a slow
+ * upload does not count against the analysis time, a slow reader (a
+ * decompression bomb) does. When g is abandoned, child_read fails with 499
+ * ("upload ended early") and the child is killed, at once as well. 0, or -1
+ * with err (500).
  */
 int child_feed_growing(struct child *ch, int src_fd, struct growfile *g,
                        int64_t timeout_ms, struct err *err);

@@ -29,6 +29,7 @@ struct growfile {
     pthread_cond_t ended;  /* signalled by growfile_end */
     uint64_t written;      /* bytes that may be read */
     enum grow_state state; /* GROW_WRITING until growfile_end */
+    int64_t end_ms;        /* mono_now_ms() of growfile_end; 0 before it */
     int wake_fd;           /* owned: eventfd, readable after each report; -1 if none */
     int ready;             /* growfile_init succeeded (a zeroed struct is not ready) */
 };
@@ -44,6 +45,12 @@ void growfile_end(struct growfile *g, int ok);
 
 /* The reader: the state now, and in *written how many bytes may be read. */
 enum grow_state growfile_state(struct growfile *g, uint64_t *written);
+
+/*
+ * The reader: when the writer called growfile_end (mono_now_ms() time), or 0
+ * while it writes. An analysis' deadline counts from there.
+ */
+int64_t growfile_end_ms(struct growfile *g);
 
 /* The reader: empty wake_fd after it polled readable. */
 void growfile_drain(struct growfile *g);

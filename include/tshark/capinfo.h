@@ -12,6 +12,7 @@
 #define CAPINFO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "base/err.h"
@@ -36,5 +37,10 @@ int capinfo_find(const char *tshark_path, char *dst, size_t n);
  */
 int capinfo_read(const char *capinfos, const char *file, int cancel_fd, uid_t uid,
                  gid_t gid, struct capinfo *ci, struct err *err);
+
+/* capinfo_read, stopped at deadline_ms as well (0: none; a request's deadline). */
+int capinfo_read_until(const char *capinfos, const char *file, int cancel_fd, uid_t uid,
+                       gid_t gid, int64_t deadline_ms, struct capinfo *ci,
+                       struct err *err);
 
 #endif

@@ -117,9 +117,24 @@ int tshark_keep_head(void *ctx, const char *data, size_t n);
 
 /*
  * Check a display filter without reading a capture. 0 when tshark accepts
- * it; -1 with err 400 and tshark's own message otherwise.
+ * it; -1 with err 400 and tshark's own message otherwise (504 when it does
+ * not answer within TSHARK_CHECK_TIMEOUT_MS).
  */
 int tshark_check_filter(const struct tshark *ts, const char *filter, struct err *err);
+
+/*
+ * tshark_check_filter, stopped at deadline_ms as well (0: none; the request's
+ * deadline: 504 naming --timeout when that comes first).
+ */
+int tshark_check_filter_until(const struct tshark *ts, const char *filter,
+                              int64_t deadline_ms, struct err *err);
+
+/*
+ * The RLIMIT_CPU (seconds) of a run's tshark, warm (1: its start-up
+ * allowance included) or not; 0 when there is none (no timeout). A backstop
+ * behind the wall-clock deadline; a run it stops says so.
+ */
+uint64_t tshark_cpu_limit_s(const struct tshark *ts, int warm);
 
 /*
  * Start a pool of size warm tshark processes for unfiltered runs (warm.h),
@@ -189,6 +204,13 @@ struct tshark_job {
     struct growfile *grow;    /* borrowed: capture is still being written (an upload
                                  arriving); NULL: it is complete. A warm tshark is fed
                                  as it grows; a cold run waits for its end */
+    int64_t deadline_ms;      /* mono_now_ms() time at which the run is stopped,
+                                 whatever it is doing (being fed, dissecting, being
+                                 read): the pipeline sets one per request and every
+                                 run of it gets what is left. 0: ts->timeout_s from
+                                 the end of grow (growfile_end_ms: the upload's end,
+                                 however far the feed lags) or else from the run's
+                                 start. Ignored while grow is still being written */
 };
 
 /*
@@ -201,7 +223,8 @@ struct tshark_job {
  *       "Running as user" warning);
  *   400 the filter was rejected;
  *   502 tshark died by a signal, or wrote output that is not its JSON;
- *   504 the timeout passed before any packet;
+ *   504 the deadline (job->deadline_ms, or the timeout) passed, or tshark's
+ *       CPU limit stopped it, before any packet (the message says which);
  *   499 the client went away (cancel_fd);
  *   500 it could not be started.
  * No child is left running or unreaped on any path. Thread-safe: runs on

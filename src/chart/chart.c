@@ -304,14 +304,65 @@ static void bin_merge(struct io_bin *a, const struct io_bin *b) {
         a->max = b->max;
 }
 
+/* the bins and the answer of every series together are bounded */
+_Static_assert((uint64_t)MAX_IO_CELLS *EXPORT_IO_CELL_MAX_BYTES <=
+                   (uint64_t)MAX_EXPORT_BYTES - 16 * 1024 * 1024,
+               "MAX_IO_CELLS intervals must fit in a JSON or CSV export");
+
+size_t chart_io_max_intervals(size_t nseries) {
+    size_t share = MAX_IO_CELLS / (nseries > 0 ? nseries : 1);
+
+    return share < MAX_IO_INTERVALS ? share : MAX_IO_INTERVALS;
+}
+
+int64_t chart_io_min_interval(int64_t lo_ns, int64_t hi_ns, size_t nseries) {
+    static const int64_t MULT[3] = {1, 2, 5};
+    uint64_t limit = chart_io_max_intervals(nseries);
+    int64_t base = IO_MIN_INTERVAL_NS, iv = base;
+    size_t i;
+
+    for (;;) {
+        for (i = 0; i < 3; i++) {
+            iv = base * MULT[i];
+            if (udiff(floor_div(hi_ns, iv), floor_div(lo_ns, iv)) < limit)
+                return iv;
+        }
+        if (base > INT64_MAX / 50)
+            return iv;
+        base *= 10;
+    }
+}
+
+/*
+ * "interval X s is too small for this capture: more than N intervals[ for
+ * each of its S series]; use interval >= Y s" for intervals lo..hi of c.
+ */
+static int io_span_error(const struct chart *c, int64_t lo, int64_t hi, struct err *err) {
+    int64_t w = c->interval_ns, lo_ns = mul_sat(lo, w), hi_ns = mul_sat(hi, w);
+    char iv[32], cap[32], min[32], each[64] = "";
+
+    /* the end of interval hi */
+    hi_ns = hi_ns > INT64_MAX - (w - 1) ? INT64_MAX : hi_ns + (w - 1);
+    if (c->nseries > 1)
+        snprintf(each, sizeof(each), " for each of its %zu series", c->nseries);
+    return err_set(err, 400,
+                   "interval %s s is too small for this capture: more than %s "
+                   "intervals%s; use interval >= %s s",
+                   fmt_seconds(iv, sizeof(iv), w, 0, 9),
+                   fmt_thousands(cap, sizeof(cap), chart_io_max_intervals(c->nseries)),
+                   each,
+                   fmt_seconds(min, sizeof(min),
+                               chart_io_min_interval(lo_ns, hi_ns, c->nseries), 0, 9));
+}
+
 /*
  * Given interval: the chart spans interval 0 (or the zoom start), every
  * packet and the zoom end. Refuse the packet that would take the span past
- * MAX_IO_INTERVALS, before any memory is spent on it.
+ * the chart's share of MAX_IO_INTERVALS (chart_io_max_intervals: the budget
+ * is for all series together), before any memory is spent on it.
  */
 static int io_check_span(struct chart *c, int64_t t, struct err *err) {
     int64_t w = c->interval_ns, lo, hi, a;
-    char iv[32], cap[32];
 
     lo = hi = floor_div(t, w);
     if (c->has_start) {
@@ -331,12 +382,8 @@ static int io_check_span(struct chart *c, int64_t t, struct err *err) {
         lo = c->io_lo < lo ? c->io_lo : lo;
         hi = c->io_hi > hi ? c->io_hi : hi;
     }
-    if (udiff(hi, lo) >= (uint64_t)MAX_IO_INTERVALS)
-        return err_set(err, 400,
-                       "interval %s s is too small for this capture: more than %s "
-                       "intervals",
-                       fmt_seconds(iv, sizeof(iv), w, 0, 9),
-                       fmt_thousands(cap, sizeof(cap), MAX_IO_INTERVALS));
+    if (udiff(hi, lo) >= (uint64_t)chart_io_max_intervals(c->nseries))
+        return io_span_error(c, lo, hi, err);
     c->io_lo = lo;
     c->io_hi = hi;
     c->io_spanned = 1;
@@ -352,7 +399,8 @@ static int io_check_span(struct chart *c, int64_t t, struct err *err) {
  */
 static int bins_grow(const struct chart *c, struct series *s, int64_t t,
                      struct err *err) {
-    size_t limit = c->interval_ns > 0 ? MAX_IO_INTERVALS : IO_AUTO_BINS, n, want, k;
+    size_t limit = c->interval_ns > 0 ? chart_io_max_intervals(c->nseries) : IO_AUTO_BINS;
+    size_t n, want, k;
     int64_t lo_t = t, hi_t = t, w = s->bin_ns, lo, hi, nbin0, r;
     struct io_bin *nb = NULL;
 
@@ -464,11 +512,11 @@ static void io_finish(struct chart *c) {
         iv = nice_interval(lo, hi, w);
     c->io_interval_ns = iv;
     n = udiff(floor_div(hi, iv), floor_div(lo, iv));
-    if (n >= (uint64_t)MAX_IO_INTERVALS) {
+    if (n >= (uint64_t)chart_io_max_intervals(c->nseries)) {
         /* only a zoom without packets gets here: chart_add checks the rest */
         chart_warn(c, "interval %s s is too small for this range: more than %s intervals",
                    fmt_seconds(s1, sizeof(s1), iv, 0, 9),
-                   fmt_thousands(s2, sizeof(s2), MAX_IO_INTERVALS));
+                   fmt_thousands(s2, sizeof(s2), chart_io_max_intervals(c->nseries)));
         return;
     }
     c->io_first = floor_div(lo, iv);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/escape.h"
 #include "base/fmt.h"
 #include "chart/names.h"
 #include "chart/view.h"
@@ -421,6 +422,96 @@ int view_set(struct view *v, const char *key, const char *val, size_t len,
     }
 }
 
+static void fit_name(char *dst, size_t n, const char *s);
+
+/* Every point's bytes must fit in half an export: heads, columns, warnings after. */
+_Static_assert((uint64_t)MAX_CHART_POINTS *EXPORT_POINT_MAX_BYTES <=
+                   (uint64_t)MAX_EXPORT_BYTES / 2,
+               "MAX_CHART_POINTS exact points must fit in a JSON export");
+
+/* floor(t / w), w > 0 */
+static int64_t floor_div(int64_t t, int64_t w) {
+    int64_t q = t / w;
+
+    return (t % w != 0 && t < 0) ? q - 1 : q;
+}
+
+/* The bytes of series i's name in a CSV row (escaped, and its comma). */
+static uint64_t csv_name_bytes(const struct view *v, size_t i) {
+    const struct view_series *vs = &v->series[i];
+    struct buf b = BUF_INIT(1024);
+    char name[64];
+    uint64_t n;
+
+    /* the name view_apply gives the series */
+    fit_name(name, sizeof(name),
+             vs->name[0] != '\0'     ? vs->name
+             : vs->filter[0] != '\0' ? vs->filter
+                                     : "All packets");
+    n = esc_csv(&b, name) == 0 ? b.len + 1 : 1024;
+    buf_release(&b);
+    return n;
+}
+
+/*
+ * The chart of one request is bounded before any work: its exact points
+ * over all series (memory, MAX_CHART_POINTS), what they make in a CSV that
+ * repeats each series' name (half of MAX_EXPORT_BYTES), and for io with a
+ * zoom on both ends its intervals over all series (MAX_IO_CELLS). The
+ * time span of io bins without both ends is only known while charting:
+ * chart_add refuses it there, at the first packet past it. 0, or -1 with
+ * err (400 naming the parameter to change).
+ */
+static int check_budget(const struct view *v, struct err *err) {
+    uint64_t ns = v->nseries > 0 ? v->nseries : 1;
+    uint64_t mp = v->max_points > 0 ? v->max_points : DEFAULT_MAX_POINTS;
+    char a[32], b[32];
+    size_t i;
+
+    if (v->kind == CHART_SIZE && mp * ns > MAX_CHART_POINTS)
+        return err_set(err, 400,
+                       "max_points=%" PRIu64 " with %" PRIu64
+                       " series is %s points to keep: at most %s over all series; use "
+                       "max_points <= %" PRIu64,
+                       mp, ns, fmt_thousands(a, sizeof(a), mp * ns),
+                       fmt_thousands(b, sizeof(b), MAX_CHART_POINTS),
+                       (uint64_t)MAX_CHART_POINTS / ns);
+    if (v->kind == CHART_SIZE && v->format == VIEW_CSV && ns > 1) {
+        uint64_t per = 0; /* bytes of one point of every series */
+
+        for (i = 0; i < ns; i++)
+            per += EXPORT_POINT_MAX_BYTES + csv_name_bytes(v, i);
+        if (mp * per > (uint64_t)MAX_EXPORT_BYTES / 2)
+            return err_set(err, 400,
+                           "max_points=%" PRIu64 " with these %" PRIu64
+                           " series names makes a CSV of up to %" PRIu64
+                           " MiB: at most %d; use max_points <= %" PRIu64
+                           " (or shorter names)",
+                           mp, ns, mp * per / (1024 * 1024),
+                           (int)(MAX_EXPORT_BYTES / 2 / (1024 * 1024)),
+                           (uint64_t)MAX_EXPORT_BYTES / 2 / per);
+    }
+    if (v->kind == CHART_IO && v->interval_ns > 0 && v->has_start && v->has_end) {
+        int64_t lo = floor_div(v->start_ns, v->interval_ns);
+        int64_t hi = floor_div(v->end_ns, v->interval_ns);
+        char iv[32], cap[32], min[32], each[64] = "";
+
+        if ((uint64_t)hi - (uint64_t)lo < (uint64_t)chart_io_max_intervals(ns))
+            return 0;
+        if (ns > 1)
+            snprintf(each, sizeof(each), " for each of its %" PRIu64 " series", ns);
+        return err_set(err, 400,
+                       "interval %s s is too small from start to end: more than %s "
+                       "intervals%s; use interval >= %s s",
+                       fmt_seconds(iv, sizeof(iv), v->interval_ns, 0, 9),
+                       fmt_thousands(cap, sizeof(cap), chart_io_max_intervals(ns)), each,
+                       fmt_seconds(min, sizeof(min),
+                                   chart_io_min_interval(v->start_ns, v->end_ns, ns), 0,
+                                   9));
+    }
+    return 0;
+}
+
 int view_finish(struct view *v, struct err *err) {
     size_t rows = v->nfilters > 0 ? v->nfilters : 1, i, n = 0;
 
@@ -454,7 +545,7 @@ int view_finish(struct view *v, struct err *err) {
         v->any_name |= v->series[i].name[0] != '\0';
         v->any_color |= v->series[i].color[0] != '\0';
     }
-    return 0;
+    return check_budget(v, err);
 }
 
 /* name cut to fit dst (n bytes) between UTF-8 sequences, "…" ending a cut one */

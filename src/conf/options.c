@@ -100,7 +100,8 @@ static const struct opt table[] = {
      .max = MAX_TIMEOUT_S,
      .def = DEFAULT_TIMEOUT_S,
      AT(timeout_s),
-     .help = "wall clock of one tshark run"},
+     .help = "wall clock of a request's whole analysis (every series), from the upload's "
+             "end"},
     {.name = "jobs",
      .env = "PCAPCHART_JOBS",
      .cmds = SERVE,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "pipeline/pipeline.h"
 #include "render/export.h"
@@ -130,7 +131,7 @@ int pipeline_chart_early(const struct pipeline *p, const struct pipeline_job *jo
  * read. 0, or -1 with err (400 quoting tshark, naming the series).
  */
 static int check_filters(const struct pipeline *p, const struct view *v,
-                         struct err *err) {
+                         int64_t deadline_ms, struct err *err) {
     struct err e;
     size_t i;
 
@@ -138,7 +139,7 @@ static int check_filters(const struct pipeline *p, const struct view *v,
         if (v->series[i].filter[0] == '\0')
             continue;
         memset(&e, 0, sizeof(e));
-        if (tshark_check_filter(p->ts, v->series[i].filter, &e) == 0)
+        if (tshark_check_filter_until(p->ts, v->series[i].filter, deadline_ms, &e) == 0)
             continue;
         if (e.status != 400)
             return err_set(err, e.status, "%s", e.msg);
@@ -171,24 +172,33 @@ static void keep(struct pipeline *p, const struct pipeline_job *job,
 int pipeline_analyse(struct pipeline *p, const struct pipeline_job *job,
                      struct chart *ready, struct pipeline_result *res, struct err *err) {
     struct err ierr = ERR_INIT;
+    /* one deadline for the whole analysis: filter checks, every series, capinfos */
+    int64_t deadline = ready != NULL ? ready->deadline_ms : 0;
 
+    if (deadline == 0)
+        deadline = pipeline_deadline(p->ts, mono_now_ms());
     res->kept = !job->fresh;
     res->chart = ready;
     if (ready == NULL) {
-        if (check_filters(p, job->view, err) == -1)
+        if (check_filters(p, job->view, deadline, err) == -1)
             return -1;
         if ((res->chart = pipeline_chart_new(job)) == NULL)
             return err_set(err, 500, "out of memory");
-        if (pipeline_chart(p->ts, job->path, job->display, job->cancel_fd, res->chart,
-                           err) == -1)
+        if (pipeline_chart_until(p->ts, job->path, job->display, job->cancel_fd, NULL,
+                                 deadline, res->chart, err) == -1)
             return -1;
     }
     if (job->fresh)
         keep(p, job, res);
     if (job->view->format != VIEW_HTML || p->capinfos[0] == '\0')
         return 0;
-    if (capinfo_read(p->capinfos, job->path, job->cancel_fd, p->ts->uid, p->ts->gid,
-                     &res->info, &ierr) == 0)
+    if (clock_passed(deadline, mono_now_ms())) {
+        /* the summary's file format is not worth time past --timeout */
+        log_debug("capinfos: not run, the analysis is out of time");
+        return 0;
+    }
+    if (capinfo_read_until(p->capinfos, job->path, job->cancel_fd, p->ts->uid, p->ts->gid,
+                           deadline, &res->info, &ierr) == 0)
         res->have_info = 1;
     else if (ierr.status == 499)
         return err_set(err, 499, "client went away");

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/clock.h"
 #include "render/export.h"
 #include "pipeline/pipeline.h"
 #include "render/svg.h"
@@ -50,30 +51,73 @@ static int reject_garbage(const struct series *s, struct err *err) {
     return 0;
 }
 
+int64_t pipeline_deadline(const struct tshark *ts, int64_t from_ms) {
+    return clock_deadline(from_ms, ts->timeout_s > 0 ? (int64_t)ts->timeout_s * 1000 : 0);
+}
+
 int pipeline_chart(const struct tshark *ts, const char *capture, const char *display_name,
                    int cancel_fd, struct chart *c, struct err *err) {
-    return pipeline_chart_growing(ts, capture, display_name, cancel_fd, NULL, c, err);
+    return pipeline_chart_until(ts, capture, display_name, cancel_fd, NULL,
+                                pipeline_deadline(ts, mono_now_ms()), c, err);
 }
 
 int pipeline_chart_growing(const struct tshark *ts, const char *capture,
                            const char *display_name, int cancel_fd, struct growfile *grow,
                            struct chart *c, struct err *err) {
+    /* the deadline counts from the upload's end, which is still to come */
+    return pipeline_chart_until(ts, capture, display_name, cancel_fd, grow, 0, c, err);
+}
+
+/* The series from..c->nseries get no run: the analysis is out of time. */
+static void skip_series(const struct tshark *ts, struct chart *c, size_t from) {
+    c->stopped = 1;
+    if (from + 1 == c->nseries)
+        chart_warn(
+            c,
+            "series %zu ('%s') is not charted: the analysis reached its time limit "
+            "of %d s (--timeout)",
+            from + 1, c->series[from].name, ts->timeout_s);
+    else
+        chart_warn(c,
+                   "series %zu to %zu are not charted: the analysis reached its time "
+                   "limit of %d s (--timeout)",
+                   from + 1, c->nseries, ts->timeout_s);
+}
+
+int pipeline_chart_until(const struct tshark *ts, const char *capture,
+                         const char *display_name, int cancel_fd, struct growfile *grow,
+                         int64_t deadline_ms, struct chart *c, struct err *err) {
     struct tshark_result res;
     struct tshark_job job;
     struct add_ctx ctx;
+    int64_t end;
     size_t i;
 
     for (i = 0; i < c->nseries; i++) {
+        /* one deadline for every series: a growing capture's is known at its end */
+        if (deadline_ms == 0 && grow != NULL && (end = growfile_end_ms(grow)) != 0)
+            deadline_ms = pipeline_deadline(ts, end);
+        if (i > 0 && clock_passed(deadline_ms, mono_now_ms())) {
+            skip_series(ts, c, i);
+            break;
+        }
         memset(&res, 0, sizeof(res));
         job.capture = capture;
         job.display_name = display_name;
         job.filter = c->series[i].filter;
         job.cancel_fd = cancel_fd;
         job.grow = grow;
+        job.deadline_ms = deadline_ms;
         ctx.chart = c;
         ctx.series = i;
-        if (tshark_run(ts, &job, add_packet, &ctx, &res, err) == -1)
+        if (tshark_run(ts, &job, add_packet, &ctx, &res, err) == -1) {
+            /* out of time after the first series: chart what the others gave */
+            if (i > 0 && err != NULL && err->status == 504 && deadline_ms != 0) {
+                skip_series(ts, c, i);
+                break;
+            }
             return -1;
+        }
         if (i == 0 || c->series[i].filter[0] == '\0')
             c->packets = res.packets > c->packets ? res.packets : c->packets;
         if (res.damaged)
@@ -88,6 +132,9 @@ int pipeline_chart_growing(const struct tshark *ts, const char *capture,
         if (c->series[i].filter[0] == '\0' && reject_garbage(&c->series[i], err) == -1)
             return -1;
     }
+    if (deadline_ms == 0 && grow != NULL && (end = growfile_end_ms(grow)) != 0)
+        deadline_ms = pipeline_deadline(ts, end);
+    c->deadline_ms = deadline_ms;
     chart_finish(c);
     return 0;
 }

@@ -648,9 +648,7 @@ static int pump(struct child *ch, struct err *err) {
                 kill_group(ch);
                 return err_set(err, 499, "upload ended early");
             }
-            /* complete and all copied: EOF, and from now on the deadline */
-            if (ch->grow_timeout_ms > 0)
-                ch->deadline_ms = mono_now_ms() + ch->grow_timeout_ms;
+            /* complete and all copied: EOF (grow_check set the deadline) */
             feed_stop(ch);
             return 0;
         }
@@ -697,6 +695,29 @@ static int pump(struct child *ch, struct err *err) {
     return 0;
 }
 
+/*
+ * A growing feed, at every turn of child_read, however far the copy lags
+ * behind (a decompression bomb reads its few bytes slowly): once the file is
+ * complete the deadline is its end + grow_timeout_ms, so the feeding counts
+ * against it; once it is abandoned the child is killed at once (499).
+ */
+static int grow_check(struct child *ch, struct err *err) {
+    enum grow_state st;
+    uint64_t avail;
+
+    if (ch->feed_grow == NULL)
+        return 0;
+    st = growfile_state(ch->feed_grow, &avail);
+    if (st == GROW_FAILED) {
+        feed_stop(ch);
+        kill_group(ch);
+        return err_set(err, 499, "upload ended early");
+    }
+    if (st == GROW_DONE && ch->deadline_ms == 0 && ch->grow_timeout_ms > 0)
+        ch->deadline_ms = growfile_end_ms(ch->feed_grow) + ch->grow_timeout_ms;
+    return 0;
+}
+
 ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
     struct pollfd pfd[5];
     int nfd, out_i, err_i, cancel_i, in_i, grow_i;
@@ -707,6 +728,8 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
 
         if (ch->out_fd == -1)
             return 0;
+        if (grow_check(ch, err) == -1)
+            return -1;
         if (ch->deadline_ms != 0) {
             int64_t left = ch->deadline_ms - mono_now_ms();
             if (left <= 0) {
@@ -745,6 +768,12 @@ ssize_t child_read(struct child *ch, char *dst, size_t n, struct err *err) {
                 pfd[nfd].fd = ch->in_fd;
                 pfd[nfd].events = POLLOUT;
                 in_i = nfd++;
+                if (ch->feed_grow != NULL && st == GROW_WRITING) {
+                    /* behind the writer: still notice the end (grow_check) */
+                    pfd[nfd].fd = ch->feed_grow->wake_fd;
+                    pfd[nfd].events = POLLIN;
+                    grow_i = nfd++;
+                }
             }
         }
         rc = poll(pfd, (nfds_t)nfd, timeout);

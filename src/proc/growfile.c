@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "base/fd.h"
+#include "base/clock.h"
 #include "proc/growfile.h"
 #include "banned.h"
 
@@ -43,8 +44,10 @@ void growfile_add(struct growfile *g, uint64_t written) {
 
 void growfile_end(struct growfile *g, int ok) {
     pthread_mutex_lock(&g->lock);
-    if (g->state == GROW_WRITING)
+    if (g->state == GROW_WRITING) {
         g->state = ok ? GROW_DONE : GROW_FAILED;
+        g->end_ms = mono_now_ms();
+    }
     pthread_cond_broadcast(&g->ended);
     pthread_mutex_unlock(&g->lock);
     wake(g);
@@ -58,6 +61,15 @@ enum grow_state growfile_state(struct growfile *g, uint64_t *written) {
     *written = g->written;
     pthread_mutex_unlock(&g->lock);
     return s;
+}
+
+int64_t growfile_end_ms(struct growfile *g) {
+    int64_t t;
+
+    pthread_mutex_lock(&g->lock);
+    t = g->end_ms;
+    pthread_mutex_unlock(&g->lock);
+    return t;
 }
 
 void growfile_drain(struct growfile *g) {

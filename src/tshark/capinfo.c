@@ -81,6 +81,12 @@ static void parse(char *text, struct capinfo *ci) {
 
 int capinfo_read(const char *capinfos, const char *file, int cancel_fd, uid_t uid,
                  gid_t gid, struct capinfo *ci, struct err *err) {
+    return capinfo_read_until(capinfos, file, cancel_fd, uid, gid, 0, ci, err);
+}
+
+int capinfo_read_until(const char *capinfos, const char *file, int cancel_fd, uid_t uid,
+                       gid_t gid, int64_t deadline_ms, struct capinfo *ci,
+                       struct err *err) {
     static const char *const envp[] = {"LC_ALL=C", "TZ=UTC", NULL};
     /* the file is its stdin, as for tshark: it may run as a user who cannot open it */
     const char *argv[] = {capinfos, "-t", "-E", "--", "-", NULL};
@@ -103,7 +109,7 @@ int capinfo_read(const char *capinfos, const char *file, int cancel_fd, uid_t ui
     spec.uid = uid;
     spec.gid = gid;
     spec.envp = envp;
-    spec.deadline_ms = mono_now_ms() + CAPINFOS_TIMEOUT_MS;
+    spec.deadline_ms = clock_sooner(deadline_ms, mono_now_ms() + CAPINFOS_TIMEOUT_MS);
     spec.cancel_fd = cancel_fd;
     spec.rlimit_nofile = TSHARK_RLIMIT_NOFILE;
     spec.rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;

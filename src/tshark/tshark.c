@@ -185,8 +185,10 @@ static void profile_paths(const struct tshark *ts, struct profile_paths *pp) {
                  TSHARK_PROFILE_DATA);
 }
 
-int tshark_query(const struct tshark *ts, const char *const *argv, int stdin_fd,
-                 tshark_sink sink, void *sink_ctx, struct child *ch, struct err *err) {
+/* tshark_query, killed at deadline_ms. */
+static int query_until(const struct tshark *ts, const char *const *argv, int stdin_fd,
+                       tshark_sink sink, void *sink_ctx, int64_t deadline_ms,
+                       struct child *ch, struct err *err) {
     struct child_spec spec = CHILD_SPEC_INIT;
     struct env env;
     char *chunk = NULL;
@@ -203,7 +205,7 @@ int tshark_query(const struct tshark *ts, const char *const *argv, int stdin_fd,
     spec.argv = argv;
     spec.envp = env.vec;
     spec.stdin_fd = stdin_fd;
-    spec.deadline_ms = mono_now_ms() + TSHARK_CHECK_TIMEOUT_MS;
+    spec.deadline_ms = deadline_ms;
     spec.rlimit_as_bytes = ts->rlimit_as_bytes;
     spec.rlimit_nofile = TSHARK_RLIMIT_NOFILE;
     spec.rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;
@@ -226,6 +228,12 @@ fail:
     child_finish(ch);
     free(chunk);
     return -1;
+}
+
+int tshark_query(const struct tshark *ts, const char *const *argv, int stdin_fd,
+                 tshark_sink sink, void *sink_ctx, struct child *ch, struct err *err) {
+    return query_until(ts, argv, stdin_fd, sink, sink_ctx,
+                       mono_now_ms() + TSHARK_CHECK_TIMEOUT_MS, ch, err);
 }
 
 int tshark_keep_head(void *ctx, const char *data, size_t n) {
@@ -337,6 +345,11 @@ int tshark_run_as(struct tshark *ts, const char *user, struct err *err) {
 }
 
 int tshark_check_filter(const struct tshark *ts, const char *filter, struct err *err) {
+    return tshark_check_filter_until(ts, filter, 0, err);
+}
+
+int tshark_check_filter_until(const struct tshark *ts, const char *filter,
+                              int64_t deadline_ms, struct err *err) {
     /* a classic pcap header (LE, v2.4, snaplen 65535, Ethernet) and no packet */
     static const unsigned char empty_pcap[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0,
                                                  0,    0,    0,    0,    0, 0, 0, 0,
@@ -344,6 +357,9 @@ int tshark_check_filter(const struct tshark *ts, const char *filter, struct err 
     struct child ch = CHILD_INIT;
     const char *argv[7];
     char msg[ERR_MSG_MAX];
+    int64_t own = mono_now_ms() + TSHARK_CHECK_TIMEOUT_MS;
+    int64_t until = clock_sooner(deadline_ms, own);
+    struct err qerr = ERR_INIT;
     int in = -1, status, rc = -1;
 
     if (filter == NULL || *filter == '\0')
@@ -362,8 +378,19 @@ int tshark_check_filter(const struct tshark *ts, const char *filter, struct err 
     argv[4] = "-r";
     argv[5] = "-";
     argv[6] = NULL;
-    if ((status = tshark_query(ts, argv, in, NULL, NULL, &ch, err)) == -1)
+    if ((status = query_until(ts, argv, in, NULL, NULL, until, &ch, &qerr)) == -1) {
+        if (!ch.timed_out)
+            err_set(err, qerr.status, "%s", qerr.msg);
+        else if (until != own)
+            err_set(err, 504,
+                    "checking the display filter took longer than %d s, the time limit "
+                    "of the analysis (--timeout)",
+                    ts->timeout_s);
+        else
+            err_set(err, 504, "tshark took longer than %d s to check the display filter",
+                    TSHARK_CHECK_TIMEOUT_MS / 1000);
         goto out;
+    }
     if (status == 0) {
         rc = 0;
     } else if (status > 128) {
@@ -401,6 +428,7 @@ struct run {
     int filtered;        /* a display filter was given */
     int warm;            /* a warm tshark took it */
     int64_t started_ms;  /* the run's clock */
+    int64_t deadline_ms; /* when it is stopped (run_deadline); 0: none */
     uint64_t out_bytes;  /* of stdout */
     int fed;             /* last tsjson_feed: 0 go on, 1 stopped, -1 failed */
     int fin;             /* tsjson_finish at EOF: 0, or -1 */
@@ -467,12 +495,17 @@ int tshark_build_argv(struct tshark_argv *a, const struct tshark *ts, const char
     return argc;
 }
 
+uint64_t tshark_cpu_limit_s(const struct tshark *ts, int warm) {
+    if (ts->timeout_s <= 0)
+        return 0;
+    /* a backstop only: the wall-clock deadline normally comes first */
+    return (uint64_t)ts->timeout_s + (KILL_GRACE_MS + 999) / 1000 +
+           (warm ? WARM_START_CPU_S : 0);
+}
+
 /* The limits of a run's tshark (warm: plus its start-up CPU). */
 static void set_limits(const struct tshark *ts, struct child_spec *spec, int warm) {
-    if (ts->timeout_s > 0)
-        /* a backstop only: the wall-clock deadline normally comes first */
-        spec->rlimit_cpu_s = (uint64_t)ts->timeout_s + (KILL_GRACE_MS + 999) / 1000 +
-                             (warm ? WARM_START_CPU_S : 0);
+    spec->rlimit_cpu_s = tshark_cpu_limit_s(ts, warm);
     spec->rlimit_as_bytes = ts->rlimit_as_bytes;
     spec->rlimit_nofile = TSHARK_RLIMIT_NOFILE;
     spec->rlimit_fsize_bytes = TSHARK_RLIMIT_FSIZE_BYTES;
@@ -583,20 +616,46 @@ static int open_capture(const char *capture, const char *display, int *warmable,
     return fd;
 }
 
+/* ts->timeout_s in ms; 0: none. */
+static int64_t timeout_ms(const struct tshark *ts) {
+    return ts->timeout_s > 0 ? (int64_t)ts->timeout_s * 1000 : 0;
+}
+
+/*
+ * The deadline of r's run: the job's (the request's), else ts->timeout_s
+ * from the end of a growing capture that is complete, or from the run's
+ * start. 0: none.
+ */
+static int64_t run_deadline(const struct run *r) {
+    int64_t from = r->started_ms, end;
+
+    if (r->job->deadline_ms != 0)
+        return r->job->deadline_ms;
+    if (r->job->grow != NULL && (end = growfile_end_ms(r->job->grow)) != 0)
+        from = end;
+    return clock_deadline(from, timeout_ms(r->ts));
+}
+
 /* Put a warm tshark (taken into r->ch) to work on r->in. 0 or -1 with err. */
 static int start_warm(struct run *r, struct err *err) {
-    const struct tshark *ts = r->ts;
-    int64_t timeout_ms = (int64_t)ts->timeout_s * 1000;
     struct err cerr = ERR_INIT;
+    enum grow_state st = GROW_DONE;
+    uint64_t avail;
     int fed;
 
-    /* its clock starts now (or when the upload ends), not when it was started */
-    r->ch.deadline_ms = ts->timeout_s > 0 ? r->started_ms + timeout_ms : 0;
-    r->ch.cancel_fd = r->job->cancel_fd;
     if (r->job->grow != NULL)
-        fed = child_feed_growing(&r->ch, r->in, r->job->grow, timeout_ms, &cerr);
-    else
+        st = growfile_state(r->job->grow, &avail);
+    if (st == GROW_FAILED)
+        return err_set(err, 499, "upload ended early");
+    r->ch.cancel_fd = r->job->cancel_fd;
+    if (st == GROW_WRITING) {
+        /* no clock while the upload arrives; its end starts it (child_feed_growing) */
+        fed = child_feed_growing(&r->ch, r->in, r->job->grow, timeout_ms(r->ts), &cerr);
+    } else {
+        /* its clock is the request's, not the one of when it was started */
+        r->ch.deadline_ms = r->deadline_ms = run_deadline(r);
         fed = child_feed_from(&r->ch, r->in, &cerr);
+    }
     if (fed == -1)
         return err_set(err, 500, "cannot run tshark: %s", cerr.msg);
     r->warm = 1;
@@ -617,6 +676,12 @@ static int start_cold(struct run *r, struct err *err) {
     if (r->job->grow != NULL && growfile_wait_end(r->job->grow) != GROW_DONE)
         return err_set(err, 499, "upload ended early");
     r->started_ms = mono_now_ms();
+    r->deadline_ms = run_deadline(r);
+    if (clock_passed(r->deadline_ms, r->started_ms))
+        return err_set(err, 504,
+                       "tshark took longer than %d s, the time limit of the "
+                       "analysis (--timeout)",
+                       ts->timeout_s);
     /* cold: the file is tshark's stdin */
     tshark_build_argv(&argv, ts, "-", r->job->filter);
     if (r->filtered)
@@ -630,8 +695,7 @@ static int start_cold(struct run *r, struct err *err) {
     spec.stdin_fd = r->in;
     spec.keep_fd = pp.cfg[0] != '\0' ? ts->profile_fd : -1;
     spec.cancel_fd = r->job->cancel_fd;
-    if (ts->timeout_s > 0)
-        spec.deadline_ms = r->started_ms + (int64_t)ts->timeout_s * 1000;
+    spec.deadline_ms = r->deadline_ms;
     set_limits(ts, &spec, 0);
     if (child_start(&r->ch, &spec, &cerr) == -1) {
         /* child's message names our binary's path: keep only its reason */
@@ -665,15 +729,32 @@ static void read_output(struct run *r) {
  * or -1 with err.
  */
 static int judge_cut_short(struct run *r, struct err *err) {
+    /* RLIMIT_CPU, a backstop, came first: say so, not that the clock did */
+    int cpu = r->status == 128 + SIGXCPU;
+    unsigned long long cpu_s = (unsigned long long)tshark_cpu_limit_s(r->ts, r->warm);
+
     if (r->ch.cancelled)
         return err_set(err, 499, "client went away");
-    if (!r->ch.timed_out && r->status != 128 + SIGXCPU)
+    if (!r->ch.timed_out && !cpu)
         return err_set(err, r->cerr.status, "%s", r->cerr.msg);
+    if (r->res->packets == 0 && cpu)
+        return err_set(err, 504,
+                       "tshark used up its CPU time limit of %llu s (RLIMIT_CPU) before "
+                       "the first packet",
+                       cpu_s);
     if (r->res->packets == 0)
-        return err_set(err, 504, "tshark took longer than %d s", r->ts->timeout_s);
+        return err_set(err, 504,
+                       "tshark took longer than %d s, the time limit of the analysis "
+                       "(--timeout)",
+                       r->ts->timeout_s);
     r->res->stopped = 1;
-    snprintf(r->res->reason, sizeof(r->res->reason), "stopped after %d s",
-             r->ts->timeout_s);
+    if (cpu)
+        snprintf(r->res->reason, sizeof(r->res->reason),
+                 "stopped by tshark's CPU time limit of %llu s (RLIMIT_CPU)", cpu_s);
+    else
+        snprintf(r->res->reason, sizeof(r->res->reason),
+                 "stopped after %d s, the time limit of the analysis (--timeout)",
+                 r->ts->timeout_s);
     return 0;
 }
 
@@ -695,7 +776,8 @@ static int judge_exit(struct run *r, struct err *err) {
         return 0;
     }
     /* a bad filter fails before the file is opened: tell the two apart */
-    if (r->filtered && tshark_check_filter(r->ts, r->job->filter, err) == -1)
+    if (r->filtered &&
+        tshark_check_filter_until(r->ts, r->job->filter, r->deadline_ms, err) == -1)
         return -1;
     if (res->reason[0] != '\0')
         err_set(err, 422, "%s", res->reason);
@@ -762,6 +844,7 @@ static int run_once(struct run *r, struct err *err) {
     r->warm = r->fed = r->fin = r->read_failed = 0;
     r->limit_hit = r->cb_stop = r->cb_failed = r->retry = 0;
     r->out_bytes = 0;
+    r->deadline_ms = 0;
     r->status = -1;
     r->ferr = r->cerr = none;
     memset(r->res, 0, sizeof(*r->res));
@@ -777,6 +860,14 @@ static int run_once(struct run *r, struct err *err) {
         goto out;
     }
     r->started_ms = mono_now_ms();
+    if (clock_passed(job->deadline_ms, r->started_ms)) {
+        /* the request's time is up (earlier runs took it): start nothing */
+        err_set(err, 504,
+                "tshark took longer than %d s, the time limit of the analysis "
+                "(--timeout)",
+                ts->timeout_s);
+        goto out;
+    }
     if ((r->in = open_capture(job->capture, r->display, &warmable, err)) == -1)
         goto out;
     if (r->allow_warm && !r->filtered && warmable && ts->pool != NULL &&
