@@ -30,6 +30,7 @@ import gzip
 import io
 import json
 import os
+import shutil
 import struct
 import sys
 import tempfile
@@ -205,9 +206,12 @@ FAKE_TSHARK_MODE=ok exec @FAKE@ "$@"
 
 
 def section_series(R):
-    fake_sh = os.path.join(pcc.TESTS_DIR, "fake-tshark.sh")
     d = tempfile.mkdtemp(prefix="pcc-fake-")
     os.chmod(d, 0o755)
+    # beside the wrapper: a sandboxed run sees the wrapper's directory, not tests/
+    fake_sh = os.path.join(d, "fake-tshark.sh")
+    shutil.copy(os.path.join(pcc.TESTS_DIR, "fake-tshark.sh"), fake_sh)
+    os.chmod(fake_sh, 0o755)
     marker = "pccdl%08x" % (os.getpid() & 0xffffffff)
     path = os.path.join(d, "tshark")
     with open(path, "w") as f:
