@@ -14,8 +14,7 @@
 #define DEFAULT_PORT 8080
 #define DEFAULT_BIND "127.0.0.1"
 #define DEFAULT_TMPDIR "/tmp"
-#define DEFAULT_TSHARK "tshark"      /* looked up in PATH at start */
-#define DEFAULT_TSHARK_USER "nobody" /* tshark runs as this user when we are root */
+#define DEFAULT_TSHARK "tshark"                         /* looked up in PATH at start */
 #define DEFAULT_MAX_UPLOAD_BYTES (1024LL * 1024 * 1024) /* 1 GiB */
 #define DEFAULT_TIMEOUT_S 300 /* wall clock of one request's whole analysis */
 #define DEFAULT_JOBS 0        /* 0: number of online cores */
@@ -44,6 +43,11 @@
 #define SANDBOX_TASKS_PER_RUN 16 /* RLIMIT_NPROC: tasks per run (bwrap 3, tshark 3) */
 #define SANDBOX_SERVER_TASKS 256 /* ...plus, when tshark runs as we do, our threads */
 #define SANDBOX_SPARE_RUNS 4     /* runs besides jobs and warm: checks, replacements */
+
+/* a user per tshark run (root only): uids nobody uses, 2113929216 + ... */
+#define SANDBOX_USERS_BASE 0x7e000000u
+#define SANDBOX_USERS_SPAN 0x01000000u /* searched for a free window */
+#define SANDBOX_USERS_PER_RUN 2        /* users per counted run: capinfos, checks */
 
 /* warm tshark pool (warm.h): tshark started ahead, waiting on its stdin */
 #define DEFAULT_WARM 2        /* --warm default: min(this, --jobs); 0 disables */

@@ -44,6 +44,7 @@ CHECKS = ["mem_target", "environ_target", "mem_scan", "environ_scan", "list_tmpd
           "ptrace_target", "ptrace_parent", "vm_readv_target"]
 VICTIM_PACKETS = 400000
 SECRET = b"pcc-secret-of-another-user-"
+USERS_BASE = 0x7e000000  # SANDBOX_USERS_BASE: a root server's users per run
 PCAP_HEADER = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
 
 
@@ -150,12 +151,54 @@ def verdict(R, got, label, expect_leaks, leaks_seen):
             R.check(code is not None and code != 1, "%s: %s fails (%s)" % (label, name, why))
 
 
+def run_users(server_pid):
+    """Uids of the server's runs: its children (bwrap, or the program), once exec'ed."""
+    uids = [pcc.proc_uid(c) for c, _, st in pcc.children_of(server_pid) if st != "Z"]
+    return [u for u in uids if u is not None and u != os.geteuid()]
+
+
+def users_differ(R, srv, want, what):
+    """A root server gives each run a user of its own, from its range."""
+    uids = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(uids) < want:
+        uids = run_users(srv.proc.pid)
+        time.sleep(0.05)
+    R.check(len(uids) >= want and len(set(uids)) == len(uids) and
+            all(u >= USERS_BASE for u in uids),
+            "%s: each a user of its own (uids from %d, none shared)" % (what, USERS_BASE),
+            repr(uids))
+
+
+def users_alone(R, prog, listener):
+    """With every other layer left out, the user per run still keeps runs apart."""
+    srv = pcc.Server(R, ["--tshark", prog, "--jobs", "2", "--warm", "2", "--timeout", "120"],
+                     name="users-only server", prefix=["env", "PCAPCHART_SANDBOX_SKIP=all"])
+    try:
+        if not srv.start():
+            return
+        R.note("users-only server log: " + " | ".join(
+            ln for ln in srv.log_text().splitlines() if "sandbox" in ln))
+        users_differ(R, srv, 2, "no other layer: the warm runs")
+        # the warm runs' processes (the wrapper waits on stdin, as python)
+        victims = [c for c, _, _ in pcc.children_of(srv.proc.pid)]
+        got = attack(R, srv, listener, victims, "users only", "&filter=frame")
+        for name in ("mem_target", "environ_target", "ptrace_target", "vm_readv_target"):
+            code = got.get(name)
+            R.check(code is not None and code != 1,
+                    "users only: %s fails (another user's process)" % name,
+                    "code %r" % code)
+        srv.check_clean("after the users-only attack")
+    finally:
+        srv.stop()
+
+
 def main():
     R = pcc.Results("e2e_attack_sandbox")
     pcc.preflight(R)
     expect_leaks = os.environ.get("ATTACK_EXPECT_LEAKS") == "1"
     base = tempfile.mkdtemp(prefix="pcc-attack-")
-    os.chmod(base, 0o755)  # a root server runs tshark as nobody
+    os.chmod(base, 0o755)  # a root server runs tshark as users of no group of ours
     prog = os.path.join(base, "tshark")
     with open(os.path.join(pcc.TESTS_DIR, "attack-tshark.py")) as f:
         text = f.read().replace("@REAL@", pcc.tshark_path())
@@ -195,6 +238,8 @@ def main():
                 time.sleep(0.05)
             R.check(victims, "the other request's tshark is running", "none seen")
             victims = tshark_pids(srv.proc.pid)  # and the idle warm ones
+            if os.geteuid() == 0:
+                users_differ(R, srv, 2, "the slow run and the warm one")
             for label, query in (("warm", ""), ("cold", "&filter=frame")):
                 got = attack(R, srv, listener, victims, label, query)
                 verdict(R, got, label, expect_leaks, leaks)
@@ -215,6 +260,8 @@ def main():
                 R.note("listener hits: %d; got through: %s" % (listener.hits,
                                                              sorted(leaks) or "nothing"))
             srv.check_clean("after the attacks")
+        if os.geteuid() == 0 and not expect_leaks:
+            users_alone(R, prog, listener)
     except Exception:  # noqa: BLE001 - a bug of the test itself is a failure too
         R.fail("test script raised", traceback.format_exc())
     finally:

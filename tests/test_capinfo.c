@@ -100,7 +100,7 @@ static int check_same(const char *dir, const char *sub, const char *name,
 
     snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, name);
     CHECK(expected(path, &want) == 0);
-    rc = capinfo_read(capinfos, path, -1, (uid_t)-1, (gid_t)-1, ci, &err);
+    rc = capinfo_read(capinfos, path, -1, (uid_t)-1, (gid_t)-1, NULL, ci, &err);
     if (strcmp(ci->format, want.format) != 0 || strcmp(ci->encap, want.encap) != 0) {
         fprintf(stderr, "%s: got '%s' / '%s', capinfos says '%s' / '%s'\n", name,
                 ci->format, ci->encap, want.format, want.encap);
@@ -162,7 +162,7 @@ static void test_bad(const char *dir) {
 
     /* a file that is not there: 500, nothing run */
     snprintf(path, sizeof(path), "%s/bad/no-such-capture.pcap", dir);
-    CHECK(capinfo_read(capinfos, path, -1, (uid_t)-1, (gid_t)-1, &ci, &err) == -1);
+    CHECK(capinfo_read(capinfos, path, -1, (uid_t)-1, (gid_t)-1, NULL, &ci, &err) == -1);
     CHECK(err.status == 500 && strstr(err.msg, "cannot open") != NULL);
     CHECK(ci.format[0] == '\0' && ci.encap[0] == '\0');
 }
@@ -176,7 +176,7 @@ static void test_other_user(const char *dir) {
     if (geteuid() != 0)
         return;
     snprintf(path, sizeof(path), "%s/dev/http.cap", dir);
-    CHECK(capinfo_read(capinfos, path, -1, 65534, 65534, &ci, &err) == 0);
+    CHECK(capinfo_read(capinfos, path, -1, 65534, 65534, NULL, &ci, &err) == 0);
     CHECK(strcmp(ci.format, "Wireshark/tcpdump/... - pcap") == 0);
     CHECK(strcmp(ci.encap, "Ethernet") == 0);
 }
@@ -188,7 +188,7 @@ static void test_missing(const char *dir) {
 
     snprintf(path, sizeof(path), "%s/dev/http.cap", dir);
     snprintf(prog, sizeof(prog), "%s/no-capinfos", tmpdir);
-    CHECK(capinfo_read(prog, path, -1, (uid_t)-1, (gid_t)-1, &ci, &err) == -1);
+    CHECK(capinfo_read(prog, path, -1, (uid_t)-1, (gid_t)-1, NULL, &ci, &err) == -1);
     CHECK(err.status == 500 && ci.format[0] == '\0');
 }
 
@@ -213,7 +213,7 @@ static void test_cancel(const char *dir) {
     CHECK(fclose(f) == 0 && chmod(prog, 0755) == 0);
     CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
     close(sv[1]);
-    CHECK(capinfo_read(prog, path, sv[0], (uid_t)-1, (gid_t)-1, &ci, &err) == -1);
+    CHECK(capinfo_read(prog, path, sv[0], (uid_t)-1, (gid_t)-1, NULL, &ci, &err) == -1);
     CHECK(err.status == 499 && ci.format[0] == '\0');
     close(sv[0]);
     unlink(prog);

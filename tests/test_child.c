@@ -779,10 +779,81 @@ static void test_user_keep(void) {
     buf_release(&out);
 }
 
+/*
+ * A sandbox with a user per run (root only): children alive at once run as
+ * different users of its range; with every user taken a start fails (503);
+ * a reaped child's user is given to the next.
+ */
+static void test_user_per_run(void) {
+    struct sandbox_opts o = {SANDBOX_USERS_BASE,
+                             (gid_t)SANDBOX_USERS_BASE,
+                             3,
+                             3,
+                             SANDBOX_BWRAP | SANDBOX_SECCOMP | SANDBOX_LANDLOCK,
+                             NULL,
+                             NULL};
+    const char *argv[] = {"/bin/sh", "-c", "id -u; id -g; read x || :", NULL};
+    struct child ch[4] = {CHILD_INIT, CHILD_INIT, CHILD_INIT, CHILD_INIT};
+    unsigned long uid[3] = {0, 0, 0}, gid[3] = {0, 0, 0};
+    struct err err = ERR_INIT;
+    struct sandbox *sb;
+    char got[64];
+    int i;
+
+    if (geteuid() != 0) {
+        CHECK((sb = sandbox_new(&o, &err)) == NULL && err.status == 500);
+        CHECK(strstr(err.msg, "only root") != NULL);
+        return;
+    }
+    CHECK((sb = sandbox_new(&o, &err)) != NULL);
+    if (sb == NULL)
+        return;
+    for (i = 0; i < 3; i++) {
+        struct child_spec spec = CHILD_SPEC_INIT;
+        ssize_t n;
+
+        spec.argv = argv;
+        spec.stdin_fd = CHILD_STDIN_PIPE;
+        spec.deadline_ms = mono_now_ms() + 20000;
+        spec.sandbox = sb;
+        CHECK(child_start(&ch[i], &spec, &err) == 0);
+        memset(got, 0, sizeof(got));
+        n = 0;
+        while (n < (ssize_t)sizeof(got) - 1 && strchr(got, '\n') == strrchr(got, '\n')) {
+            ssize_t r = child_read(&ch[i], got + n, sizeof(got) - 1 - (size_t)n, &err);
+            if (r <= 0)
+                break;
+            n += r;
+        }
+        CHECK(sscanf(got, "%lu %lu", &uid[i], &gid[i]) == 2);
+        CHECK(uid[i] >= SANDBOX_USERS_BASE && gid[i] == uid[i]);
+        CHECK(ch[i].user_sb == sb && (unsigned long)ch[i].user == uid[i]);
+    }
+    CHECK(uid[0] != uid[1] && uid[1] != uid[2] && uid[0] != uid[2]);
+    {
+        struct child_spec spec = CHILD_SPEC_INIT;
+
+        spec.argv = argv;
+        spec.sandbox = sb;
+        CHECK(child_start(&ch[3], &spec, &err) == -1 && err.status == 503);
+        CHECK(strstr(err.msg, "user") != NULL);
+        CHECK(child_finish(&ch[1]) == 0);
+        spec.stdin_fd = -1; /* read x: EOF at once */
+        CHECK(child_start(&ch[3], &spec, &err) == 0);
+        CHECK((unsigned long)ch[3].user == uid[1]);
+        CHECK(child_finish(&ch[3]) == 0);
+    }
+    CHECK(child_finish(&ch[0]) == 0);
+    CHECK(child_finish(&ch[2]) == 0);
+    fprintf(stderr, "  users per run: %lu %lu %lu\n", uid[0], uid[1], uid[2]);
+    sandbox_free(sb);
+}
+
 int main(void) {
     int fds = count_fds();
 
     test_status();
+    test_user_per_run();
     test_env_stdin();
     test_missing();
     test_tail();

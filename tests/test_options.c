@@ -81,7 +81,7 @@ static void test_env_and_flags(void) {
     struct err err = ERR_INIT;
     struct options o;
 
-    /* default "": nobody when root, as tshark_run_as decides */
+    /* default "": a user per run when root, as tshark_run_as decides */
     CHECK(parse(&o, plain, noenv, &err) == 0 && o.tshark_user[0] == '\0');
     CHECK(parse(&o, user, noenv, &err) == 0 && strcmp(o.tshark_user, "root") == 0);
     CHECK(parse(&o, argv, envp, &err) == 0);

@@ -158,8 +158,29 @@ static void test_run_as(const struct tshark *ts) {
         CHECK(strstr(err.msg, "started as root") != NULL);
         return;
     }
-    CHECK(ts->uid == 65534 && strcmp(ts->user, "nobody") == 0 && ts->home[0] == '/');
+    /* root, no user named: a user of its own per run, from the range */
+    CHECK(ts->user_per_run && ts->uid == SANDBOX_USERS_BASE && ts->home[0] == '/');
+    CHECK(ts->sandbox != NULL && ts->sandbox->users != NULL);
+    {
+        uid_t a = 0, b = 0;
+        gid_t ga = 0, gb = 0;
+        char line[512];
+
+        CHECK(sandbox_user_take(ts->sandbox, &a, &ga) == 1);
+        CHECK(sandbox_user_take(ts->sandbox, &b, &gb) == 1);
+        CHECK(a != b && a >= SANDBOX_USERS_BASE && b >= SANDBOX_USERS_BASE &&
+              ga == (gid_t)a && gb == (gid_t)b);
+        sandbox_user_put(ts->sandbox, a);
+        sandbox_user_put(ts->sandbox, b);
+        sandbox_describe(ts->sandbox, line, sizeof(line));
+        CHECK(strstr(line, "user per run (uids ") != NULL);
+    }
     t2 = *ts;
+    t2.uid = (uid_t)-1;
+    t2.user_per_run = 0;
+    t2.user[0] = '\0';
+    CHECK(tshark_run_as(&t2, "nobody", &err) == 0);
+    CHECK(t2.uid == 65534 && !t2.user_per_run && strcmp(t2.user, "nobody") == 0);
     t2.uid = (uid_t)-1;
     t2.user[0] = '\0';
     CHECK(tshark_run_as(&t2, "root", &err) == 0 && t2.uid == (uid_t)-1);
@@ -800,7 +821,7 @@ int main(void) {
         rmdir(tmpdir);
         return 77;
     }
-    /* as the server runs it: as nobody when we are root */
+    /* as the server runs it: a user per run when we are root */
     CHECK(tshark_run_as(&ts, NULL, &err) == 0);
     /* and in its sandbox: the output below must not change */
     CHECK(tshark_sandbox(&ts, NULL, 8, 0, &err) == 0);

@@ -850,7 +850,7 @@ int main(void) {
         perror("mkdtemp");
         return 1;
     }
-    /* the scripts made here stand in for tshark, which runs as nobody when we are root */
+    /* the scripts made here stand in for tshark (other users when we are root) */
     CHECK(chmod(tmpdir, 0755) == 0);
     test_options();
     test_basic();
@@ -863,7 +863,7 @@ int main(void) {
     } else if (tshark_init(&ts, "tshark", 120, &err) == -1) {
         fprintf(stderr, "no tshark (%s): tshark part skipped\n", err.msg);
     } else {
-        /* as the server runs them: as nobody when we are root */
+        /* as the server runs them: a user per run when we are root */
         CHECK(tshark_run_as(&ts, NULL, &err) == 0);
         CHECK(tshark_sandbox(&ts, NULL, 8, 0, &err) ==
               0); /* warm runs are sandboxed too */

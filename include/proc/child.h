@@ -41,7 +41,8 @@ struct child_spec {
     uint64_t rlimit_nofile;      /* 0: unchanged; else RLIMIT_NOFILE */
     uid_t uid;   /* (uid_t)-1: unchanged. Else the child drops to uid and gid, with no
                     supplementary groups, after its rlimits and before exec (the
-                    parent must be root; a failed drop fails the start) */
+                    parent must be root; a failed drop fails the start). A sandbox
+                    with a user per run (sandbox_user_take) overrides both */
     gid_t gid;   /* with uid */
     int keep_fd; /* borrowed; -1: none. A descriptor above 2 the child inherits
                     under the same number (every other one is closed) */
@@ -83,10 +84,13 @@ struct child {
     int64_t grow_timeout_ms;    /* with feed_grow: deadline_ms becomes the file's end
                                    (growfile_end_ms) + this once it is complete, even
                                    while the copy lags behind (0: none) */
+    const struct sandbox *user_sb; /* borrowed: the sandbox that gave the child a user
+                                      of its own (given back once reaped); NULL: none */
+    uid_t user;                    /* with user_sb: that user */
 };
 
 #define CHILD_INIT                                                                       \
-    { -1, -1, -1, -1, 0, 0, 0, -1, 0, {0}, 0, 0, -1, -1, 0, 0, NULL, 0 }
+    { -1, -1, -1, -1, 0, 0, 0, -1, 0, {0}, 0, 0, -1, -1, 0, 0, NULL, 0, NULL, 0 }
 
 /*
  * Find prog (borrowed) as execvp would, as an absolute path into out (outsz

@@ -17,8 +17,15 @@
  *     writing, no TCP (ABI 4), no abstract sockets or signals out of its own
  *     domain (ABI 6), and no ptrace (or /proc/PID/mem) of a process outside
  *     its domain (every run gets a domain of its own).
+ *   - a user of its own per run (sandbox_opts.users, when we are root):
+ *     every child gets a uid (and gid) of a private range that no other
+ *     process uses, taken at its start and given back once it is reaped. No
+ *     run can signal, ptrace or read /proc/PID/mem of another's tshark,
+ *     whatever layer below is missing, and RLIMIT_NPROC counts that run alone.
  *   - RLIMIT_NPROC: the tasks of tshark's user (threads included) bounded
- *     to those it had at start plus a budget per run.
+ *     to a budget per run (with a user per run) or, with one user for all,
+ *     to those it had at start plus a budget per run (shared with whatever
+ *     else runs as that user: name a user of its own, see tshark_run_as).
  *   - no_new_privs and the user change stay in child.c.
  * sandbox_init() finds which hold (it runs bwrap once as tshark's user) and
  * sandbox_describe() says so, for the one log line at start.
@@ -47,8 +54,12 @@
 #define SANDBOX_LL_MAX_ROOTS 8
 
 struct sandbox_opts {
-    uid_t uid;         /* the user children run as ((uid_t)-1: ourselves) */
+    uid_t uid;         /* the user children run as ((uid_t)-1: ourselves); with users,
+                          the first uid of the range to search (root only) */
     gid_t gid;         /* with uid */
+    int users;         /* 0: every child runs as uid. Else a user of its own per
+                          child: that many uids (and gids of the same numbers) in
+                          [uid, uid + SANDBOX_USERS_SPAN) that no process uses */
     int runs;          /* children alive at once at most (jobs + warm + checks) */
     int skip;          /* SANDBOX_* layers not to use (tests: remove one at a time) */
     const char *bwrap; /* borrowed; NULL: "bwrap" in PATH */
@@ -66,6 +77,7 @@ struct sandbox {
     unsigned char *bpf;  /* owned: the program, for prctl without bwrap */
     size_t bpf_len;
     uint64_t nproc;                  /* RLIMIT_NPROC of children, with SANDBOX_NPROC */
+    struct sandbox_users *users;     /* owned: a user per child; NULL: opts.uid for all */
     int ll_fd[SANDBOX_LL_MAX_ROOTS]; /* owned, O_PATH; -1 unused */
     uint64_t ll_access[SANDBOX_LL_MAX_ROOTS];
     char private_dir[MAX_PATH_BYTES]; /* its real path */
@@ -95,6 +107,18 @@ struct sandbox *sandbox_new(const struct sandbox_opts *o, struct err *err);
 
 /* Close and free; NULL is a no-op. */
 void sandbox_free(struct sandbox *sb);
+
+/*
+ * In the parent, before a child's fork: a user of its own for it, from sb's
+ * range (sandbox_opts.users). 1 with *uid and *gid set (give it back with
+ * sandbox_user_put once the child is reaped); 0 when sb gives none (NULL,
+ * or one user for all: *uid and *gid unchanged); -1 with errno EAGAIN when
+ * every user of the range is taken. Any thread.
+ */
+int sandbox_user_take(const struct sandbox *sb, uid_t *uid, gid_t *gid);
+
+/* Give back a user sandbox_user_take gave (after its child was reaped). */
+void sandbox_user_put(const struct sandbox *sb, uid_t uid);
 
 /*
  * "bwrap,seccomp,landlock,nproc" (or "all"; unknown names ignored) as

@@ -45,14 +45,16 @@ struct tshark {
     char path[MAX_PATH_BYTES];        /* absolute path of the tshark binary */
     char version[128];                /* "4.0.17", from tshark --version */
     char profile_dir[MAX_PATH_BYTES]; /* frame-only profile (profile.h); "" if none */
-    int profile_fd; /* owned: O_PATH descriptor of profile_dir, -1 if none. tshark
-                       gets WIRESHARK_CONFIG_DIR=/proc/self/fd/N (it inherits N),
-                       so it needs no search right on the directories above */
-    int data_ok;    /* profile_dir/data is ready: WIRESHARK_DATA_DIR for frame-only
-                       runs, tshark's data with empty name tables (see .c) */
-    uid_t uid;      /* (uid_t)-1: tshark runs as we do; else as this user (root only) */
-    gid_t gid;      /* with uid: its primary group, and no supplementary ones */
-    char user[64];  /* name of that user, "" when none */
+    int profile_fd;   /* owned: O_PATH descriptor of profile_dir, -1 if none. tshark
+                         gets WIRESHARK_CONFIG_DIR=/proc/self/fd/N (it inherits N),
+                         so it needs no search right on the directories above */
+    int data_ok;      /* profile_dir/data is ready: WIRESHARK_DATA_DIR for frame-only
+                         runs, tshark's data with empty name tables (see .c) */
+    uid_t uid;        /* (uid_t)-1: tshark runs as we do; else as this user (root only) */
+    gid_t gid;        /* with uid: its primary group, and no supplementary ones */
+    int user_per_run; /* 1: the sandbox gives every run a user of its own (uid and gid:
+                         the first of its range, for runs without the sandbox) */
+    char user[64];    /* name of that user, "" when none */
     char home[MAX_PATH_BYTES]; /* that user's home: tshark's HOME */
     int timeout_s;             /* wall clock per run */
     uint64_t max_packets;      /* 0: no limit */
@@ -72,11 +74,13 @@ struct tshark {
 int tshark_init(struct tshark *ts, const char *prog, int timeout_s, struct err *err);
 
 /*
- * Choose the user tshark (and capinfos) run as. user NULL or "": "nobody"
- * (DEFAULT_TSHARK_USER) when we run as root, else ourselves. Naming another
- * user needs root: -1 with err (500) otherwise, or when the user does not
- * exist or cannot run tshark (`tshark --version` is run again as that user).
- * Dissectors then parse uploads without root, and tshark honours
+ * Choose the user tshark (and capinfos) run as. user NULL or "": when we run
+ * as root, a user of its own for every run, from a range of uids no process
+ * uses (SANDBOX_USERS_BASE; tshark_sandbox makes the range), so no run can
+ * reach another's processes; not root: ourselves. A named user is used for
+ * every run; naming one needs root: -1 with err (500) otherwise, or when the
+ * user does not exist or cannot run tshark (`tshark --version` is run again as
+ * that user). Dissectors then parse uploads without root, and tshark honours
  * WIRESHARK_DATA_DIR, which it ignores when started as root. Call after
  * tshark_init, before profile_fill (profile.h).
  */

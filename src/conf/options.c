@@ -156,10 +156,11 @@ static const struct opt table[] = {
      .cmds = SERVE_CHART,
      .type = OPT_STRING,
      .metavar = "NAME",
-     .def_doc = DEFAULT_TSHARK_USER ", when started as root",
+     .def_doc = "a user per run, when started as root",
      AT(tshark_user),
-     .help = "user tshark and capinfos run as (needs root; `root` keeps root). Not root: "
-             "they run as the server"},
+     .help = "user every tshark and capinfos runs as (needs root; `root` keeps root). "
+             "Default as root: each run its own unused uid, from 2113929216 up. Not "
+             "root: they run as the server"},
     {.name = "warm",
      .env = "PCAPCHART_WARM",
      .cmds = SERVE,

@@ -198,7 +198,7 @@ int pipeline_analyse(struct pipeline *p, const struct pipeline_job *job,
         return 0;
     }
     if (capinfo_read_until(p->capinfos, job->path, job->cancel_fd, p->ts->uid, p->ts->gid,
-                           deadline, &res->info, &ierr) == 0)
+                           p->ts->sandbox, deadline, &res->info, &ierr) == 0)
         res->have_info = 1;
     else if (ierr.status == 499)
         return err_set(err, 499, "client went away");

@@ -292,6 +292,13 @@ static void close_start_fds(struct start_fds *f) {
     fd_close(&f->devnull);
 }
 
+/* Give back the user the child's sandbox lent it (once it is reaped). */
+static void give_user(struct child *ch) {
+    if (ch->user_sb != NULL)
+        sandbox_user_put(ch->user_sb, ch->user);
+    ch->user_sb = NULL;
+}
+
 /* ch as child_start finds it: nothing running, nothing open, spec's deadline. */
 static void reset_child(struct child *ch, const struct child_spec *spec) {
     ch->pid = -1;
@@ -308,6 +315,7 @@ static void reset_child(struct child *ch, const struct child_spec *spec) {
     ch->feed_fd = -1;
     ch->feed_off = 0;
     ch->feed_cut = 0;
+    ch->user_sb = NULL;
 }
 
 /*
@@ -467,6 +475,17 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     if (sandbox_argv(spec->sandbox, spec->argv, path, &wrap, err) == -1)
         goto fail;
     plan_exec(&pl, spec, &wrap, &f);
+    /* a user of its own, when the sandbox gives one: no other run is that user */
+    switch (sandbox_user_take(spec->sandbox, &pl.uid, &pl.gid)) {
+    case 1:
+        ch->user_sb = spec->sandbox;
+        ch->user = pl.uid;
+        break;
+    case -1:
+        err_set(err, 503, "busy: every tshark user is taken, try again in %d s",
+                RETRY_AFTER_S);
+        goto fail;
+    }
     if ((pid = fork_exec(&pl, spec->argv[0], err)) == -1)
         goto fail;
     if (parent_side(pid, &f, spec->argv[0], err) == -1)
@@ -477,6 +496,7 @@ int child_start(struct child *ch, const struct child_spec *spec, struct err *err
     ch->in_fd = f.in[1];
     return 0;
 fail:
+    give_user(ch); /* the child, if forked, is reaped */
     close_start_fds(&f);
     return -1;
 }
@@ -906,6 +926,7 @@ int child_finish(struct child *ch) {
         }
         ch->pid = -1;
     }
+    give_user(ch);
     fd_close(&ch->err_fd);
     return ch->status;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -233,14 +234,13 @@ static int landlock_abi(void) {
     return abi < 0 ? 0 : abi > LL_MAX_ABI ? LL_MAX_ABI : (int)abi;
 }
 
-/* Tasks (threads included) whose real uid is uid, now: RLIMIT_NPROC counts them. */
-static uint64_t count_tasks(uid_t uid) {
+/* Call fn(ctx, real uid, threads) for every process now. */
+static void each_process(void (*fn)(void *, unsigned long, unsigned long), void *ctx) {
     DIR *d = opendir("/proc");
     struct dirent *de;
-    uint64_t n = 0;
 
     if (d == NULL)
-        return 0;
+        return;
     while ((de = readdir(d)) != NULL) {
         char path[64], line[128];
         unsigned long ruid = 0, threads = 0;
@@ -259,11 +259,132 @@ static uint64_t count_tasks(uid_t uid) {
                 sscanf(line + 8, "%lu", &threads);
         }
         fclose(f);
-        if (have_uid && ruid == (unsigned long)uid)
-            n += threads > 0 ? threads : 1;
+        if (have_uid)
+            fn(ctx, ruid, threads > 0 ? threads : 1);
     }
     closedir(d);
-    return n;
+}
+
+struct task_count {
+    unsigned long uid;
+    uint64_t n;
+};
+
+static void add_tasks(void *ctx, unsigned long ruid, unsigned long threads) {
+    struct task_count *tc = ctx;
+
+    if (ruid == tc->uid)
+        tc->n += threads;
+}
+
+/* Tasks (threads included) whose real uid is uid, now: RLIMIT_NPROC counts them. */
+static uint64_t count_tasks(uid_t uid) {
+    struct task_count tc = {(unsigned long)uid, 0};
+
+    each_process(add_tasks, &tc);
+    return tc.n;
+}
+
+/*
+ * The users of a sandbox: n uids from first, each either free or given to
+ * one child. next: where the search for a free one starts (round robin, so
+ * a user just given back is the last to be taken again).
+ */
+struct sandbox_users {
+    pthread_mutex_t mu;
+    uid_t first;
+    int n;
+    int next;
+    unsigned char busy[];
+};
+
+/* uids of processes seen within [lo, hi), at most max of them */
+struct used_uids {
+    unsigned long lo, hi;
+    unsigned long uid[64];
+    size_t n;
+};
+
+static void note_used(void *ctx, unsigned long ruid, unsigned long threads) {
+    struct used_uids *u = ctx;
+
+    (void)threads;
+    if (ruid >= u->lo && ruid < u->hi && u->n < sizeof(u->uid) / sizeof(u->uid[0]))
+        u->uid[u->n++] = ruid;
+}
+
+/*
+ * n users no process runs as, in [base, base + SANDBOX_USERS_SPAN): a window
+ * that starts at a place of our pid's (two servers on one machine do not
+ * search from the same place) and moves on past any uid in use. NULL with
+ * errno when memory fails or every window tried is in use.
+ */
+static struct sandbox_users *users_new(uid_t base, int n) {
+    struct used_uids used = {base, (unsigned long)base + SANDBOX_USERS_SPAN, {0}, 0};
+    unsigned long span = SANDBOX_USERS_SPAN / (unsigned long)n, w, tries;
+    struct sandbox_users *u;
+
+    if (n <= 0 || (unsigned long)n > SANDBOX_USERS_SPAN / 64) {
+        errno = EINVAL;
+        return NULL;
+    }
+    each_process(note_used, &used);
+    for (w = (unsigned long)getpid() % span, tries = 0; tries < 64;
+         tries++, w = (w + 1) % span) {
+        unsigned long lo = base + w * (unsigned long)n, hi = lo + (unsigned long)n;
+        size_t i;
+
+        for (i = 0; i < used.n && (used.uid[i] < lo || used.uid[i] >= hi); i++)
+            ;
+        if (i < used.n)
+            continue;
+        if ((u = calloc(1, sizeof(*u) + (size_t)n)) == NULL)
+            return NULL;
+        if (pthread_mutex_init(&u->mu, NULL) != 0) {
+            free(u);
+            errno = ENOMEM;
+            return NULL;
+        }
+        u->first = (uid_t)lo;
+        u->n = n;
+        return u;
+    }
+    errno = EBUSY;
+    return NULL;
+}
+
+int sandbox_user_take(const struct sandbox *sb, uid_t *uid, gid_t *gid) {
+    struct sandbox_users *u;
+    int i, k;
+
+    if (sb == NULL || (u = sb->users) == NULL)
+        return 0;
+    pthread_mutex_lock(&u->mu);
+    for (i = 0; i < u->n; i++) {
+        k = (u->next + i) % u->n;
+        if (!u->busy[k]) {
+            u->busy[k] = 1;
+            u->next = (k + 1) % u->n;
+            pthread_mutex_unlock(&u->mu);
+            *uid = u->first + (uid_t)k;
+            *gid = (gid_t)*uid;
+            return 1;
+        }
+    }
+    pthread_mutex_unlock(&u->mu);
+    errno = EAGAIN;
+    return -1;
+}
+
+void sandbox_user_put(const struct sandbox *sb, uid_t uid) {
+    struct sandbox_users *u;
+
+    if (sb == NULL || (u = sb->users) == NULL || uid < u->first ||
+        uid - u->first >= (uid_t)u->n)
+        return;
+    pthread_mutex_lock(&u->mu);
+    u->busy[uid - u->first] = 0;
+    pthread_mutex_unlock(&u->mu);
 }
 
 /* Find prog in PATH (no '/' in it) into out. 0 or -1. */
@@ -347,9 +468,11 @@ static int probe(const struct sandbox *sb, const struct sandbox_opts *o,
     return 0;
 }
 
-struct sandbox *sandbox_new(const struct sandbox_opts *o, struct err *err) {
+struct sandbox *sandbox_new(const struct sandbox_opts *opts, struct err *err) {
     static const char *const true_argv[] = {"/usr/bin/true", NULL};
     struct sandbox *sb = calloc(1, sizeof(*sb));
+    struct sandbox_opts own = *opts;
+    const struct sandbox_opts *o = &own;
     char msg[160];
     size_t i;
 
@@ -363,10 +486,27 @@ struct sandbox *sandbox_new(const struct sandbox_opts *o, struct err *err) {
     for (i = 0; i < SANDBOX_LL_MAX_ROOTS; i++)
         sb->ll_fd[i] = -1;
 
+    if (o->users > 0) {
+        if (geteuid() != 0 || o->uid == (uid_t)-1 || o->uid == 0) {
+            err_set(err, 500, "cannot give each tshark run a user: only root can");
+            goto fail;
+        }
+        if ((sb->users = users_new(o->uid, o->users)) == NULL) {
+            err_set(err, 500, "cannot give each tshark run a user: %s",
+                    errno == EBUSY ? "every uid range tried is in use" : strerror(errno));
+            goto fail;
+        }
+        /* the probes run as the first of them */
+        own.uid = sb->users->first;
+        own.gid = (gid_t)sb->users->first;
+    }
     if (!(o->skip & SANDBOX_NPROC)) {
         uid_t who = o->uid != (uid_t)-1 ? o->uid : getuid();
         /* RLIMIT_NPROC means nothing to root (CAP_SYS_RESOURCE) */
-        if (who != 0) {
+        if (sb->users != NULL) {
+            sb->nproc = SANDBOX_TASKS_PER_RUN; /* that run is all its user runs */
+            sb->layers |= SANDBOX_NPROC;
+        } else if (who != 0) {
             sb->nproc = count_tasks(who) +
                         (uint64_t)(o->runs > 0 ? o->runs : 1) * SANDBOX_TASKS_PER_RUN;
             if (o->uid == (uid_t)-1) /* our own threads share the count */
@@ -424,6 +564,9 @@ struct sandbox *sandbox_new(const struct sandbox_opts *o, struct err *err) {
         }
     }
     return sb;
+fail:
+    sandbox_free(sb);
+    return NULL;
 }
 
 void sandbox_free(struct sandbox *sb) {
@@ -435,21 +578,32 @@ void sandbox_free(struct sandbox *sb) {
     for (i = 0; i < SANDBOX_LL_MAX_ROOTS; i++)
         close_fd(&sb->ll_fd[i]);
     free(sb->bpf);
+    if (sb->users != NULL) {
+        pthread_mutex_destroy(&sb->users->mu);
+        free(sb->users);
+    }
     free(sb);
 }
 
 const char *sandbox_describe(const struct sandbox *sb, char *out, size_t outsz) {
+    char users[64] = "";
+
     if (sb == NULL) {
         snprintf(out, outsz, "none");
         return out;
     }
-    snprintf(out, outsz, "%s%s%s%s%s (Landlock ABI %d, RLIMIT_NPROC %llu)%s%s",
+    if (sb->users != NULL)
+        snprintf(users, sizeof(users), "user per run (uids %lu-%lu) ",
+                 (unsigned long)sb->users->first,
+                 (unsigned long)sb->users->first + (unsigned long)sb->users->n - 1);
+    snprintf(out, outsz, "%s%s%s%s%s%s (Landlock ABI %d, RLIMIT_NPROC %llu)%s%s",
              sb->layers & SANDBOX_BWRAP ? "bwrap " : "",
              sb->layers & SANDBOX_SECCOMP ? "seccomp " : "",
              sb->layers & SANDBOX_LANDLOCK ? "landlock " : "",
-             sb->layers & SANDBOX_NPROC ? "nproc " : "",
-             sb->layers == 0 ? "no layer" : "no_new_privs", sb->ll_abi,
-             (unsigned long long)sb->nproc, sb->why[0] != '\0' ? "; " : "", sb->why);
+             sb->layers & SANDBOX_NPROC ? "nproc " : "", users,
+             sb->layers == 0 && users[0] == '\0' ? "no layer" : "no_new_privs",
+             sb->ll_abi, (unsigned long long)sb->nproc, sb->why[0] != '\0' ? "; " : "",
+             sb->why);
     return out;
 }
 

@@ -80,13 +80,14 @@ static void parse(char *text, struct capinfo *ci) {
 }
 
 int capinfo_read(const char *capinfos, const char *file, int cancel_fd, uid_t uid,
-                 gid_t gid, struct capinfo *ci, struct err *err) {
-    return capinfo_read_until(capinfos, file, cancel_fd, uid, gid, 0, ci, err);
+                 gid_t gid, const struct sandbox *sb, struct capinfo *ci,
+                 struct err *err) {
+    return capinfo_read_until(capinfos, file, cancel_fd, uid, gid, sb, 0, ci, err);
 }
 
 int capinfo_read_until(const char *capinfos, const char *file, int cancel_fd, uid_t uid,
-                       gid_t gid, int64_t deadline_ms, struct capinfo *ci,
-                       struct err *err) {
+                       gid_t gid, const struct sandbox *sb, int64_t deadline_ms,
+                       struct capinfo *ci, struct err *err) {
     static const char *const envp[] = {"LC_ALL=C", "TZ=UTC", NULL};
     /* the file is its stdin, as for tshark: it may run as a user who cannot open it */
     const char *argv[] = {capinfos, "-t", "-E", "--", "-", NULL};
@@ -108,6 +109,7 @@ int capinfo_read_until(const char *capinfos, const char *file, int cancel_fd, ui
     spec.stdin_fd = in;
     spec.uid = uid;
     spec.gid = gid;
+    spec.sandbox = sb;
     spec.envp = envp;
     spec.deadline_ms = clock_sooner(deadline_ms, mono_now_ms() + CAPINFOS_TIMEOUT_MS);
     spec.cancel_fd = cancel_fd;

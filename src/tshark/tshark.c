@@ -315,7 +315,13 @@ int tshark_run_as(struct tshark *ts, const char *user, struct err *err) {
     if (user == NULL || *user == '\0') {
         if (geteuid() != 0)
             return 0; /* not root: tshark runs as we do */
-        user = DEFAULT_TSHARK_USER;
+        /* root: a user of its own per run (tshark_sandbox); the first until then */
+        ts->uid = SANDBOX_USERS_BASE;
+        ts->gid = (gid_t)SANDBOX_USERS_BASE;
+        ts->user_per_run = 1;
+        snprintf(ts->user, sizeof(ts->user), "%s", "a user per run");
+        snprintf(ts->home, sizeof(ts->home), "%s", FALLBACK_HOME);
+        goto check;
     }
     e = getpwnam_r(user, &pw, pwbuf, sizeof(pwbuf), &found);
     if (e != 0 || found == NULL)
@@ -333,10 +339,12 @@ int tshark_run_as(struct tshark *ts, const char *user, struct err *err) {
         snprintf(ts->home, sizeof(ts->home), "%s", pw.pw_dir) >= (int)sizeof(ts->home))
         snprintf(ts->home, sizeof(ts->home), "%s", FALLBACK_HOME);
     snprintf(ts->user, sizeof(ts->user), "%s", user);
+check:
     /* can that user run it? (a tshark under a private home would say no) */
     if (read_version(ts, ts->path, err) == -1) {
         ts->uid = (uid_t)-1;
         ts->gid = (gid_t)-1;
+        ts->user_per_run = 0;
         ts->user[0] = '\0';
         ts->home[0] = '\0';
         return -1;
@@ -562,7 +570,10 @@ int tshark_warm_idle(const struct tshark *ts) {
 
 int tshark_sandbox(struct tshark *ts, const char *private_dir, int runs, int skip,
                    struct err *err) {
-    struct sandbox_opts o = {ts->uid, ts->gid, runs, skip, NULL, private_dir};
+    struct sandbox_opts o = {ts->uid, ts->gid, 0, runs, skip, NULL, private_dir};
+
+    if (ts->user_per_run)
+        o.users = (runs > 0 ? runs : 1) * SANDBOX_USERS_PER_RUN;
 
     sandbox_free(ts->sandbox);
     ts->sandbox = sandbox_new(&o, err);
