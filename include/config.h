@@ -39,6 +39,11 @@
 #define PROFILE_MIN_CAPTURE_BYTES                                                        \
     (4 * 1024 * 1024) /* CLI: frame-only profile from here */
 
+/* field= (any field tshark knows) */
+#define MAX_FIELD_VALUES 4096    /* values kept per packet, more dropped */
+#define MAX_FIELD_NAME_BYTES 128 /* a field name, NUL included */
+#define FIELDS_ANSWER_MAX 50     /* /api/fields: names per answer */
+
 /* sandbox of tshark runs (proc/sandbox.h) */
 #define SANDBOX_TASKS_PER_RUN 16 /* RLIMIT_NPROC: tasks per run (bwrap 3, tshark 3) */
 #define SANDBOX_SERVER_TASKS 256 /* ...plus, when tshark runs as we do, our threads */

@@ -28,7 +28,7 @@ ALLOWED = {
     "base": (set(), {}),
     "proc": ({"base"}, {}),
     "tshark": ({"base", "proc"}, {}),
-    "chart": ({"base"}, {"tshark": {"tshark/fields.h"}}),
+    "chart": ({"base"}, {"tshark": {"tshark/fields.h", "tshark/catalog.h"}}),
     "store": ({"base", "proc"}, {}),
     "render": ({"base", "chart"}, {"tshark": {"tshark/capinfo.h"}}),
     "pipeline": ({"base", "proc", "tshark", "chart", "store", "render"}, {}),

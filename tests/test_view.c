@@ -233,6 +233,40 @@ static void test_query(void) {
                  "filter=tcp&name=&filter=udp&name=U") == 0);
 }
 
+/* field=: paired like name, y defaults and refusals, the canonical query */
+static void test_fields(void) {
+    struct err err = ERR_INIT;
+    struct view v;
+
+    /* a field alone makes the one series of every packet chart it */
+    CHECK(parse(&v, "field=tcp.len", &err) == 0 && v.nseries == 1);
+    CHECK(strcmp(v.series[0].field, "tcp.len") == 0 && v.series[0].filter[0] == '\0');
+    CHECK(parse(&v, "filter=tcp&field=tcp.len&filter=udp&field=udp.length", &err) == 0);
+    CHECK(v.nseries == 2 && strcmp(v.series[1].field, "udp.length") == 0);
+    /* frame.len is the default: the same view as none */
+    CHECK(parse(&v, "field=frame.len", &err) == 0 && v.nseries == 0);
+    CHECK(strcmp(canon("filter=tcp&field=frame.len"), "filter=tcp") == 0);
+    CHECK(fails("field=tcp.len&field=ip.ttl", "'field'"));
+    CHECK(fails("field=tcp.len%20", "not a field name"));
+    CHECK(fails("field=tcp.len;x", "field of series 1"));
+    /* io of a field: sum unless y is given; frame counts refused */
+    CHECK(parse(&v, "kind=io&field=tcp.len", &err) == 0 && v.io_y == IO_SUM);
+    CHECK(parse(&v, "kind=io&field=tcp.len&y=count", &err) == 0 && v.io_y == IO_COUNT);
+    CHECK(parse(&v, "kind=io&field=tcp.len&y=sum/s", &err) == 0 && v.io_y == IO_SUM_PS);
+    CHECK(fails("kind=io&field=tcp.len&y=bytes", "counts frames"));
+    CHECK(fails("kind=hist&field=tcp.len", "kind=hist of a field"));
+    /* without a field, count and sum/s read frame.len */
+    CHECK(parse(&v, "kind=io&y=count", &err) == 0 && v.io_y == IO_COUNT);
+    /* canonical: field after its series' color, y=sum left out for a field */
+    CHECK(strcmp(canon("kind=io&field=tcp.len&y=sum"), "kind=io&filter=&field=tcp.len") ==
+          0);
+    CHECK(strcmp(canon("kind=io&filter=tcp&field=tcp.len&filter=udp&y=max"),
+                 "kind=io&filter=tcp&field=tcp.len&filter=udp&field=&y=max") == 0);
+    CHECK(strcmp(canon("kind=io&y=sum"), "kind=io&y=sum") == 0);
+    CHECK(strcmp(canon("kind=io&filter=&field=tcp.len"),
+                 "kind=io&filter=&field=tcp.len") == 0);
+}
+
 static void test_apply(void) {
     struct err err = ERR_INIT;
     struct chart c;
@@ -359,6 +393,7 @@ int main(void) {
     test_errors();
     test_series();
     test_query();
+    test_fields();
     test_apply();
     test_names();
     test_budget();

@@ -121,6 +121,7 @@ static inline double value_of(enum io_y y, uint64_t count, uint64_t bytes, uint6
 
     switch (y) {
     case IO_PACKETS:
+    case IO_COUNT: /* of frame.len: one value per packet */
         return (double)count;
     case IO_BYTES:
     case IO_SUM:
@@ -130,6 +131,7 @@ static inline double value_of(enum io_y y, uint64_t count, uint64_t bytes, uint6
     case IO_PACKETS_PS:
         return (double)count / s;
     case IO_BYTES_PS:
+    case IO_SUM_PS:
         return (double)bytes / s;
     case IO_BITS_PS:
         return 8.0 * (double)bytes / s;

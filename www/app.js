@@ -29,6 +29,16 @@
   var META = readMeta();
   /* the colour a series row starts with, in <input type=color>'s lower case */
   var PALETTE = (META.palette || []).map(function (c) { return String(c).toLowerCase(); });
+  /* the io values that read a series' field (sum, min, ...), not its frames */
+  var OF_FIELD = (META.y || []).filter(function (y) { return y.of_field; })
+    .map(function (y) { return y.name; });
+
+  /* A field was typed: an io value that counts frames becomes sum, which reads it. */
+  function fieldChanged() {
+    var f = form(), y = f && f.elements.namedItem('y');
+    var any = $$('.series-row input[name=field]').some(function (i) { return i.value.trim() !== ''; });
+    if (any && y && OF_FIELD.length && OF_FIELD.indexOf(y.value) === -1) y.value = 'sum';
+  }
 
   var lastFile = null;   /* the file uploaded last, to upload again if needed */
   var inflight = null;   /* the running request: {abort: fn} */
@@ -62,7 +72,8 @@
   function rowValues(li) {
     return {
       filter: ($('input[name=filter]', li) || {}).value || '',
-      name: ($('input[name=name]', li) || {}).value || ''
+      name: ($('input[name=name]', li) || {}).value || '',
+      field: ($('input[name=field]', li) || {}).value || ''
     };
   }
 
@@ -85,7 +96,8 @@
         q.append(k, v.toLowerCase() === PALETTE[i] ? '' : v);
         return;
       }
-      if (v.trim() === '' && k !== 'filter' && k !== 'name') return;
+      /* paired by place: a blank filter, name or field of a row still counts */
+      if (v.trim() === '' && k !== 'filter' && k !== 'name' && k !== 'field') return;
       q.append(k, v.trim());
     });
     /* a '+' of URLSearchParams is a space ('+' itself is %2B): say %20, as a URL does */
@@ -270,7 +282,7 @@
   function tidyRows() {
     var rows = $$('.series-row'), blank = false;
     rows.forEach(function (li) {
-      var v = rowValues(li), used = v.filter !== '' || v.name !== '';
+      var v = rowValues(li), used = v.filter !== '' || v.name !== '' || v.field !== '';
       var show = used || li.getAttribute('data-open') === '1' || !blank;
       if (!used && show) blank = true;
       li.hidden = !show;
@@ -281,6 +293,34 @@
     if (add) add.hidden = rows.every(function (li) { return !li.hidden; });
   }
 
+  /*
+   * The field boxes complete from the server's list of tshark's fields
+   * (GET /api/fields?q=PREFIX), asked for at most every 150 ms of typing; the
+   * options say each field's type and description.
+   */
+  var fieldTimer = 0, fieldAsked = '';
+  function completeField(inp) {
+    var q = inp.value.trim(), list = $('#pcc-fields');
+    if (!list || q === fieldAsked || !/^[A-Za-z0-9._-]*$/.test(q)) return;
+    clearTimeout(fieldTimer);
+    fieldTimer = setTimeout(function () {
+      fieldAsked = q;
+      fetch('/api/fields?q=' + encodeURIComponent(q), { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (doc) {
+          if (!doc || doc.q !== fieldAsked) return;
+          list.textContent = '';
+          doc.fields.forEach(function (f) {
+            var o = document.createElement('option');
+            o.value = f.name;
+            o.label = f.description + ' (' + f['class'] + (f.numeric ? '' : ', not a number') + ')';
+            list.appendChild(o);
+          });
+        })
+        .catch(function () { /* completion is a help: typing still works */ });
+    }, 150);
+  }
+
   function bindControls() {
     var c = controls();
     if (!c || c.getAttribute('data-bound')) return;
@@ -288,12 +328,16 @@
     kindChanged();
     tidyRows();
 
+    c.addEventListener('input', function (e) {
+      if (e.target && e.target.name === 'field') completeField(e.target);
+    });
     c.addEventListener('change', function (e) {
       var t = e.target;
       if (!t || !t.name) return;
       if (t.name === 'kind') kindChanged();
       if (t.name === 'retain') return; /* applies to the next upload */
-      if (t.name === 'filter' || t.name === 'name') tidyRows();
+      if (t.name === 'filter' || t.name === 'name' || t.name === 'field') tidyRows();
+      if (t.name === 'field') fieldChanged();
       if (t.name === 'start' || t.name === 'end') {
         var reset = $('.reset-zoom');
         if (reset) reset.hidden = !(form().elements.namedItem('start').value ||
@@ -307,7 +351,7 @@
       if (t.closest('.add-series')) {
         var blank = $$('.series-row').filter(function (li) {
           var v = rowValues(li);
-          return !li.hidden && v.filter === '' && v.name === '';
+          return !li.hidden && v.filter === '' && v.name === '' && v.field === '';
         })[0];
         var next = blank || $$('.series-row').filter(function (li) { return li.hidden; })[0];
         if (next) {
@@ -318,7 +362,7 @@
         }
       } else if (t.closest('button.remove')) {
         var li = t.closest('.series-row');
-        var had = rowValues(li).filter !== '' || rowValues(li).name !== '';
+        var rv = rowValues(li), had = rv.filter !== '' || rv.name !== '' || rv.field !== '';
         li.removeAttribute('data-open');
         $$('input[type=text]', li).forEach(function (i) { i.value = ''; });
         var col = $('input[name=color]', li);

@@ -37,6 +37,7 @@
 #include "config.h"
 #include "base/err.h"
 #include "chart/names.h"
+#include "tshark/catalog.h"
 #include "tshark/fields.h"
 
 /*
@@ -84,6 +85,25 @@ struct series {
     char name[64];                /* legend text (escaped by renderers) */
     char filter[MAX_FIELD_BYTES]; /* display filter, "" for all packets */
     char color[16];               /* "#rrggbb" */
+
+    /*
+     * The field charted: "" for frame.len (one value per packet). Else
+     * every value tshark prints for that field in a packet of the series
+     * is one entry of the kind below, as a packet of that length would be
+     * (a point, a bin's count and sum, min and max): packets, bytes, len_*
+     * and the rest count values, and frames the packets. field_class says
+     * how its text is read (set with the field, before the first packet):
+     * integers and booleans as they are, times and floats in nano-units
+     * (field_nano: 1.5 is 1500000000, printed back with 9 decimals).
+     * Values that are negative, not finite or past 2^64 nano-units are left
+     * out (skipped), and past MAX_FIELD_VALUES in one packet (cut).
+     */
+    char field[MAX_FIELD_NAME_BYTES];
+    enum field_class field_class;
+    int field_nano;
+    uint64_t frames;      /* with a field: packets of the series (zoom aside) */
+    uint64_t frames_with; /* ...that had at least one value */
+    uint64_t skipped, cut;
 
     /* statistics over every packet of the series */
     uint64_t packets;           /* all packets, with or without time */
@@ -210,6 +230,13 @@ void chart_release(struct chart *c);
  * A packet outside the zoom only counts in out_of_range.
  */
 int chart_add(struct chart *c, size_t si, const struct pkt *p, struct err *err);
+
+/*
+ * Make series si chart the values of field (borrowed; "" or "frame.len":
+ * the frame's length) of class k instead of frame.len. Before its first
+ * packet.
+ */
+void chart_set_field(struct chart *c, size_t si, const char *field, enum field_class k);
 
 /*
  * Record a warning shown to the user (printf-style, cut to WARNING_BYTES).

@@ -7,6 +7,10 @@
  *   packets/s: count / I      bytes/s: bytes / I     bits/s: 8 * bytes / I
  *   min, max: smallest, largest frame.len (0 when empty)
  *   avg: bytes / count (0 when empty)
+ * With a field (series.field), a bin's count and bytes are the count and
+ * sum of the field's values: count: count, sum/s: sum / I, and sum, min,
+ * max, avg, sum/s of a field kept in nano-units (series.field_nano) are
+ * divided by 1e9 (seconds, for times).
  * With sma = N > 0, Wireshark's I/O graph moving average (io_graph.cpp,
  * recalcGraphData) replaces each value: with h = N / 2 (integer division),
  * the value of interval k is the mean of the plain values of intervals

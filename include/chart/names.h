@@ -22,7 +22,10 @@
  */
 enum chart_kind { CHART_SIZE = 0, CHART_IO, CHART_HIST };
 
-/* CHART_IO: the value of an interval. *_PS are per second; SUM..AVG of frame.len. */
+/*
+ * CHART_IO: the value of an interval. *_PS are per second; SUM..SUM_PS of
+ * the series' field (frame.len by default), PACKETS..BITS_PS of its frames.
+ */
 enum io_y {
     IO_PACKETS = 0,
     IO_BYTES,
@@ -33,11 +36,13 @@ enum io_y {
     IO_SUM,
     IO_MIN,
     IO_MAX,
-    IO_AVG
+    IO_AVG,
+    IO_COUNT, /* occurrences of the field (frame.len: one per packet) */
+    IO_SUM_PS /* SUM per second */
 };
 
 #define CHART_NKINDS ((size_t)CHART_HIST + 1)
-#define IO_NY ((size_t)IO_AVG + 1)
+#define IO_NY ((size_t)IO_SUM_PS + 1)
 
 struct kind_names {
     const char *name;  /* kind=: "size", "io", "hist" */
@@ -52,6 +57,7 @@ struct io_y_names {
     int bytes;         /* a number of bytes: B, kB, MB on the axis */
     int per_second;    /* divided by the interval (the axis title says so) */
     int integral;      /* whole numbers without sma */
+    int of_field;      /* reads the series' field (sum..sum/s); else its frames */
 };
 
 /* Indexed by enum chart_kind and enum io_y. */

@@ -9,11 +9,18 @@
  *   filter=F (repeated)      one series per filter, at most MAX_SERIES, in order;
  *                            "" is every packet; none: one series of every packet
  *   name=N, color=#rrggbb    paired in order with the filters (never more of them
- *                            than filters, or than 1 when there is no filter);
- *                            a series with neither filter nor name is skipped,
- *                            which is how a blank row of the form is left out
+ *   field=NAME               than filters, or than 1 when there is no filter);
+ *                            a series with no filter, name or field is skipped,
+ *                            which is how a blank row of the form is left out.
+ *                            field: the series charts the values of that tshark
+ *                            field (every occurrence) instead of frame.len ("" and
+ *                            "frame.len" are the default); the pipeline checks it
+ *                            against tshark's list (tshark/catalog.h). kind=io of
+ *                            a field: y is sum unless given, and one of the y that
+ *                            read the field (sum min max avg count sum/s);
+ *                            kind=hist of a field is refused (not there yet)
  *   interval=auto|SECONDS    io interval, "0.001", "1ms", "250us", "1µs"; 1 µs..1 day
- *   y=packets|bytes|bits|packets/s|bytes/s|bits/s|sum|min|max|avg   io value
+ *   y=packets|bytes|bits|packets/s|bytes/s|bits/s|sum|min|max|avg|count|sum/s  io value
  *   sma=N                    io moving average over N intervals (0..MAX_SMA)
  *   log=0|1                  io logarithmic y axis
  *   start=S, end=S           zoom, seconds relative to the first packet (start < end)
@@ -39,9 +46,11 @@
 enum view_format { VIEW_HTML = 0, VIEW_SVG, VIEW_JSON, VIEW_CSV };
 
 struct view_series {
-    char filter[MAX_FIELD_BYTES]; /* display filter; "" for every packet */
-    char name[64];                /* legend text; "" to derive it from the filter */
-    char color[8];                /* "#rrggbb" (lower case); "" for the palette's */
+    char filter[MAX_FIELD_BYTES];     /* display filter; "" for every packet */
+    char name[64];                    /* legend text; "" to derive it from the filter */
+    char color[8];                    /* "#rrggbb" (lower case); "" for the palette's */
+    char field[MAX_FIELD_NAME_BYTES]; /* field whose values are charted; "": frame.len */
+    enum field_class field_class;     /* its class (pipeline_check_view sets it) */
 };
 
 struct view {
@@ -62,8 +71,9 @@ struct view {
     /* series, in order; after view_finish only the ones kept, nseries of them */
     struct view_series series[MAX_SERIES];
     size_t nseries; /* 0: one series of every packet (the chart's default) */
-    size_t nfilters, nnames, ncolors; /* parameters seen (parsing state) */
-    int any_name, any_color;          /* a non-empty name / colour was given */
+    size_t nfilters, nnames, ncolors, nfields; /* parameters seen (parsing state) */
+    int any_name, any_color, any_field;        /* a non-empty one was given */
+    int has_y;                                 /* y was given */
 };
 
 /* Reset v to every default, with format def (the route's). */

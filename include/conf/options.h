@@ -26,6 +26,8 @@
 
 enum command { CMD_SERVE = 0, CMD_CHART, CMD_HEALTHCHECK, CMD_HELP, CMD_VERSION };
 
+#define OPTIONS_MAX_VIEW_ARGS 64 /* KEY=VALUE arguments of chart */
+
 struct options {
     enum command cmd;
     int port;
@@ -50,7 +52,10 @@ struct options {
     uint64_t answer_budget_bytes; /* http: answers held in memory at once */
 
     /* chart subcommand */
-    const char *file;        /* borrowed from argv */
+    const char *file;                             /* borrowed from argv */
+    const char *view_args[OPTIONS_MAX_VIEW_ARGS]; /* borrowed: KEY=VALUE after FILE,
+                                                      the API's view parameters */
+    int nview_args;
     enum view_format format; /* VIEW_SVG, VIEW_JSON or VIEW_CSV */
     int width, height;
     size_t max_points;

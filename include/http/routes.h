@@ -12,6 +12,8 @@
  *   GET  /static/NAME      files of www/ (no traversal, no listing)
  *   GET  /favicon.ico      www/favicon.svg
  *   GET  /healthz          200 "ok"
+ *   GET  /api/fields?q=P   tshark's fields whose names start with P (JSON, at
+ *                          most FIELDS_ANSWER_MAX; close names when none does)
  * HEAD is answered wherever GET is.
  */
 #ifndef HTTP_ROUTES_H
@@ -57,6 +59,7 @@ enum MHD_Result answer_api(struct req *r, struct MHD_Connection *conn);
 enum MHD_Result answer_view(struct req *r, struct MHD_Connection *conn);
 enum MHD_Result answer_static(struct req *r, struct MHD_Connection *conn);
 enum MHD_Result answer_health(struct req *r, struct MHD_Connection *conn);
+enum MHD_Result answer_fields(struct req *r, struct MHD_Connection *conn);
 
 /* The method of a request line ("GET", ...). */
 enum method route_method(const char *name);

@@ -19,6 +19,7 @@
 #include "render/page.h"
 #include "store/store.h"
 #include "tshark/capinfo.h"
+#include "tshark/catalog.h"
 #include "tshark/tshark.h"
 
 /* The path of a kept capture's views: VIEW_PREFIX "<sha256>?query". */
@@ -95,14 +96,32 @@ struct pipeline {
     struct page page;              /* www/, loaded at open */
     struct store *store;           /* owned; NULL: nothing is kept */
     char capinfos[MAX_PATH_BYTES]; /* "" when there is none */
+    struct catalog *fields;        /* owned: tshark's fields (field=); NULL: not loaded */
 };
 
 #define PIPELINE_INIT                                                                    \
-    {                                                                                    \
-        NULL, PAGE_INIT, NULL, {                                                         \
-            0                                                                            \
-        }                                                                                \
-    }
+    { NULL, PAGE_INIT, NULL, {0}, NULL }
+
+/*
+ * Check the fields of v's series (field=) against tshark's list and set
+ * their classes: 0, or -1 with err 400 naming the series and the field,
+ * with close names for one tshark does not know, and the field's type for
+ * one that is not a number. A view without fields passes without the list;
+ * with fields and no list loaded, 503. Call after view_finish.
+ */
+int pipeline_check_view(const struct pipeline *p, struct view *v, struct err *err);
+
+/*
+ * The fields of tshark whose names start with prefix (borrowed), as JSON
+ * into out: {"q": prefix, "fields": [{"name": "tcp.len", "type":
+ * "FT_UINT32", "class": "integer", "numeric": true, "description": "TCP
+ * Segment Len"}, ...], "more": bool}, at most FIELDS_ANSWER_MAX in name
+ * order; when none starts so, the close names (catalog_suggest) with
+ * "close": true. 0, or -1 with err (400 for a prefix that is no field name,
+ * 503 without the list).
+ */
+int pipeline_fields(const struct pipeline *p, const char *prefix, struct buf *out,
+                    struct err *err);
 
 /*
  * Load www/, open the store (never the temp directory itself: uploads in

@@ -22,9 +22,9 @@
  * protocol occurs more than once); the first string is the value, an
  * absent key or an empty string means no value.
  *
- * A later per-run list of extra fields (user-chosen, per series) fits the
- * same shape: more struct field entries after these, walked the same way,
- * their values kept beside struct pkt rather than in it.
+ * A run may ask for one field more (a series' field=, any field tshark
+ * knows): its values come as text in struct pkt's vals, every occurrence,
+ * and the chart parses them by the field's class (tshark/catalog.h).
  */
 #ifndef TSHARK_FIELDS_H
 #define TSHARK_FIELDS_H
@@ -58,6 +58,16 @@
 struct pkt {
     FIELDS_BUILTIN(FIELDS_MEMBER_)
     FIELDS_BUILTIN(FIELDS_FLAG_)
+    /*
+     * The run's extra field (tsjson.extra, a user's field=): every value
+     * tshark printed for it in this packet, in its order (several when the
+     * field occurs more than once), as text; borrowed for the callback.
+     * nvals 0: the packet has none. vals_cut: values past MAX_FIELD_VALUES
+     * left out.
+     */
+    const char *const *vals;
+    size_t nvals;
+    size_t vals_cut;
 };
 
 /* FIELD_NUMBER, FIELD_TIME_RELATIVE, ...: indexes of fields_builtin[] */

@@ -33,6 +33,9 @@ struct tsjson {
     int escaped;
     uint64_t elements; /* packets delivered so far */
     struct buf elem;   /* bytes of the current element (cap MAX_ELEMENT_BYTES) */
+    const char *extra; /* borrowed; NULL: none. One more field whose every value
+                          each struct pkt carries (vals), set before the first feed */
+    const char **vals; /* owned: room for MAX_FIELD_VALUES values of extra */
 };
 
 void tsjson_init(struct tsjson *p);

@@ -116,6 +116,53 @@ static void log_resources(void) {
         kids.ru_maxrss / 1024);
 }
 
+/*
+ * The chart the KEY=VALUE arguments ask for (the API's view parameters,
+ * checked as a request's are; tshark's field list is loaded only when a
+ * field= needs it), with --width, --height and --max-points unless a
+ * parameter names them. c: chart_init'ed; replaced. 0, or -1 with err.
+ */
+static int chart_view(const struct options *o, const struct tshark *ts, struct chart *c,
+                      struct err *err) {
+    struct pipeline pl = PIPELINE_INIT;
+    struct view v;
+    int i, rc = -1;
+
+    if (o->nview_args == 0)
+        return 0;
+    view_init(&v, o->format);
+    v.width = o->width;
+    v.height = o->height;
+    v.max_points = o->max_points;
+    for (i = 0; i < o->nview_args; i++) {
+        const char *arg = o->view_args[i], *eq = strchr(arg, '=');
+        char key[32];
+        size_t klen = (size_t)(eq - arg);
+
+        if (klen >= sizeof(key))
+            return err_set(err, 2, "'%s': no such view parameter", arg);
+        memcpy(key, arg, klen);
+        key[klen] = '\0';
+        if (!view_known_key(key) || strcmp(key, "format") == 0)
+            return err_set(
+                err, 2, "'%s': no such view parameter (--format gives the format)", arg);
+        if (view_set(&v, key, eq + 1, strlen(eq + 1), err) == -1)
+            return -1;
+    }
+    if (view_finish(&v, err) == -1)
+        return -1;
+    if (v.any_field && (pl.fields = catalog_load(ts, err)) == NULL)
+        return -1;
+    pl.ts = ts;
+    if (pipeline_check_view(&pl, &v, err) == 0) {
+        chart_release(c);
+        view_apply(&v, c);
+        rc = 0;
+    }
+    catalog_free(pl.fields);
+    return rc;
+}
+
 static int chart_file(const struct options *o, struct tshark *ts) {
     struct err err = ERR_INIT;
     struct buf out = BUF_INIT(o->format == VIEW_SVG ? MAX_SVG_BYTES : MAX_EXPORT_BYTES);
@@ -127,6 +174,10 @@ static int chart_file(const struct options *o, struct tshark *ts) {
 
     profile[0] = '\0';
     chart_init(&c, o->width, o->height, o->max_points);
+    if (chart_view(o, ts, &c, &err) == -1) {
+        log_warnx("%s", err.msg);
+        goto done;
+    }
     if (stat(o->file, &st) == -1 || !S_ISREG(st.st_mode)) {
         log_warn("cannot read '%s'", o->file);
         goto done;

@@ -707,13 +707,72 @@ static int zoomed_out(const struct chart *c, int64_t t) {
     return (c->has_start && t < c->start_ns) || (c->has_end && t > c->end_ns);
 }
 
+static int add_one(struct chart *c, struct series *s, const struct pkt *p,
+                   struct err *err);
+
+void chart_set_field(struct chart *c, size_t si, const char *field, enum field_class k) {
+    struct series *s;
+
+    if (si >= MAX_SERIES)
+        return;
+    s = &c->series[si];
+    if (field == NULL || strcmp(field, "frame.len") == 0)
+        field = "";
+    snprintf(s->field, sizeof(s->field), "%s", field);
+    s->field_class = k;
+    s->field_nano = field[0] != '\0' && (k == FIELD_CLASS_TIME || k == FIELD_CLASS_FLOAT);
+}
+
+/* A value of s's field as the entry it is charted as; 0, or -1: left out. */
+static int field_entry(const struct series *s, const char *text, uint64_t *out) {
+    double v;
+
+    if (field_parse_value(s->field_class, text, &v) == -1 || !(v >= 0))
+        return -1;
+    if (s->field_nano) {
+        v = v * 1e9 + 0.5; /* nano-units, rounded: 9 decimals */
+        if (!(v < 18446744073709551616.0))
+            return -1;
+        *out = (uint64_t)v;
+        return 0;
+    }
+    if (!(v < 18446744073709551616.0))
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
 int chart_add(struct chart *c, size_t si, const struct pkt *p, struct err *err) {
     struct series *s;
-    struct point pt;
+    struct pkt one;
+    size_t i;
 
     if (si >= c->nseries || si >= MAX_SERIES)
         return err_set(err, 500, "chart has no series %zu", si);
     s = &c->series[si];
+    if (s->field[0] == '\0')
+        return add_one(c, s, p, err);
+    /* a field: each of its values is charted as a frame of that length would be */
+    s->frames++;
+    s->frames_with += p->nvals > 0;
+    s->cut += p->vals_cut;
+    one = *p;
+    one.has_len = 1;
+    for (i = 0; i < p->nvals; i++) {
+        if (field_entry(s, p->vals[i], &one.len) == -1) {
+            s->skipped++;
+            continue;
+        }
+        if (add_one(c, s, &one, err) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+/* Add one packet (or one value of a field) to s. */
+static int add_one(struct chart *c, struct series *s, const struct pkt *p,
+                   struct err *err) {
+    struct point pt;
 
     /* INT64_MIN marks "no time", so a real time there moves up by 1 ns */
     pt.t_ns = !p->has_time ? NO_TIME : p->t_ns == NO_TIME ? NO_TIME + 1 : p->t_ns;
@@ -831,8 +890,19 @@ void chart_finish(struct chart *c) {
         io_finish(c);
     for (i = 0; i < c->nseries && c->kind == CHART_HIST; i++)
         hist_finish(&c->series[i]);
+    for (i = 0, j = 0; i < c->nseries; i++) {
+        const struct series *s = &c->series[i];
+
+        if (s->field[0] != '\0' && s->frames > 0 && s->packets == 0 &&
+            s->out_of_range == 0) {
+            chart_warn(c, "no values of %s in the %" PRIu64 " packets of %s", s->field,
+                       s->frames, s->filter[0] != '\0' ? s->filter : "the capture");
+            j++;
+        }
+    }
     if (total == 0) {
-        chart_warn(c, left_out > 0 ? "no packets in the time range" : "no packets");
+        if (j == 0)
+            chart_warn(c, left_out > 0 ? "no packets in the time range" : "no packets");
         return;
     }
     for (i = 0; i < c->nseries; i++) {
@@ -849,10 +919,19 @@ void chart_finish(struct chart *c) {
                        "%s%s%" PRIu64 " frames have no timestamp and are left out of "
                        "the time axis",
                        name, sep, s->no_time);
-        if (s->zero_len == 1)
+        if (s->field[0] == '\0' && s->zero_len == 1)
             chart_warn(c, "%s%s1 frame has length 0", name, sep);
-        else if (s->zero_len > 1)
+        else if (s->field[0] == '\0' && s->zero_len > 1)
             chart_warn(c, "%s%s%" PRIu64 " frames have length 0", name, sep, s->zero_len);
+        if (s->skipped > 0)
+            chart_warn(c,
+                       "%s%s%" PRIu64 " values of %s left out: negative, not a number or "
+                       "too large",
+                       name, sep, s->skipped, s->field);
+        if (s->cut > 0)
+            chart_warn(
+                c, "%s%s%" PRIu64 " values of %s left out: more than %d in one packet",
+                name, sep, s->cut, s->field, MAX_FIELD_VALUES);
         if (s->big_log != NULL)
             chart_warn(c,
                        "%s%smore than %d distinct frame lengths over 65535 bytes: "

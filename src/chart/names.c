@@ -11,16 +11,18 @@ const struct kind_names CHART_KINDS[CHART_NKINDS] = {
 };
 
 const struct io_y_names IO_YS[IO_NY] = {
-    [IO_PACKETS] = {"packets", "Packets", "packets", 0, 0, 1},
-    [IO_BYTES] = {"bytes", "Bytes", "B", 1, 0, 1},
-    [IO_BITS] = {"bits", "Bits", "bits", 0, 0, 1},
-    [IO_PACKETS_PS] = {"packets/s", "Packets/s", "packets/s", 0, 1, 0},
-    [IO_BYTES_PS] = {"bytes/s", "Bytes/s", "B/s", 1, 1, 0},
-    [IO_BITS_PS] = {"bits/s", "Bits/s", "bits/s", 0, 1, 0},
-    [IO_SUM] = {"sum", "SUM(frame.len)", "B", 1, 0, 1},
-    [IO_MIN] = {"min", "MIN(frame.len)", "B", 1, 0, 1},
-    [IO_MAX] = {"max", "MAX(frame.len)", "B", 1, 0, 1},
-    [IO_AVG] = {"avg", "AVG(frame.len)", "B", 1, 0, 0},
+    [IO_PACKETS] = {"packets", "Packets", "packets", 0, 0, 1, 0},
+    [IO_BYTES] = {"bytes", "Bytes", "B", 1, 0, 1, 0},
+    [IO_BITS] = {"bits", "Bits", "bits", 0, 0, 1, 0},
+    [IO_PACKETS_PS] = {"packets/s", "Packets/s", "packets/s", 0, 1, 0, 0},
+    [IO_BYTES_PS] = {"bytes/s", "Bytes/s", "B/s", 1, 1, 0, 0},
+    [IO_BITS_PS] = {"bits/s", "Bits/s", "bits/s", 0, 1, 0, 0},
+    [IO_SUM] = {"sum", "SUM(frame.len)", "B", 1, 0, 1, 1},
+    [IO_MIN] = {"min", "MIN(frame.len)", "B", 1, 0, 1, 1},
+    [IO_MAX] = {"max", "MAX(frame.len)", "B", 1, 0, 1, 1},
+    [IO_AVG] = {"avg", "AVG(frame.len)", "B", 1, 0, 0, 1},
+    [IO_COUNT] = {"count", "COUNT(frame.len)", "values", 0, 0, 1, 1},
+    [IO_SUM_PS] = {"sum/s", "SUM(frame.len)/s", "B/s", 1, 1, 0, 1},
 };
 
 /*

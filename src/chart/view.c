@@ -23,6 +23,7 @@ enum key {
     K_FILTER,
     K_NAME,
     K_COLOR,
+    K_FIELD,
     K_INTERVAL,
     K_Y,
     K_SMA,
@@ -39,8 +40,9 @@ enum key {
 };
 
 static const char *const KEYS[K_COUNT] = {
-    "kind",  "filter", "name",  "color",  "interval",   "y",        "sma",    "log",
-    "start", "end",    "width", "height", "max_points", "filename", "format", "retain"};
+    "kind",   "filter",     "name",     "color",  "field", "interval",
+    "y",      "sma",        "log",      "start",  "end",   "width",
+    "height", "max_points", "filename", "format", "retain"};
 
 static int key_of(const char *key) {
     size_t i;
@@ -66,8 +68,8 @@ void view_init(struct view *v, enum view_format def) {
 void view_clear_series(struct view *v) {
     memset(v->series, 0, sizeof(v->series));
     v->nseries = 0;
-    v->nfilters = v->nnames = v->ncolors = 0;
-    v->any_name = v->any_color = 0;
+    v->nfilters = v->nnames = v->ncolors = v->nfields = 0;
+    v->any_name = v->any_color = v->any_field = 0;
 }
 
 /* ---- value parsers: each takes val/len and returns 0 or -1 ---- */
@@ -263,16 +265,48 @@ static int series_slot(size_t *count, const char *key, struct err *err) {
     return (int)(*count)++;
 }
 
-/* filter=, name=, color=: the next series' (k is K_FILTER, K_NAME or K_COLOR). */
+/* A tshark field name: letters, digits, '.', '_', '-' (what -G fields lists). */
+static int check_field_name(const char *s, size_t len) {
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+            return -1;
+    return 0;
+}
+
+/*
+ * filter=, name=, color=, field=: the next series' (k is K_FILTER, K_NAME,
+ * K_COLOR or K_FIELD).
+ */
 static int set_series(struct view *v, int k, const char *key, const char *val, size_t len,
                       struct err *err) {
-    size_t *count = k == K_FILTER ? &v->nfilters : k == K_NAME ? &v->nnames : &v->ncolors;
+    size_t *count = k == K_FILTER  ? &v->nfilters
+                    : k == K_NAME  ? &v->nnames
+                    : k == K_COLOR ? &v->ncolors
+                                   : &v->nfields;
     struct view_series *s;
     int slot;
 
     if ((slot = series_slot(count, key, err)) == -1)
         return -1;
     s = &v->series[slot];
+    if (k == K_FIELD) {
+        if (len >= sizeof(s->field))
+            return err_set(err, 400, "field of series %d longer than %zu bytes", slot + 1,
+                           sizeof(s->field) - 1);
+        if (check_field_name(val, len) == -1)
+            return err_set(err, 400,
+                           "field of series %d is not a field name (letters, digits, "
+                           "'.', '_' and '-', as in tcp.len)",
+                           slot + 1);
+        copy_text(s->field, val, len);
+        /* frame.len is the default: the same chart, the same canonical query */
+        if (strcmp(s->field, "frame.len") == 0)
+            s->field[0] = '\0';
+        return 0;
+    }
     if (k == K_COLOR) {
         if (len == 0) {
             s->color[0] = '\0';
@@ -369,7 +403,7 @@ int view_set(struct view *v, const char *key, const char *val, size_t len,
         return err_set(err, 400, "parameter '%s' longer than %d bytes", key,
                        MAX_FIELD_BYTES);
     /* an empty single-valued parameter is not given (a blank form field) */
-    if (len == 0 && k != K_FILTER && k != K_NAME && k != K_COLOR)
+    if (len == 0 && k != K_FILTER && k != K_NAME && k != K_COLOR && k != K_FIELD)
         return 0;
 
     switch (k) {
@@ -386,6 +420,7 @@ int view_set(struct view *v, const char *key, const char *val, size_t len,
     case K_FILTER:
     case K_NAME:
     case K_COLOR:
+    case K_FIELD:
         return set_series(v, k, key, val, len, err);
     case K_INTERVAL:
     case K_START:
@@ -394,6 +429,7 @@ int view_set(struct view *v, const char *key, const char *val, size_t len,
     case K_Y:
         if (chart_io_y_parse(val, len, &v->io_y) == -1)
             return err_set(err, 400, "y must be %s", y_names(names, sizeof(names)));
+        v->has_y = 1;
         return 0;
     case K_SMA:
     case K_WIDTH:
@@ -525,13 +561,20 @@ int view_finish(struct view *v, struct err *err) {
                        "%zu 'color' parameters but %zu 'filter' parameters: each color "
                        "goes with the filter in the same place",
                        v->ncolors, v->nfilters);
+    if (v->nfields > rows)
+        return err_set(err, 400,
+                       "%zu 'field' parameters but %zu 'filter' parameters: each field "
+                       "goes with the filter in the same place",
+                       v->nfields, v->nfilters);
     if (v->has_start && v->has_end && v->start_ns >= v->end_ns)
         return err_set(err, 400, "start must be before end");
-    /* keep the series with a filter or a name, in order (blank rows go) */
-    for (i = 0; i < rows && (v->nfilters > 0 || v->nnames > 0 || v->ncolors > 0); i++) {
+    /* keep the series with a filter, a name or a field, in order (blank rows go) */
+    for (i = 0; i < rows &&
+                (v->nfilters > 0 || v->nnames > 0 || v->ncolors > 0 || v->nfields > 0);
+         i++) {
         struct view_series *s = &v->series[i];
 
-        if (s->filter[0] == '\0' && s->name[0] == '\0')
+        if (s->filter[0] == '\0' && s->name[0] == '\0' && s->field[0] == '\0')
             continue;
         if (n != i)
             v->series[n] = *s;
@@ -540,11 +583,26 @@ int view_finish(struct view *v, struct err *err) {
     for (i = n; i < MAX_SERIES; i++)
         memset(&v->series[i], 0, sizeof(v->series[i]));
     v->nseries = n;
-    v->any_name = v->any_color = 0;
+    v->any_name = v->any_color = v->any_field = 0;
     for (i = 0; i < n; i++) {
         v->any_name |= v->series[i].name[0] != '\0';
         v->any_color |= v->series[i].color[0] != '\0';
+        v->any_field |= v->series[i].field[0] != '\0';
     }
+    if (v->any_field && v->kind == CHART_IO) {
+        /* a field's values: sum by default; the frame counts do not read it */
+        if (!v->has_y)
+            v->io_y = IO_SUM;
+        else if (!chart_io_y(v->io_y)->of_field)
+            return err_set(err, 400,
+                           "y=%s counts frames, not the values of a field: with field= "
+                           "use y=sum, min, max, avg, count or sum/s",
+                           chart_io_y_name(v->io_y));
+    }
+    if (v->any_field && v->kind == CHART_HIST)
+        return err_set(err, 400,
+                       "kind=hist of a field is not there yet: use kind=size or kind=io "
+                       "with field=, or kind=hist of frame lengths");
     return check_budget(v, err);
 }
 
@@ -584,9 +642,16 @@ void view_apply(const struct view *v, struct chart *c) {
         struct series *s = &c->series[i];
 
         snprintf(s->filter, sizeof(s->filter), "%s", vs->filter);
-        if (vs->name[0] != '\0')
+        chart_set_field(c, i, vs->field, vs->field_class);
+        if (vs->name[0] != '\0') {
             fit_name(s->name, sizeof(s->name), vs->name);
-        else if (vs->filter[0] != '\0')
+        } else if (vs->field[0] != '\0') {
+            char both[MAX_FIELD_NAME_BYTES + MAX_FIELD_BYTES + 4];
+
+            snprintf(both, sizeof(both), vs->filter[0] != '\0' ? "%s (%s)" : "%s",
+                     vs->field, vs->filter);
+            fit_name(s->name, sizeof(s->name), both);
+        } else if (vs->filter[0] != '\0')
             fit_name(s->name, sizeof(s->name), vs->filter);
         else
             fit_name(s->name, sizeof(s->name), "All packets");
@@ -638,10 +703,13 @@ int view_query(const struct view *v, struct buf *out) {
             PUT("name", v->series[i].name);
         if (v->any_color)
             PUT("color", v->series[i].color);
+        if (v->any_field)
+            PUT("field", v->series[i].field);
     }
     if (v->interval_ns != 0)
         PUT("interval", fmt_seconds(num, sizeof(num), v->interval_ns, 0, 9));
-    if (v->io_y != IO_PACKETS)
+    /* an io chart of a field: sum is its default */
+    if (v->io_y != (v->any_field && v->kind == CHART_IO ? IO_SUM : IO_PACKETS))
         PUT("y", chart_io_y_name(v->io_y));
     if (v->sma != 0) {
         snprintf(num, sizeof(num), "%u", v->sma);

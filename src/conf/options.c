@@ -469,6 +469,12 @@ static int parse_args(struct options *o, int argc, char *const argv[], struct er
                 return -1;
         } else if (o->cmd == CMD_CHART && o->file == NULL && arg[0] != '\0') {
             o->file = arg;
+        } else if (o->cmd == CMD_CHART && strchr(arg, '=') != NULL && arg[0] != '=') {
+            /* after FILE: a view parameter of the API (kind=io, field=tcp.len) */
+            if (o->nview_args == OPTIONS_MAX_VIEW_ARGS)
+                return err_set(err, 2, "more than %d KEY=VALUE arguments",
+                               OPTIONS_MAX_VIEW_ARGS);
+            o->view_args[o->nview_args++] = arg;
         } else {
             return err_set(err, 2, "unexpected argument '%s'", arg);
         }
@@ -618,8 +624,13 @@ static int build_usage(struct buf *out) {
     if (buf_puts(
             out,
             "usage: pcapchart [serve] [options]        serve the web page and the API\n"
-            "       pcapchart chart FILE [options]     write the chart of FILE to "
-            "stdout\n"
+            "       pcapchart chart FILE [KEY=VALUE...] [options]\n"
+            "                                          write the chart of FILE to "
+            "stdout;\n"
+            "                                          KEY=VALUE: the API's view "
+            "parameters\n"
+            "                                          (kind=io field=tcp.len y=max "
+            "...)\n"
             "       pcapchart healthcheck [options]    exit 0 when the server answers "
             "/healthz\n"
             "       pcapchart --help | --version\n"

@@ -175,3 +175,17 @@ enum MHD_Result answer_static(struct req *r, struct MHD_Connection *conn) {
 enum MHD_Result answer_health(struct req *r, struct MHD_Connection *conn) {
     return reply_static(r, conn, 200, CTYPE_TEXT, "ok\n", 3, CACHE_NO_STORE);
 }
+
+/* GET /api/fields?q=PREFIX: completion for the page's field box. */
+enum MHD_Result answer_fields(struct req *r, struct MHD_Connection *conn) {
+    const char *q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "q");
+    struct buf out = BUF_INIT(MAX_EXPORT_BYTES);
+    struct err err = ERR_INIT;
+
+    r->json_errors = 1;
+    if (pipeline_fields(&r->h->pl, q != NULL ? q : "", &out, &err) == -1) {
+        buf_release(&out);
+        return reply_err(r, conn, &err);
+    }
+    return reply_buf_take(r, conn, 200, CTYPE_JSON, &out, CACHE_NO_CACHE);
+}

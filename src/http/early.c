@@ -20,13 +20,17 @@ static void *early_main(void *arg) {
     return NULL;
 }
 
-/* The view asks for what an early analysis can chart: all packets, one series. */
+/*
+ * The view asks for what an early analysis can chart: all packets, one
+ * series, frame.len (a field needs full dissection, which no warm tshark does).
+ */
 static int early_view(const struct req *r) {
     const struct view *v = r->view;
 
     /* no series is the default one: all packets */
     return r->have_view && r->nfields == 0 &&
-           (v->nseries == 0 || (v->nseries == 1 && v->series[0].filter[0] == '\0'));
+           (v->nseries == 0 || (v->nseries == 1 && v->series[0].filter[0] == '\0' &&
+                                v->series[0].field[0] == '\0'));
 }
 
 /* Undo what early_start set up, when it did not start the thread. */

@@ -103,7 +103,8 @@ static int form_has_series(const struct req *r) {
     for (i = 0; i < r->nfields; i++) {
         const char *k = r->fields[i].key;
 
-        if (strcmp(k, "filter") == 0 || strcmp(k, "name") == 0 || strcmp(k, "color") == 0)
+        if (strcmp(k, "filter") == 0 || strcmp(k, "name") == 0 ||
+            strcmp(k, "color") == 0 || strcmp(k, "field") == 0)
             return 1;
     }
     return 0;
@@ -129,7 +130,8 @@ int req_build_view(struct req *r, struct MHD_Connection *conn, enum view_format 
                      r->fields[i].len, err) == -1)
             return -1;
     }
-    if (view_finish(r->view, err) == -1)
+    if (view_finish(r->view, err) == -1 ||
+        pipeline_check_view(&r->h->pl, r->view, err) == -1)
         return -1;
     r->have_view = 1;
     return 0;

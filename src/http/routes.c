@@ -15,6 +15,7 @@ static const struct route routes[] = {
     {"/api/chart", METHOD_POST, ROUTE_UPLOAD | ROUTE_JSON_ERRORS, VIEW_SVG, NULL,
      answer_api},
     {"/healthz", GET_HEAD, 0, VIEW_HTML, NULL, answer_health},
+    {"/api/fields", GET_HEAD, ROUTE_JSON_ERRORS, VIEW_JSON, NULL, answer_fields},
     {"/favicon.ico", GET_HEAD, ROUTE_WWW, VIEW_HTML, "favicon.svg", answer_static},
     {VIEW_PREFIX, GET_HEAD, ROUTE_PREFIX | ROUTE_CAPTURE, VIEW_HTML, NULL, answer_view},
     {"/static/", GET_HEAD, ROUTE_PREFIX | ROUTE_WWW, VIEW_HTML, NULL, answer_static},

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "base/clock.h"
+#include "base/escape.h"
 #include "base/log.h"
 #include "pipeline/pipeline.h"
 #include "render/export.h"
@@ -47,6 +48,8 @@ static int open_store(struct pipeline *p, const struct pipeline_config *cfg,
 
 int pipeline_open(struct pipeline *p, const struct tshark *ts,
                   const struct pipeline_config *cfg, struct err *err) {
+    struct err ferr = ERR_INIT;
+
     *p = (struct pipeline)PIPELINE_INIT;
     p->ts = ts;
     if (page_load(&p->page, cfg->www, err) == -1 || open_store(p, cfg, err) == -1)
@@ -56,6 +59,11 @@ int pipeline_open(struct pipeline *p, const struct tshark *ts,
     if (capinfo_find(ts->path, p->capinfos, sizeof(p->capinfos)) == -1)
         log_info("no capinfos beside '%s': summaries leave out the file format",
                  ts->path);
+    /* tshark's field list, for field= (about half a second of tshark, once) */
+    if ((p->fields = catalog_load(ts, &ferr)) == NULL)
+        log_warnx("tshark's field list is not loaded, field= is refused: %s", ferr.msg);
+    else
+        log_info("tshark knows %zu fields", catalog_size(p->fields));
     return 0;
 fail:
     pipeline_close(p);
@@ -65,6 +73,8 @@ fail:
 void pipeline_close(struct pipeline *p) {
     store_close(p->store);
     p->store = NULL;
+    catalog_free(p->fields);
+    p->fields = NULL;
     page_release(&p->page);
 }
 
@@ -150,6 +160,105 @@ static int check_filters(const struct pipeline *p, const struct view *v,
                        e.msg);
     }
     return 0;
+}
+
+/* " (did you mean a, b or c?)" for name, into dst; "" when nothing is close. */
+static void suggest(const struct catalog *cat, const char *name, char *dst, size_t n) {
+    const struct catalog_entry *close[3];
+    size_t k = catalog_suggest(cat, name, close, 3), i, len;
+
+    dst[0] = '\0';
+    if (k == 0)
+        return;
+    snprintf(dst, n, " (did you mean ");
+    for (i = 0; i < k; i++) {
+        len = strlen(dst);
+        snprintf(dst + len, n - len, "%s%s",
+                 i == 0       ? ""
+                 : i + 1 == k ? " or "
+                              : ", ",
+                 close[i]->name);
+    }
+    len = strlen(dst);
+    snprintf(dst + len, n - len, "?)");
+}
+
+int pipeline_check_view(const struct pipeline *p, struct view *v, struct err *err) {
+    size_t i;
+
+    for (i = 0; i < v->nseries; i++) {
+        struct view_series *vs = &v->series[i];
+        const struct catalog_entry *e;
+        char more[400];
+
+        if (vs->field[0] == '\0')
+            continue;
+        if (p->fields == NULL)
+            return err_set(err, 503,
+                           "field= is not available: tshark's field list could not be "
+                           "loaded at start");
+        if ((e = catalog_find(p->fields, vs->field)) == NULL) {
+            suggest(p->fields, vs->field, more, sizeof(more));
+            return err_set(err, 400,
+                           "field '%s' of series %zu: tshark has no such field%s",
+                           vs->field, i + 1, more);
+        }
+        if (!field_class_numeric(e->cls))
+            return err_set(
+                err, 400,
+                "field '%s' of series %zu is %s (%s), not a number: it cannot be "
+                "charted as a value",
+                vs->field, i + 1, e->type, field_class_name(e->cls));
+        vs->field_class = e->cls;
+    }
+    return 0;
+}
+
+static int put_entry(struct buf *out, const struct catalog_entry *e, int first) {
+    if (buf_puts(out, first ? "\n{\"name\": " : ",\n{\"name\": ") == -1 ||
+        esc_json(out, e->name) == -1 || buf_puts(out, ", \"type\": ") == -1 ||
+        esc_json(out, e->type) == -1 ||
+        buf_printf(out, ", \"class\": \"%s\", \"numeric\": %s, \"description\": ",
+                   field_class_name(e->cls),
+                   field_class_numeric(e->cls) ? "true" : "false") == -1 ||
+        esc_json(out, e->desc) == -1 || buf_puts(out, "}") == -1)
+        return -1;
+    return 0;
+}
+
+int pipeline_fields(const struct pipeline *p, const char *prefix, struct buf *out,
+                    struct err *err) {
+    const struct catalog_entry *e[FIELDS_ANSWER_MAX + 1];
+    size_t n, i, len = strlen(prefix);
+    int close = 0;
+
+    if (p->fields == NULL)
+        return err_set(err, 503, "tshark's field list could not be loaded at start");
+    if (len >= MAX_FIELD_NAME_BYTES ||
+        strspn(prefix, "abcdefghijklmnopqrstuvwxyz"
+                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len)
+        return err_set(err, 400,
+                       "q must be the start of a field name (letters, digits, '.', '_', "
+                       "'-'), at most %d bytes",
+                       MAX_FIELD_NAME_BYTES - 1);
+    n = catalog_complete(p->fields, prefix, e, FIELDS_ANSWER_MAX + 1);
+    if (n == 0 && len > 0) {
+        n = catalog_suggest(p->fields, prefix, e, 5);
+        close = 1;
+    }
+    if (buf_puts(out, "{\"q\": ") == -1 || esc_json(out, prefix) == -1 ||
+        buf_puts(out, ", \"fields\": [") == -1)
+        goto fail;
+    for (i = 0; i < n && i < FIELDS_ANSWER_MAX; i++)
+        if (put_entry(out, e[i], i == 0) == -1)
+            goto fail;
+    if (buf_printf(out, "%s], \"more\": %s, \"close\": %s}\n", n > 0 ? "\n" : "",
+                   n > FIELDS_ANSWER_MAX ? "true" : "false",
+                   close ? "true" : "false") == -1)
+        goto fail;
+    return 0;
+fail:
+    return err_set(err, 500, "out of memory");
 }
 
 /* Keep a fresh upload in the store; res->kept or res->not_kept says how it went. */

@@ -102,9 +102,11 @@ int pipeline_chart_until(const struct tshark *ts, const char *capture,
             break;
         }
         memset(&res, 0, sizeof(res));
+        memset(&job, 0, sizeof(job));
         job.capture = capture;
         job.display_name = display_name;
         job.filter = c->series[i].filter;
+        job.field = c->series[i].field;
         job.cancel_fd = cancel_fd;
         job.grow = grow;
         job.deadline_ms = deadline_ms;
@@ -129,7 +131,8 @@ int pipeline_chart_until(const struct tshark *ts, const char *capture,
             c->stopped = 1;
             chart_warn(c, "stopped at %" PRIu64 " packets: %s", res.packets, res.reason);
         }
-        if (c->series[i].filter[0] == '\0' && reject_garbage(&c->series[i], err) == -1)
+        if (c->series[i].filter[0] == '\0' && c->series[i].field[0] == '\0' &&
+            reject_garbage(&c->series[i], err) == -1)
             return -1;
     }
     if (deadline_ms == 0 && grow != NULL && (end = growfile_end_ms(grow)) != 0)

@@ -92,14 +92,27 @@ static int duration(const struct chart *c, char *dst, size_t n) {
     return any;
 }
 
-static int json_point(struct buf *out, const struct point *pt, int first) {
-    char t[32];
+/*
+ * A value of s as text: frame lengths and integer fields as they are, a
+ * field kept in nano-units with 9 decimals (its seconds, for times).
+ */
+static char *value_text(char *dst, size_t n, const struct series *s, uint64_t v) {
+    if (s->field_nano)
+        return fmt_seconds_u(dst, n, v, 9, 9);
+    snprintf(dst, n, "%" PRIu64, v);
+    return dst;
+}
+
+static int json_point(struct buf *out, const struct series *s, const struct point *pt,
+                      int first) {
+    char t[32], v[32];
 
     if (pt->t_ns == NO_TIME)
         snprintf(t, sizeof(t), "null");
     else
         fmt_seconds(t, sizeof(t), pt->t_ns, 9, 9);
-    return buf_printf(out, "%s\n[%s,%" PRIu64 "]", first ? "" : ",", t, pt->len);
+    return buf_printf(out, "%s\n[%s,%s]", first ? "" : ",", t,
+                      value_text(v, sizeof(v), s, pt->len));
 }
 
 static int json_points(struct buf *out, const struct series *s) {
@@ -110,7 +123,7 @@ static int json_points(struct buf *out, const struct series *s) {
         return -1;
     if (!s->decimated) {
         for (i = 0; i < s->npts; i++)
-            if (json_point(out, &s->pts[i], i == 0) == -1)
+            if (json_point(out, s, &s->pts[i], i == 0) == -1)
                 return -1;
         n = s->npts;
     } else {
@@ -119,7 +132,7 @@ static int json_points(struct buf *out, const struct series *s) {
                 continue;
             k = column_points(&s->cols[i], kept);
             for (j = 0; j < k; j++, n++)
-                if (json_point(out, &kept[j], n == 0) == -1)
+                if (json_point(out, s, &kept[j], n == 0) == -1)
                     return -1;
         }
     }
@@ -127,7 +140,7 @@ static int json_points(struct buf *out, const struct series *s) {
 }
 
 static int json_columns(struct buf *out, const struct series *s) {
-    char t0[32], t1[32];
+    char t0[32], t1[32], sum[32], lo[32], hi[32];
     size_t i;
     int first = 1;
 
@@ -140,12 +153,15 @@ static int json_columns(struct buf *out, const struct series *s) {
             continue;
         fmt_seconds(t0, sizeof(t0), col_t(s, i), 9, 9);
         fmt_seconds(t1, sizeof(t1), col_t(s, i + 1), 9, 9);
+        /* a field's column: the sum of its values, not bytes */
         if (buf_printf(out,
                        "%s\n{\"t0\": %s, \"t1\": %s, \"count\": %" PRIu64
-                       ", \"bytes\": %" PRIu64 ", \"min\": %" PRIu64 ", \"max\": %" PRIu64
-                       "}",
-                       first ? "" : ",", t0, t1, col->count, col->bytes, col->min.len,
-                       col->max.len) == -1)
+                       ", \"%s\": %s, \"min\": %s, \"max\": %s}",
+                       first ? "" : ",", t0, t1, col->count,
+                       s->field[0] != '\0' ? "sum" : "bytes",
+                       value_text(sum, sizeof(sum), s, col->bytes),
+                       value_text(lo, sizeof(lo), s, col->min.len),
+                       value_text(hi, sizeof(hi), s, col->max.len)) == -1)
             return -1;
         first = 0;
     }
@@ -199,12 +215,24 @@ static int json_zoom(struct buf *out, const struct chart *c) {
 /* The keys every kind's series starts with. */
 static int json_series_head(struct buf *out, const struct chart *c,
                             const struct series *s) {
+    char sum[32];
+
     if (buf_puts(out, "{\"name\": ") == -1 || esc_json(out, s->name) == -1 ||
         buf_puts(out, ", \"filter\": ") == -1 || esc_json(out, s->filter) == -1 ||
-        buf_puts(out, ", \"color\": ") == -1 || esc_json(out, s->color) == -1 ||
-        buf_printf(out, ", \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64, s->packets,
-                   s->bytes) == -1)
+        buf_puts(out, ", \"color\": ") == -1 || esc_json(out, s->color) == -1)
         return -1;
+    if (s->field[0] == '\0') {
+        if (buf_printf(out, ", \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64, s->packets,
+                       s->bytes) == -1)
+            return -1;
+    } else if (buf_puts(out, ", \"field\": ") == -1 || esc_json(out, s->field) == -1 ||
+               buf_printf(out,
+                          ", \"packets\": %" PRIu64 ", \"packets_with_values\": %" PRIu64
+                          ", \"values\": %" PRIu64 ", \"sum\": %s",
+                          s->frames, s->frames_with, s->packets,
+                          value_text(sum, sizeof(sum), s, s->bytes)) == -1) {
+        return -1;
+    }
     if (zoomed(c) &&
         buf_printf(out, ", \"out_of_range\": %" PRIu64, s->out_of_range) == -1)
         return -1;
@@ -342,11 +370,23 @@ static int csv_point(struct buf *out, const struct series *s, int with_name,
 
     if (with_name && (esc_csv(out, s->name) == -1 || buf_puts(out, ",") == -1))
         return -1;
+    char v[32];
+
     if (pt->t_ns == NO_TIME)
         t[0] = '\0';
     else
         fmt_seconds(t, sizeof(t), pt->t_ns, 9, 9);
-    return buf_printf(out, "%s,%" PRIu64 "\n", t, pt->len);
+    return buf_printf(out, "%s,%s\n", t, value_text(v, sizeof(v), s, pt->len));
+}
+
+/* The value column's name: len (frame.len), the one field of every series, or value. */
+static const char *csv_value_name(const struct chart *c) {
+    size_t i;
+
+    for (i = 1; i < c->nseries; i++)
+        if (strcmp(c->series[i].field, c->series[0].field) != 0)
+            return "value";
+    return c->series[0].field[0] != '\0' ? c->series[0].field : "len";
 }
 
 /* "first,<series names>\n" (names CSV-escaped). */
@@ -412,8 +452,9 @@ int export_csv(const struct chart *c, struct buf *out, struct err *err) {
             goto fail;
         return 0;
     }
-    if (buf_puts(out, with_name ? "series,time_relative,len\n" : "time_relative,len\n") ==
-        -1)
+    /* field names are letters, digits, '.', '_' and '-' (view.c): nothing to escape */
+    if (buf_printf(out, "%stime_relative,%s\n", with_name ? "series," : "",
+                   csv_value_name(c)) == -1)
         goto fail;
     for (si = 0; si < c->nseries; si++) {
         const struct series *s = &c->series[si];

@@ -376,7 +376,7 @@ static int put_sma(struct buf *out, const struct view *v) {
         v->log_y ? " checked" : "");
 }
 
-/* One row of the series table: colour, name, filter. */
+/* One row of the series table: colour, name, filter, field. */
 /*
  * The colour a series row starts with, CHART_PALETTE[i], in the lower case
  * <input type=color> uses.
@@ -415,6 +415,14 @@ static int put_series_row(struct buf *out, const struct view *v, size_t i) {
                    i + 1) == -1 ||
         (s != NULL && esc_xml(out, s->filter) == -1) ||
         buf_printf(out,
+                   "\"><input type=\"text\" name=\"field\" class=\"field\" "
+                   "list=\"pcc-fields\" maxlength=\"%d\" spellcheck=\"false\" "
+                   "autocomplete=\"off\" autocapitalize=\"off\" "
+                   "placeholder=\"Field (empty: frame.len)\" "
+                   "aria-label=\"Field charted by series %zu\" value=\"",
+                   MAX_FIELD_NAME_BYTES - 1, i + 1) == -1 ||
+        (s != NULL && esc_xml(out, s->field) == -1) ||
+        buf_printf(out,
                    "\"><button type=\"button\" class=\"icon remove\" "
                    "aria-label=\"Remove series %zu\" title=\"Remove\" hidden>"
                    "\xC3\x97</button></li>\n",
@@ -439,7 +447,9 @@ static int put_series(struct buf *out, const struct view *v) {
     for (i = 0; i < rows; i++)
         if (put_series_row(out, v, i) == -1)
             return -1;
-    return buf_puts(out, "</ol>\n<button type=\"button\" class=\"add-series\" hidden>"
+    /* the field boxes complete from /api/fields (app.js fills the list) */
+    return buf_puts(out, "</ol>\n<datalist id=\"pcc-fields\"></datalist>\n"
+                         "<button type=\"button\" class=\"add-series\" hidden>"
                          "+ Add series</button>\n</fieldset>\n");
 }
 
@@ -582,7 +592,8 @@ static int meta_json(struct buf *j) {
         if (buf_puts(j, i > 0 ? ", {\"name\": " : "{\"name\": ") == -1 ||
             esc_json(j, IO_YS[i].name) == -1 || buf_puts(j, ", \"label\": ") == -1 ||
             esc_json(j, IO_YS[i].label) == -1 || buf_puts(j, ", \"unit\": ") == -1 ||
-            esc_json(j, IO_YS[i].unit) == -1 || buf_puts(j, "}") == -1)
+            esc_json(j, IO_YS[i].unit) == -1 ||
+            buf_puts(j, IO_YS[i].of_field ? ", \"of_field\": true}" : "}") == -1)
             return -1;
     if (buf_puts(j, "],\n\"palette\": [") == -1)
         return -1;

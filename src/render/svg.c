@@ -86,8 +86,92 @@ static const char STYLE_TAIL[] = "@media (prefers-color-scheme:dark){"
 enum yunit {
     Y_LEN = 0, /* frame lengths of the size chart: axis_fmt_bytes */
     Y_BYTES,   /* bytes with SI prefixes up to T */
-    Y_COUNT    /* plain numbers with SI prefixes: 950, 1.2k, 3M */
+    Y_COUNT,   /* plain numbers with SI prefixes: 950, 1.2k, 3M */
+    Y_NANO,    /* a field kept in nano-units: its seconds (axis_fmt_time of v / 1e9) */
+    Y_SECONDS  /* seconds: axis_fmt_time */
 };
+
+/*
+ * Fields that count bytes, shown in B and kB like frame.len: integer fields
+ * whose last name part is len or length, or ends in _len, _length or _size
+ * (tcp.len, ip.len, udp.length, ip.hdr_len, http.content_length,
+ * tcp.window_size). Any other integer field is a plain number.
+ */
+static int field_is_bytes(const struct series *s) {
+    static const char *const ENDS[] = {"_len", "_length", "_size"};
+    const char *last;
+    size_t i, n, k;
+
+    if (s->field[0] == '\0')
+        return 1;
+    if (s->field_class != FIELD_CLASS_INT)
+        return 0;
+    last = strrchr(s->field, '.');
+    last = last != NULL ? last + 1 : s->field;
+    if (strcmp(last, "len") == 0 || strcmp(last, "length") == 0)
+        return 1;
+    n = strlen(last);
+    for (i = 0; i < sizeof(ENDS) / sizeof(ENDS[0]); i++) {
+        k = strlen(ENDS[i]);
+        if (n > k && strcmp(last + n - k, ENDS[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* How the values of s read: frame lengths and byte fields, times, numbers. */
+static enum yunit series_yunit(const struct series *s) {
+    return s->field_nano ? Y_NANO : field_is_bytes(s) ? Y_LEN : Y_COUNT;
+}
+
+/* The y unit and title of the size chart: its series' if they agree. */
+static enum yunit size_yunit(const struct chart *c, char *title, size_t n) {
+    enum yunit u = series_yunit(&c->series[0]);
+    int same = 1;
+    size_t i;
+
+    for (i = 1; i < c->nseries; i++) {
+        same &= strcmp(c->series[i].field, c->series[0].field) == 0;
+        if (series_yunit(&c->series[i]) != u)
+            u = Y_COUNT;
+    }
+    if (!same)
+        snprintf(title, n, "Value");
+    else if (c->series[0].field[0] == '\0')
+        snprintf(title, n, "Frame length");
+    else
+        snprintf(title, n, "%s", c->series[0].field);
+    return u;
+}
+
+/* A value of s exactly, for a tooltip: "1514 B", "0.000123 s", "64". */
+static char *fmt_series_exact(char *dst, size_t n, const struct series *s, uint64_t v) {
+    char t[32];
+
+    switch (series_yunit(s)) {
+    case Y_NANO:
+        snprintf(dst, n, "%s s", fmt_seconds_u(t, sizeof(t), v, 0, 9));
+        break;
+    case Y_COUNT:
+        snprintf(dst, n, "%" PRIu64, v);
+        break;
+    default:
+        snprintf(dst, n, "%" PRIu64 " B", v);
+    }
+    return dst;
+}
+
+/* A value of s for people: "1.5 kB", "12 ms", "64". */
+static char *fmt_series_value(char *dst, size_t n, const struct series *s, double v) {
+    switch (series_yunit(s)) {
+    case Y_NANO:
+        return axis_fmt_time(dst, n, v / 1e9, 0);
+    case Y_COUNT:
+        return axis_fmt_si(dst, n, v, 0, "");
+    default:
+        return axis_fmt_bytes(dst, n, v, 0);
+    }
+}
 
 struct plot {
     int w, h;
@@ -102,10 +186,10 @@ struct plot {
     /* io and hist */
     int ylog;         /* y is log10 of the value; ya holds exponents */
     enum yunit yunit; /* tick labels */
-    char ytitle[96];  /* y axis title */
-    int tip_dec;      /* io: decimals of interval times in tooltips */
-    size_t nmarks;    /* io: intervals; hist: bars (for the tooltip budget) */
-    int empty;        /* nothing to draw */
+    char ytitle[MAX_FIELD_NAME_BYTES + 160]; /* y axis title */
+    int tip_dec;   /* io: decimals of interval times in tooltips */
+    size_t nmarks; /* io: intervals; hist: bars (for the tooltip budget) */
+    int empty;     /* nothing to draw */
 };
 
 /* ---- small text helpers ---- */
@@ -278,6 +362,10 @@ static char *ylabel(const struct plot *p, char *dst, size_t n, size_t i) {
         return axis_fmt_si(dst, n, v, step, "B");
     if (p->yunit == Y_COUNT)
         return axis_fmt_si(dst, n, v, step, "");
+    if (p->yunit == Y_NANO)
+        return axis_fmt_time(dst, n, v / 1e9, step / 1e9);
+    if (p->yunit == Y_SECONDS)
+        return axis_fmt_time(dst, n, v, step);
     return axis_fmt_bytes(dst, n, v, step);
 }
 
@@ -425,6 +513,7 @@ static void layout_size(const struct chart *c, struct plot *p) {
                : (double)chart_len_max(c);
     if (ymax < 10)
         ymax = 10;
+    p->yunit = size_yunit(c, p->ytitle, sizeof(p->ytitle));
     /*
      * The finest step whose ticks inside the view are at most `most` and 20
      * px apart. axis_nice counts the ticks of the widened range, so start
@@ -472,11 +561,32 @@ static char *fmt_interval(char *dst, size_t n, int64_t ns) {
     return dst;
 }
 
+/*
+ * The io value's label with the field of the series in place of frame.len
+ * ("SUM(tcp.len)"), or "SUM(value)" when the series chart different fields.
+ */
+static char *io_label(const struct chart *c, char *dst, size_t n) {
+    const char *label = chart_io_y(c->io_y)->label, *at = strstr(label, "frame.len");
+    const char *field = c->nseries > 0 ? c->series[0].field : "";
+    size_t i;
+
+    for (i = 1; i < c->nseries; i++)
+        if (strcmp(c->series[i].field, field) != 0)
+            field = "value";
+    if (at == NULL || field[0] == '\0') {
+        snprintf(dst, n, "%s", label);
+        return dst;
+    }
+    snprintf(dst, n, "%.*s%s%s", (int)(at - label), label, field,
+             at + strlen("frame.len"));
+    return dst;
+}
+
 static void layout_io(const struct chart *c, struct plot *p) {
     struct io_values it;
     double ymax = 0, minpos = 0, v, dlo, dhi, sp;
     int64_t tlo, thi, iv = c->io_interval_ns;
-    char ivs[32];
+    char ivs[32], label[MAX_FIELD_NAME_BYTES + 64];
     size_t si, k;
     int integral = 1;
 
@@ -494,11 +604,20 @@ static void layout_io(const struct chart *c, struct plot *p) {
     p->empty = c->io_count == 0 || chart_in_range(c) == 0;
     p->yunit = chart_io_y(c->io_y)->bytes ? Y_BYTES : Y_COUNT;
     fmt_interval(ivs, sizeof(ivs), iv);
+    io_label(c, label, sizeof(label));
+    if (chart_io_y(c->io_y)->of_field && c->io_y != IO_COUNT && c->nseries > 0) {
+        /* a field's values: its unit, when the series agree */
+        enum yunit u = series_yunit(&c->series[0]);
+
+        for (si = 1; si < c->nseries; si++)
+            if (series_yunit(&c->series[si]) != u)
+                u = Y_COUNT;
+        p->yunit = u == Y_NANO ? Y_SECONDS : u == Y_COUNT ? Y_COUNT : p->yunit;
+    }
     if (chart_io_y(c->io_y)->per_second)
-        snprintf(p->ytitle, sizeof(p->ytitle), "%s", chart_io_y(c->io_y)->label);
+        snprintf(p->ytitle, sizeof(p->ytitle), "%s", label);
     else
-        snprintf(p->ytitle, sizeof(p->ytitle), "%s / %s", chart_io_y(c->io_y)->label,
-                 ivs);
+        snprintf(p->ytitle, sizeof(p->ytitle), "%s / %s", label, ivs);
     if (c->sma > 0) {
         size_t len = strlen(p->ytitle);
 
@@ -616,10 +735,28 @@ static char *fmt_share(char *dst, size_t n, uint64_t count, uint64_t total) {
     return dst;
 }
 
-/* A value for the description, to about three digits: "54.6 B/s", "1.2k packets". */
-static char *fmt_io_human(char *dst, size_t n, double v, enum io_y y) {
+/*
+ * A value of series s for the description, to about three digits: "54.6
+ * B/s", "1.2k packets", "12 ms" (a time field's avg), "64" (a plain field).
+ */
+static char *fmt_io_human(char *dst, size_t n, double v, enum io_y y,
+                          const struct series *s) {
     char num[32];
 
+    if (chart_io_y(y)->of_field && y != IO_COUNT && series_yunit(s) != Y_LEN) {
+        /* io values of a nano field are in its units already (io.c) */
+        if (s->field_nano)
+            axis_fmt_time(num, sizeof(num), v, 0);
+        else
+            axis_fmt_si(num, sizeof(num), v, 0, "");
+        snprintf(dst, n, "%s%s", num, chart_io_y(y)->per_second ? "/s" : "");
+        return dst;
+    }
+    if (y == IO_COUNT) {
+        axis_fmt_si(num, sizeof(num), v, 0, "");
+        snprintf(dst, n, "%s value%s", num, v == 1 ? "" : "s");
+        return dst;
+    }
     if (chart_io_y(y)->bytes)
         return axis_fmt_si(dst, n, v, 0, chart_io_y(y)->unit);
     axis_fmt_si(num, sizeof(num), v, 0, "");
@@ -635,23 +772,32 @@ static int put_packets(struct buf *b, uint64_t v) {
                       v == 1 ? "" : "s");
 }
 
-/* " NAME: 7,647 packets" of a series in a summary. */
+/* " NAME: 7,647 packets" of a series in a summary ("41 values in 43 packets": a field).
+ */
 static int put_series_packets(struct buf *b, const struct series *s) {
+    char k[32];
+
     if (buf_puts(b, " ") == -1 || esc_xml(b, s->name) == -1 || buf_puts(b, ": ") == -1)
         return -1;
-    return put_packets(b, s->packets);
+    if (s->field[0] == '\0')
+        return put_packets(b, s->packets);
+    if (buf_printf(b, "%s value%s in ", fmt_thousands(k, sizeof(k), s->packets),
+                   s->packets == 1 ? "" : "s") == -1)
+        return -1;
+    return put_packets(b, s->frames);
 }
 
 static int put_summary_io(struct buf *b, const struct chart *c) {
-    char n[32], iv[32], a[32], z[32], v[64];
+    char n[32], iv[32], a[32], z[32], v[64], label[MAX_FIELD_NAME_BYTES + 64];
     struct io_values it;
     size_t i, k, peak_k;
     double x, peak, sum;
 
     fmt_interval(iv, sizeof(iv), c->io_interval_ns);
     fmt_thousands(n, sizeof(n), c->io_count);
-    if (buf_printf(b, "I/O graph: %s in %s intervals", chart_io_y(c->io_y)->label, iv) ==
-        -1)
+    if (buf_puts(b, "I/O graph: ") == -1 ||
+        esc_xml(b, io_label(c, label, sizeof(label))) == -1 ||
+        buf_printf(b, " in %s intervals", iv) == -1)
         return -1;
     if (c->io_count > 0) {
         fmt_seconds(a, sizeof(a), chart_io_start(c, 0), 0, 9);
@@ -690,11 +836,11 @@ static int put_summary_io(struct buf *b, const struct chart *c) {
         }
         fmt_seconds(a, sizeof(a), chart_io_start(c, peak_k), 0, 9);
         if (buf_printf(b, ", peak %s in the interval from %s s",
-                       fmt_io_human(v, sizeof(v), peak, c->io_y), a) == -1)
+                       fmt_io_human(v, sizeof(v), peak, c->io_y, s), a) == -1)
             return -1;
-        if (buf_printf(b, ", mean %s.",
-                       fmt_io_human(v, sizeof(v), sum / (double)c->io_count, c->io_y)) ==
-            -1)
+        if (buf_printf(
+                b, ", mean %s.",
+                fmt_io_human(v, sizeof(v), sum / (double)c->io_count, c->io_y, s)) == -1)
             return -1;
     }
     return 0;
@@ -777,17 +923,26 @@ static int put_summary(struct buf *b, const struct chart *c) {
                 return -1;
             continue;
         }
-        if (put_packets(b, s->packets) == -1)
+        if (s->field[0] != '\0'
+                ? buf_printf(b, "%s value%s", fmt_thousands(d, sizeof(d), s->packets),
+                             s->packets == 1 ? "" : "s") == -1
+                : put_packets(b, s->packets) == -1)
             return -1;
         if (s->timed > 1) {
             axis_fmt_time(d, sizeof(d), ns_to_s(s->t_max_ns) - ns_to_s(s->t_min_ns), 0);
             if (buf_printf(b, " over %s", d) == -1)
                 return -1;
         }
-        axis_fmt_bytes(lo, sizeof(lo), (double)s->len_min, 0);
-        axis_fmt_bytes(mean, sizeof(mean), (double)s->bytes / (double)s->packets, 0);
-        axis_fmt_bytes(hi, sizeof(hi), (double)s->len_max, 0);
-        if (buf_printf(b, "; frame length min %s, mean %s, max %s.", lo, mean, hi) == -1)
+        fmt_series_value(lo, sizeof(lo), s, (double)s->len_min);
+        fmt_series_value(mean, sizeof(mean), s, (double)s->bytes / (double)s->packets);
+        fmt_series_value(hi, sizeof(hi), s, (double)s->len_max);
+        if (s->field[0] != '\0' &&
+            (buf_puts(b, " (values of ") == -1 || esc_xml(b, s->field) == -1 ||
+             buf_printf(b, " in %" PRIu64 " packets)", s->frames_with) == -1))
+            return -1;
+        if (buf_printf(b, "; %s min %s, mean %s, max %s.",
+                       s->field[0] != '\0' ? "value" : "frame length", lo, mean,
+                       hi) == -1)
             return -1;
         if (s->decimated &&
             buf_puts(b, " Time is cut into slices, each drawn as a line from its "
@@ -1016,8 +1171,9 @@ static int put_axes(struct buf *b, const struct chart *c, const struct plot *p) 
                                          : "Time since first packet",
                    PAD + 10, p->y0 + p->ph / 2.0) == -1)
         return -1;
-    if ((c->kind == CHART_SIZE
-             ? buf_puts(b, "Frame length")
+    /* "Frame length" is never cut (a small chart's title ran past its side as before) */
+    if ((c->kind == CHART_SIZE && strcmp(p->ytitle, "Frame length") == 0
+             ? buf_puts(b, p->ytitle)
              : esc_cut(b, p->ytitle, (size_t)((p->ph + 30) / CHAR_W_TEXT))) == -1)
         return -1;
     return buf_puts(b, "</text></g>\n");
@@ -1110,7 +1266,7 @@ static int dots_tips(struct buf *b, const struct plot *p, const struct series *s
                      size_t si, int dot) {
     struct keyed *k = NULL;
     size_t i, j, n = 0;
-    char t[32];
+    char t[32], val[32];
     int rc = -1;
 
     if (s->npts > 0 && (k = calloc(s->npts, sizeof(*k))) == NULL)
@@ -1142,9 +1298,9 @@ static int dots_tips(struct buf *b, const struct plot *p, const struct series *s
                 j += more;
                 break;
             }
-            if (buf_printf(b, "%sframe %" PRIu64 ": %s s, %" PRIu64 " B",
-                           j > i ? "\n" : "", pt->number,
-                           fmt_seconds(t, sizeof(t), pt->t_ns, 6, 9), pt->len) == -1)
+            if (buf_printf(b, "%sframe %" PRIu64 ": %s s, %s", j > i ? "\n" : "",
+                           pt->number, fmt_seconds(t, sizeof(t), pt->t_ns, 6, 9),
+                           fmt_series_exact(val, sizeof(val), s, pt->len)) == -1)
                 goto done;
         }
         if (buf_puts(b, "</title></path>") == -1)

@@ -433,7 +433,7 @@ struct run {
     char *chunk; /* owned: READ_CHUNK_BYTES of stdout */
     /* the run */
     const char *display; /* borrowed: how the capture is named in messages */
-    int filtered;        /* a display filter was given */
+    int filtered;        /* a display filter or a field was given: full dissection */
     int warm;            /* a warm tshark took it */
     int64_t started_ms;  /* the run's clock */
     int64_t deadline_ms; /* when it is stopped (run_deadline); 0: none */
@@ -471,7 +471,7 @@ static int on_packet(void *vr, const struct pkt *p, struct err *err) {
 }
 
 int tshark_build_argv(struct tshark_argv *a, const struct tshark *ts, const char *capture,
-                      const char *filter) {
+                      const char *filter, const char *field) {
     size_t i;
     int argc = 0;
 
@@ -484,6 +484,10 @@ int tshark_build_argv(struct tshark_argv *a, const struct tshark *ts, const char
     for (i = 0; i < FIELDS_NBUILTIN; i++) {
         a->v[argc++] = "-e";
         a->v[argc++] = fields_builtin[i].name;
+    }
+    if (field != NULL && *field != '\0') {
+        a->v[argc++] = "-e";
+        a->v[argc++] = field;
     }
     if (filter != NULL && *filter != '\0') {
         a->v[argc++] = "-Y";
@@ -535,7 +539,7 @@ int tshark_pool_start(struct tshark *ts, int size, struct err *err) {
         return err_set(err, 500, "cannot start warm tshark: tshark_init not done");
     if (ts->pool != NULL)
         return err_set(err, 500, "cannot start warm tshark: already started");
-    tshark_build_argv(&argv, ts, "-", NULL);
+    tshark_build_argv(&argv, ts, "-", NULL, NULL);
     profile_paths(ts, &pp);
     if (build_env(&env, ts, pp.cfg, pp.data) == -1)
         return err_set(err, 500, "cannot start warm tshark: environment too long");
@@ -694,7 +698,7 @@ static int start_cold(struct run *r, struct err *err) {
                        "analysis (--timeout)",
                        ts->timeout_s);
     /* cold: the file is tshark's stdin */
-    tshark_build_argv(&argv, ts, "-", r->job->filter);
+    tshark_build_argv(&argv, ts, "-", r->job->filter, r->job->field);
     if (r->filtered)
         pp.cfg[0] = pp.data[0] = '\0';
     else
@@ -865,7 +869,11 @@ static int run_once(struct run *r, struct err *err) {
         goto out;
     }
     r->display = job->display_name != NULL ? job->display_name : "the capture";
-    r->filtered = job->filter != NULL && *job->filter != '\0';
+    /* a filter or a field needs every dissector: no frame-only profile, no warm one */
+    r->filtered = (job->filter != NULL && *job->filter != '\0') ||
+                  (job->field != NULL && *job->field != '\0');
+    if (job->field != NULL && *job->field != '\0')
+        r->js.extra = job->field;
     if ((r->chunk = malloc(READ_CHUNK_BYTES)) == NULL) {
         err_set(err, 500, "out of memory");
         goto out;

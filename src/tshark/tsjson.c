@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -37,11 +38,48 @@ void tsjson_init(struct tsjson *p) {
     p->in_string = 0;
     p->escaped = 0;
     p->elements = 0;
+    p->extra = NULL;
+    p->vals = NULL;
     buf_init(&p->elem, MAX_ELEMENT_BYTES);
 }
 
 void tsjson_release(struct tsjson *p) {
     buf_release(&p->elem);
+    free(p->vals);
+    p->vals = NULL;
+}
+
+/*
+ * Every value of the extra field in layers into pk (strings borrowed from
+ * layers). 0, or -1 when one is not a string (*bad) or memory fails.
+ */
+static int extra_values(struct tsjson *p, json_t *layers, struct pkt *pk, int *bad) {
+    json_t *v = json_object_get(layers, p->extra), *e;
+    size_t i, n;
+
+    *bad = 0;
+    if (v == NULL)
+        return 0;
+    if (p->vals == NULL &&
+        (p->vals = malloc(MAX_FIELD_VALUES * sizeof(*p->vals))) == NULL)
+        return -1;
+    n = json_is_array(v) ? json_array_size(v) : 1;
+    for (i = 0; i < n; i++) {
+        e = json_is_array(v) ? json_array_get(v, i) : v;
+        if (!json_is_string(e)) {
+            *bad = 1;
+            return -1;
+        }
+        if (json_string_length(e) == 0)
+            continue;
+        if (pk->nvals == MAX_FIELD_VALUES) {
+            pk->vals_cut++;
+            continue;
+        }
+        p->vals[pk->nvals++] = json_string_value(e);
+    }
+    pk->vals = p->vals;
+    return 0;
 }
 
 /*
@@ -141,8 +179,16 @@ static int element(struct tsjson *p, const char *s, size_t len, tsjson_cb cb, vo
             goto out;
         }
     }
-    json_decref(root);
-    root = NULL;
+    if (p->extra != NULL && extra_values(p, layers, &pk, &bad) == -1) {
+        rc = bad ? bad_value(p, err, p->extra) : err_set(err, 500, "out of memory");
+        if (!bad)
+            p->state = ST_FAILED;
+        goto out;
+    }
+    if (p->extra == NULL) { /* the values borrow from root: keep it until cb is done */
+        json_decref(root);
+        root = NULL;
+    }
     p->elements++;
     rc = cb(ctx, &pk, err);
     if (rc == -1)

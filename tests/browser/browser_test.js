@@ -197,7 +197,7 @@ async function withJs(browser, base, problems) {
     const el = document.getElementById('pcapchart-meta');
     return el ? JSON.parse(el.textContent) : null;
   });
-  check(meta && meta.palette && meta.palette.length === 8 && meta.y.length === 10 &&
+  check(meta && meta.palette && meta.palette.length === 8 && meta.y.length === 12 &&
         meta.kinds.map((k) => k.name).join() === 'size,io,hist',
         'the page carries the server\'s names and palette', JSON.stringify(meta));
   const statuses = await page.evaluate(() => window.__statuses);
@@ -373,6 +373,34 @@ async function withJs(browser, base, problems) {
   await page.fill('.series-row[data-row="1"] input[name=filter]', '');
   await page.press('.series-row[data-row="1"] input[name=filter]', 'Enter');
   await waitResult(page, () => document.querySelector('#result:not(.error) #chart svg'), 'recovery');
+  /* a field: completion from the server's list, then the I/O graph of its values */
+  const fieldBox = '.series-row[data-row="1"] input[name=field]';
+  await page.fill(fieldBox, 'tcp.analysis.ack_r');
+  const listed = await page.waitForFunction(() => Array.from(
+    document.querySelectorAll('#pcc-fields option')).some((o) => o.value === 'tcp.analysis.ack_rtt'),
+  null, { timeout: 10000 }).then(() => true, () => false);
+  check(listed, 'the field box completes from the server\'s field list (GET /api/fields)');
+  await page.fill(fieldBox, 'tcp.len');
+  await page.press(fieldBox, 'Enter');
+  if (await waitResult(page, () => {
+    const r = document.querySelector('#result:not(.error)');
+    return r && /field=tcp\.len/.test(r.getAttribute('data-view') || '') &&
+      !document.querySelector('#chart.busy');
+  }, 'the view with field=tcp.len')) {
+    /* series 2 (udp) still charts frame.len: the axis says SUM(value) */
+    const txt = await page.$eval('#chart', (s) => s.innerHTML);
+    check(txt.includes('SUM(value)') && txt.includes('tcp.len'),
+          'the I/O graph of tcp.len: y is the sum, the legend names the field',
+          txt.slice(0, 300));
+    check((await page.inputValue('select[name=y]')) === 'sum',
+          'the y control follows: sum of the field');
+  }
+  await page.fill(fieldBox, '');
+  await page.press(fieldBox, 'Enter');
+  await waitResult(page, () => document.querySelector('#result:not(.error) #chart svg') &&
+    !/field=/.test(document.querySelector('#result').getAttribute('data-view') || ''),
+  'the view without the field');
+
   await page.emulateMedia({ colorScheme: 'dark' });
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   check(bg !== 'rgb(246, 247, 249)', 'dark mode changes the page colours', bg);
