@@ -175,6 +175,14 @@
 #define GATE_LINGER_MS                                                                   \
     2000 /* after a refusal, drop what the client still sends, then close */
 
+/* chunked bodies checked on their way to libmicrohttpd (relay.h) */
+#define RELAY_MAX 32                   /* relays at once, past them 503 */
+#define RELAY_BUF_BYTES (64 * 1024)    /* each way, per relay */
+#define RELAY_LINE_MAX 4096            /* a chunk size or trailer line */
+#define RELAY_STACK_BYTES (128 * 1024) /* its thread's stack */
+#define RELAY_IDLE_MS                                                                    \
+    ((int64_t)(MAX_TIMEOUT_S + 600) * 1000) /* a backstop: MHD's deadlines end it */
+
 /* errors */
 #define ERR_MSG_MAX 512
 

@@ -319,6 +319,13 @@ def edges(R, srv):
          b"Transfer-Encoding: gzip\r\n\r\n", 501),
         ("Transfer-Encoding: gzip, chunked", b"POST /api/chart HTTP/1.1\r\nHost: a\r\n"
          b"Transfer-Encoding: gzip, chunked\r\n\r\n", 501),
+        # inside a chunked body: the relay refuses it, not libmicrohttpd (relay.h)
+        ("a chunk size that is not hex", b"POST /api/chart HTTP/1.1\r\nHost: a\r\n"
+         b"Transfer-Encoding: chunked\r\nContent-Type: multipart/form-data; boundary=x"
+         b"\r\n\r\n5\r\n--x\r\n\r\nzz\r\nhello\r\n", 400),
+        ("chunk data past its size", b"POST /api/chart HTTP/1.1\r\nHost: a\r\n"
+         b"Transfer-Encoding: chunked\r\nContent-Type: multipart/form-data; boundary=x"
+         b"\r\n\r\n3\r\n--x\r\nXYZ\r\n", 400),
     ]
     for name, req, status in cases:
         raw, t = exchange(port, req, limit_s=10)

@@ -23,6 +23,7 @@
  *        Transfer-Encoding and Content-Length, HTTP/1.1 without one Host;
  *   501  a Transfer-Encoding other than chunked (gzip, "gzip, chunked"...);
  *   505  an HTTP version other than 1.0 and 1.1;
+ *   400  (later, from the relay) a chunked body whose framing breaks;
  *   503  (with Retry-After) every head while the server stops (gate_drain).
  * Each answer is a whole HTTP/1.1 response (headers.h: Connection: close,
  * the security headers; a one-line text/plain message), written without
@@ -98,9 +99,16 @@ int gate_judge(const char *head, size_t len, struct err *err);
 /*
  * Vet a whole head (one gate_judge found complete; head borrowed, len bytes,
  * may go on past the head) for what libmicrohttpd would refuse itself (see
- * above): 0, or -1 with err (400, 501 or 505 and a message that quotes
- * nothing of the client's). A pure function.
+ * above): 0 with *chunked 1 for a chunked body (handed over through a
+ * relay, relay.h, which checks its framing), or -1 with err (400, 501 or
+ * 505 and a message that quotes nothing of the client's). A pure function.
  */
-int gate_vet(const char *head, size_t len, struct err *err);
+int gate_vet(const char *head, size_t len, int *chunked, struct err *err);
+
+/*
+ * The bytes of the head gate_judge found complete in head (len bytes; what
+ * follows is the body): through its empty line, leading empty lines included.
+ */
+size_t gate_head_len(const char *head, size_t len);
 
 #endif

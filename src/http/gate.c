@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "config.h"
 #include "http/gate.h"
+#include "http/relay.h"
 #include "http/headers.h"
 #include "base/log.h"
 #include "banned.h"
@@ -163,12 +164,13 @@ static int vet_request_line(const char *p, const char *e, int *http11, struct er
     return 0;
 }
 
-int gate_vet(const char *head, size_t len, struct err *err) {
+int gate_vet(const char *head, size_t len, int *chunked, struct err *err) {
     const char *line = head, *end = head + len, *nl, *colon, *v, *ve;
     char clen[32] = "";
     int http11 = 0, host = 0, te = 0;
     size_t n;
 
+    *chunked = 0;
     while (line < end && (*line == '\r' || *line == '\n'))
         line++;
     if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
@@ -210,7 +212,25 @@ int gate_vet(const char *head, size_t len, struct err *err) {
         return err_set(err, 400, "both Transfer-Encoding and Content-Length");
     if (http11 && host != 1)
         return err_set(err, 400, "an HTTP/1.1 request needs one Host field");
+    *chunked = te;
     return 0;
+}
+
+size_t gate_head_len(const char *head, size_t len) {
+    size_t i = 0, line = 0;
+
+    while (i < len && (head[i] == '\r' || head[i] == '\n'))
+        i++; /* empty lines before the request line */
+    for (; i < len; i++) {
+        if (head[i] == '\n') {
+            if (line == 0)
+                return i + 1;
+            line = 0;
+        } else if (head[i] != '\r') {
+            line++;
+        }
+    }
+    return len;
 }
 
 /* the waiting connections */
@@ -298,7 +318,7 @@ static void linger_step(struct gate *g, size_t i, short revents, int64_t now) {
 static void head_step(struct gate *g, size_t i, short revents, int64_t now) {
     struct pending *p = &g->pend[i];
     struct err e = ERR_INIT;
-    int avail = 0, closing = (revents & (POLLHUP | POLLRDHUP)) != 0, rc;
+    int avail = 0, closing = (revents & (POLLHUP | POLLRDHUP)) != 0, rc, chunked = 0;
     ssize_t n;
 
     if ((revents & (POLLERR | POLLNVAL)) || ioctl(p->fd, FIONREAD, &avail) == -1) {
@@ -327,8 +347,19 @@ static void head_step(struct gate *g, size_t i, short revents, int64_t now) {
             if (rc == 1 && atomic_load(&g->draining))
                 rc = err_set(&e, 503, "the server is shutting down, try again in %d s",
                              RETRY_AFTER_S);
-            else if (rc == 1 && gate_vet(g->scratch, (size_t)n, &e) == -1)
+            else if (rc == 1 && gate_vet(g->scratch, (size_t)n, &chunked, &e) == -1)
                 rc = -1;
+            if (rc == 1 && chunked) {
+                /* a chunked body: its framing is checked on the way (relay.h) */
+                if (relay_start(p->fd, gate_head_len(g->scratch, (size_t)n),
+                                (const struct sockaddr *)&p->addr, p->addrlen,
+                                g->handover, g->cls, &e) == 0) {
+                    p->fd = -1;
+                    g->npending--;
+                    return;
+                }
+                rc = -1;
+            }
             if (rc == 1) {
                 pass(g, i);
                 return;

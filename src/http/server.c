@@ -323,6 +323,11 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
         return;
     if (reply_closed_on_purpose(line))
         return; /* reply_err_close answered and asked for the close */
+    /* a relayed (chunked) connection is a local socket: no TCP options to set */
+    if (strncmp(line, "Setting TCP_NODELAY", 19) == 0 ||
+        strncmp(line, "Setting TCP_CORK", 16) == 0 ||
+        strncmp(line, "Failed to push the data from buffers", 36) == 0)
+        return;
     n = strlen(line);
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         line[--n] = '\0';
