@@ -266,6 +266,7 @@ int main(int argc, char *argv[]) {
     struct err err = ERR_INIT;
     struct options o;
     struct tshark ts;
+    int rc;
 
     /* a client that hangs up must not kill the server; children reset it */
     signal(SIGPIPE, SIG_IGN);
@@ -304,5 +305,9 @@ int main(int argc, char *argv[]) {
     }
     ts.max_packets = o.max_packets;
     ts.rlimit_as_bytes = o.tshark_mem_bytes;
-    return o.cmd == CMD_CHART ? chart_file(&o, &ts) : serve(&o, &ts);
+    if (o.cmd != CMD_CHART)
+        return serve(&o, &ts); /* releases ts itself, after the server's threads */
+    rc = chart_file(&o, &ts);
+    tshark_release(&ts);
+    return rc;
 }

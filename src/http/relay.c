@@ -16,7 +16,6 @@
 #include "config.h"
 #include "http/headers.h"
 #include "http/relay.h"
-#include "http/req.h"
 #include "banned.h"
 
 enum {
@@ -250,7 +249,8 @@ static void refuse(struct relay *r) {
     log_info("relay: -> %d: %s", r->err.status, r->err.msg);
     fd_close(&r->mfd); /* the request ends there; its upload is removed */
     if (r->down.total == 0 && buf_printf(&body, "%s\n", r->err.msg) == 0 &&
-        headers_raw_answer(&out, r->err.status, CTYPE_TEXT, body.data, body.len) == 0 &&
+        headers_raw_answer(&out, r->err.status, "text/plain; charset=utf-8", body.data,
+                           body.len) == 0 &&
         send(r->cfd, out.data, out.len, MSG_NOSIGNAL) == -1)
         log_debug("relay: answer not sent (errno %d)", errno);
     shutdown(r->cfd, SHUT_WR);

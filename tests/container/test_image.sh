@@ -158,6 +158,14 @@ state=$("${P[@]}" inspect --format '{{.State.Health.Status}}' "$NAME" 2>/dev/nul
 check "podman inspect health status is 'healthy' (got '$state')" test "$state" = healthy
 check "pcapchart healthcheck exits 0 via podman exec" "${P[@]}" exec "$NAME" pcapchart healthcheck
 
+# --- the tshark sandbox in a real --cap-drop ALL, non-root container: which layers hold
+sandbox_line=$("${P[@]}" logs "$NAME" 2>&1 | grep -m1 'tshark sandbox:' || true)
+say "$sandbox_line"
+check "the server logged its tshark sandbox once at start" test -n "$sandbox_line"
+check "seccomp holds in the container (its filter loaded in every tshark run)" \
+    grep -q 'seccomp' <<<"$sandbox_line"
+check "RLIMIT_NPROC holds in the container" grep -q 'nproc' <<<"$sandbox_line"
+
 # --- processes: PID 1 tini, server non-root
 "${P[@]}" top "$NAME" pid user huser args >"$TMP/top.txt" 2>>"$TMP/check.log" || true
 sed 's/^/     top: /' "$TMP/top.txt"
