@@ -160,7 +160,17 @@ def main():
             "a field that is not a number")
         bad(R, srv, "kind=io&field=tcp.len&y=bytes", 400, ["y=bytes", "field"],
             "y=bytes with a field")
-        bad(R, srv, "kind=hist&field=tcp.len", 400, ["kind=hist"], "kind=hist of a field")
+        r = pcc.request(port, "GET", "/c/%s?kind=hist&field=tcp.len&format=json" % cid)
+        ok = r.status == 200
+        if ok:
+            s0 = r.json()["series"][0]
+            bk = s0["buckets"]
+            ok = sum(int(b["count"]) for b in bk) == len(lens) and all(
+                sum(1 for _, v in lens if int(b["lo"]) <= int(v) <= int(b["hi"])) ==
+                int(b["count"]) for b in bk) and s0["stats"]["max"] == max(int(v) for _, v in lens)
+        R.check(ok, "kind=hist of tcp.len: linear buckets holding every value", r.brief())
+        bad(R, srv, "kind=hist&filter=tcp&field=tcp.len&filter=udp", 400, ["same field"],
+            "kind=hist of two fields")
         bad(R, srv, "field=tcp.len%3Bx", 400, ["field of series 1"], "a bad field name")
         bad(R, srv, "field=tcp.len&field=ip.ttl", 400, ["'field'"],
             "more fields than filters")

@@ -8,6 +8,7 @@
  *     floats to 9 decimals, packets without the field give none;
  *   - kind=io: sum, min, max, avg, count and sum/s of each interval equal
  *     what the per-frame values imply, at two intervals;
+ *   - kind=hist: every value in the linear bucket that holds it;
  *   - http.cap (no ICMP-error frames, which the io,stat tap skips): the io
  *     graph equals `tshark -q -z io,stat,10,SUM(tcp.len)tcp.len,...`.
  * Needs CAPTURES_DIR and tshark; exits 77 without them.
@@ -243,6 +244,38 @@ static void check_io(const char *path, const char *field, int nano, const struct
     chart_release(&c);
 }
 
+/* kind=hist: linear buckets whose counts are the values' (and percentiles among them). */
+static void check_hist(const char *path, const char *field, const struct refs *r) {
+    struct chart c;
+    const struct series *s = &c.series[0];
+    uint64_t want[HIST_MAX_BUCKETS] = {0}, total = 0;
+    size_t i, b, nb;
+
+    if (chart_field(&c, CHART_HIST, path, field, 0) == -1) {
+        CHECK(0);
+        chart_release(&c);
+        return;
+    }
+    nb = chart_nbuckets(&c);
+    CHECK(c.hist_linear && nb >= 1 && nb <= HIST_FIELD_BUCKETS);
+    CHECK(chart_bucket_lo(&c, 0) <= s->len_min &&
+          chart_bucket_hi(&c, nb - 1) >= s->len_max);
+    for (i = 0; i < r->n; i++)
+        for (b = 0; b < nb; b++)
+            if (r->v[i].raw >= chart_bucket_lo(&c, b) &&
+                r->v[i].raw <= chart_bucket_hi(&c, b))
+                want[b]++;
+    for (b = 0; b < nb; b++) {
+        total += s->buckets[b];
+        if (s->buckets[b] != want[b])
+            fprintf(stderr, "  %s %s hist bucket %zu: %llu, want %llu\n", path, field, b,
+                    (unsigned long long)s->buckets[b], (unsigned long long)want[b]);
+        CHECK(s->buckets[b] == want[b]);
+    }
+    CHECK(total == r->n && s->packets == r->n);
+    chart_release(&c);
+}
+
 /* One "|  0 <> 10 | 22584 | 0.911310 |    39 |" row of io,stat: its numbers. */
 static int iostat_row(const char *line, double v[3]) {
     const char *p = strstr(line, "<>");
@@ -351,6 +384,7 @@ int main(void) {
             if (r.n > 0) {
                 check_io(path, FIELDS[f], nano, &r, NS / 10);
                 check_io(path, FIELDS[f], nano, &r, NS);
+                check_hist(path, FIELDS[f], &r);
             }
             fprintf(stderr,
                     "  %s %s: %llu frames, %llu with values, %zu values (%llu below 0)\n",

@@ -254,7 +254,10 @@ static void test_fields(void) {
     CHECK(parse(&v, "kind=io&field=tcp.len&y=count", &err) == 0 && v.io_y == IO_COUNT);
     CHECK(parse(&v, "kind=io&field=tcp.len&y=sum/s", &err) == 0 && v.io_y == IO_SUM_PS);
     CHECK(fails("kind=io&field=tcp.len&y=bytes", "counts frames"));
-    CHECK(fails("kind=hist&field=tcp.len", "kind=hist of a field"));
+    CHECK(parse(&v, "kind=hist&field=tcp.len", &err) == 0);
+    CHECK(parse(&v, "kind=hist&filter=tcp&field=tcp.len&filter=udp&field=tcp.len",
+                &err) == 0);
+    CHECK(fails("kind=hist&filter=tcp&field=tcp.len&filter=udp", "the same field"));
     /* without a field, count and sum/s read frame.len */
     CHECK(parse(&v, "kind=io&y=count", &err) == 0 && v.io_y == IO_COUNT);
     /* canonical: field after its series' color, y=sum left out for a field */

@@ -74,6 +74,13 @@ struct io_bin {
  */
 #define HIST_BUCKETS 10
 #define HIST_SMALL_LENS 65536 /* lengths counted one by one in series.len_counts */
+/*
+ * CHART_HIST of a field: linear buckets of a 1, 2 or 5 x 10^k width (in the
+ * field's units, nano-units for times) that cut the values' range into at
+ * most HIST_FIELD_BUCKETS, counted at chart_finish from the exact counts.
+ */
+#define HIST_FIELD_BUCKETS 20
+#define HIST_MAX_BUCKETS 32
 
 /* CHART_HIST: how many frames of a series had one length > 65535. */
 struct len_count {
@@ -157,8 +164,8 @@ struct series {
      * smallest length with at least ceil(p * packets / 100) packets at or
      * below it), set by chart_finish.
      */
-    uint64_t buckets[HIST_BUCKETS];
-    uint64_t *len_counts;  /* owned; HIST_SMALL_LENS entries or NULL */
+    uint64_t buckets[HIST_MAX_BUCKETS]; /* chart_nbuckets(c) of them in use */
+    uint64_t *len_counts;               /* owned; HIST_SMALL_LENS entries or NULL */
     struct len_count *big; /* owned; nbig used; sorted by len after chart_finish */
     size_t nbig;
     uint64_t *big_log; /* owned; NULL while big is exact */
@@ -199,6 +206,11 @@ struct chart {
     size_t io_count;        /* intervals shown, io_first to io_first + io_count - 1 */
     int io_spanned;         /* given interval: io_lo..io_hi are the interval indices */
     int64_t io_lo, io_hi;   /* packets, 0 and the zoom reached so far (the cap check) */
+
+    /* CHART_HIST, set by chart_finish: the buckets (chart_bucket_lo/hi) */
+    int hist_linear;           /* a field's linear buckets; 0: Wireshark's */
+    uint64_t hist_lo0, hist_w; /* linear: bucket b is [lo0 + b*w, lo0 + (b+1)*w) */
+    size_t hist_n;             /* buckets in use (HIST_BUCKETS for Wireshark's) */
 
     char warnings[MAX_WARNINGS][WARNING_BYTES];
     size_t nwarnings;
@@ -303,8 +315,17 @@ int64_t chart_io_min_interval(int64_t lo_ns, int64_t hi_ns, size_t nseries);
 /* Start (ns) of interval k, saturated to the int64_t range. */
 int64_t chart_io_start(const struct chart *c, size_t k);
 
+/*
+ * CHART_HIST after chart_finish: how many buckets, and the bounds of bucket
+ * b, both included (hi of Wireshark's last one is UINT64_MAX: no bound), in
+ * the values' units (series.field_nano: nano-units).
+ */
+size_t chart_nbuckets(const struct chart *c);
+uint64_t chart_bucket_lo(const struct chart *c, size_t b);
+uint64_t chart_bucket_hi(const struct chart *c, size_t b);
+
 /* CHART_HIST: bucket of a frame length, and the bounds of bucket b (hi of the
- * last one is UINT64_MAX: no bound). */
+ * last one is UINT64_MAX: no bound), in Wireshark's Packet Lengths buckets. */
 size_t chart_hist_bucket(uint64_t len);
 uint64_t chart_hist_lo(size_t b);
 uint64_t chart_hist_hi(size_t b);

@@ -18,7 +18,7 @@
  *                            against tshark's list (tshark/catalog.h). kind=io of
  *                            a field: y is sum unless given, and one of the y that
  *                            read the field (sum min max avg count sum/s);
- *                            kind=hist of a field is refused (not there yet)
+ *                            kind=hist: every series of the same field
  *   interval=auto|SECONDS    io interval, "0.001", "1ms", "250us", "1µs"; 1 µs..1 day
  *   y=packets|bytes|bits|packets/s|bytes/s|bits/s|sum|min|max|avg|count|sum/s  io value
  *   sma=N                    io moving average over N intervals (0..MAX_SMA)

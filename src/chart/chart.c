@@ -688,6 +688,77 @@ static uint64_t rank_of(uint64_t n, unsigned p) {
     return n / 100 * p + (n % 100 * p + 99) / 100;
 }
 
+/* Bucket of value v in c's linear layout. */
+static size_t linear_bucket(const struct chart *c, uint64_t v) {
+    uint64_t b = v < c->hist_lo0 ? 0 : (v - c->hist_lo0) / c->hist_w;
+
+    return b < c->hist_n ? (size_t)b : c->hist_n - 1;
+}
+
+/*
+ * A field's histogram: linear buckets over every series' range, a width of
+ * 1, 2 or 5 x 10^k giving at most HIST_FIELD_BUCKETS, then each series'
+ * counts again from its exact ones (len_counts, big; big_log's slots by
+ * their lower bound, which the warning of big_log already says).
+ */
+static void hist_linear(struct chart *c) {
+    static const uint64_t steps[] = {1, 2, 5};
+    uint64_t lo = UINT64_MAX, hi = 0, w = 1, span;
+    size_t i, k, b;
+
+    for (i = 0; i < c->nseries; i++) {
+        const struct series *s = &c->series[i];
+
+        if (s->packets == 0)
+            continue;
+        if (s->len_min < lo)
+            lo = s->len_min;
+        if (s->len_max > hi)
+            hi = s->len_max;
+    }
+    if (lo > hi)
+        lo = hi = 0;
+    span = hi - lo;
+    for (k = 0;; k++) {
+        w = steps[k % 3];
+        for (b = 0; b < k / 3 && w <= UINT64_MAX / 10; b++)
+            w *= 10;
+        if (span / w + 2 <= HIST_FIELD_BUCKETS || w > UINT64_MAX / 10)
+            break;
+    }
+    c->hist_linear = 1;
+    c->hist_w = w;
+    c->hist_lo0 = lo / w * w;
+    c->hist_n = (size_t)((hi - c->hist_lo0) / w + 1);
+    if (c->hist_n > HIST_MAX_BUCKETS)
+        c->hist_n = HIST_MAX_BUCKETS;
+    for (i = 0; i < c->nseries; i++) {
+        struct series *s = &c->series[i];
+
+        memset(s->buckets, 0, sizeof(s->buckets));
+        for (k = 0; s->len_counts != NULL && k < HIST_SMALL_LENS; k++)
+            if (s->len_counts[k] > 0)
+                s->buckets[linear_bucket(c, k)] += s->len_counts[k];
+        for (k = 0; k < s->nbig; k++)
+            s->buckets[linear_bucket(c, s->big[k].len)] += s->big[k].count;
+        for (k = 0; s->big_log != NULL && k < LOG_SLOTS; k++)
+            if (s->big_log[k] > 0)
+                s->buckets[linear_bucket(c, log_slot_lo(k))] += s->big_log[k];
+    }
+}
+
+size_t chart_nbuckets(const struct chart *c) {
+    return c->hist_linear ? c->hist_n : HIST_BUCKETS;
+}
+
+uint64_t chart_bucket_lo(const struct chart *c, size_t b) {
+    return c->hist_linear ? c->hist_lo0 + (uint64_t)b * c->hist_w : chart_hist_lo(b);
+}
+
+uint64_t chart_bucket_hi(const struct chart *c, size_t b) {
+    return c->hist_linear ? chart_bucket_lo(c, b) + c->hist_w - 1 : chart_hist_hi(b);
+}
+
 static void hist_finish(struct series *s) {
     big_compact(s);
     s->p50 = s->p95 = s->p99 = 0;
@@ -890,6 +961,12 @@ void chart_finish(struct chart *c) {
         io_finish(c);
     for (i = 0; i < c->nseries && c->kind == CHART_HIST; i++)
         hist_finish(&c->series[i]);
+    c->hist_n = HIST_BUCKETS;
+    for (i = 0; i < c->nseries && c->kind == CHART_HIST; i++)
+        if (c->series[i].field[0] != '\0') {
+            hist_linear(c);
+            break;
+        }
     for (i = 0, j = 0; i < c->nseries; i++) {
         const struct series *s = &c->series[i];
 

@@ -599,10 +599,15 @@ int view_finish(struct view *v, struct err *err) {
                            "use y=sum, min, max, avg, count or sum/s",
                            chart_io_y_name(v->io_y));
     }
-    if (v->any_field && v->kind == CHART_HIST)
-        return err_set(err, 400,
-                       "kind=hist of a field is not there yet: use kind=size or kind=io "
-                       "with field=, or kind=hist of frame lengths");
+    /* one x axis of buckets: of one field for every series */
+    for (i = 1; v->kind == CHART_HIST && i < n; i++)
+        if (strcmp(v->series[i].field, v->series[0].field) != 0)
+            return err_set(
+                err, 400,
+                "kind=hist: every series must chart the same field (series 1 "
+                "charts %s, series %zu %s)",
+                v->series[0].field[0] != '\0' ? v->series[0].field : "frame.len", i + 1,
+                v->series[i].field[0] != '\0' ? v->series[i].field : "frame.len");
     return check_budget(v, err);
 }
 

@@ -259,19 +259,20 @@ static int json_io_series(struct buf *out, const struct chart *c, size_t si) {
 
 static int json_hist_series(struct buf *out, const struct chart *c, size_t si) {
     const struct series *s = &c->series[si];
-    char hi[32], mean[64];
-    size_t b;
+    char lo[32], hi[32], mean[64], mn[32], mx[32], q[3][32];
+    size_t b, nb = chart_nbuckets(c);
 
     if (json_series_head(out, c, s) == -1 || buf_puts(out, "\"buckets\": [") == -1)
         return -1;
-    for (b = 0; b < HIST_BUCKETS; b++) {
-        if (b + 1 == HIST_BUCKETS)
+    for (b = 0; b < nb; b++) {
+        if (chart_bucket_hi(c, b) == UINT64_MAX)
             snprintf(hi, sizeof(hi), "null");
         else
-            snprintf(hi, sizeof(hi), "%" PRIu64, chart_hist_hi(b));
-        if (buf_printf(out,
-                       "%s\n{\"lo\": %" PRIu64 ", \"hi\": %s, \"count\": %" PRIu64 "}",
-                       b == 0 ? "" : ",", chart_hist_lo(b), hi, s->buckets[b]) == -1)
+            value_text(hi, sizeof(hi), s, chart_bucket_hi(c, b));
+        if (buf_printf(out, "%s\n{\"lo\": %s, \"hi\": %s, \"count\": %" PRIu64 "}",
+                       b == 0 ? "" : ",",
+                       value_text(lo, sizeof(lo), s, chart_bucket_lo(c, b)), hi,
+                       s->buckets[b]) == -1)
             return -1;
     }
     if (buf_printf(out, "],\n\"stats\": {\"count\": %" PRIu64, s->packets) == -1)
@@ -279,12 +280,16 @@ static int json_hist_series(struct buf *out, const struct chart *c, size_t si) {
     if (s->packets == 0)
         return buf_puts(out, ", \"min\": null, \"max\": null, \"mean\": null, "
                              "\"p50\": null, \"p95\": null, \"p99\": null}}");
-    fmt_value(mean, sizeof(mean), (double)s->bytes / (double)s->packets, 0);
+    fmt_value(mean, sizeof(mean),
+              (double)s->bytes / (double)s->packets * (s->field_nano ? 1e-9 : 1), 0);
     if (buf_printf(out,
-                   ", \"min\": %" PRIu64 ", \"max\": %" PRIu64
-                   ", \"mean\": %s, \"p50\": %" PRIu64 ", \"p95\": %" PRIu64
-                   ", \"p99\": %" PRIu64 "%s}}",
-                   s->len_min, s->len_max, mean, s->p50, s->p95, s->p99,
+                   ", \"min\": %s, \"max\": %s, \"mean\": %s, \"p50\": %s, \"p95\": %s"
+                   ", \"p99\": %s%s}}",
+                   value_text(mn, sizeof(mn), s, s->len_min),
+                   value_text(mx, sizeof(mx), s, s->len_max), mean,
+                   value_text(q[0], sizeof(q[0]), s, s->p50),
+                   value_text(q[1], sizeof(q[1]), s, s->p95),
+                   value_text(q[2], sizeof(q[2]), s, s->p99),
                    s->big_log != NULL ? ", \"approximate\": true" : "") == -1)
         return -1;
     return 0;
@@ -425,13 +430,17 @@ static int csv_io(const struct chart *c, struct buf *out) {
 }
 
 static int csv_hist(const struct chart *c, struct buf *out) {
-    size_t si, b;
+    const struct series *s0 = &c->series[0];
+    size_t si, b, nb = chart_nbuckets(c);
+    char v[32];
 
     if (csv_header(out, c, "lo,hi") == -1)
         return -1;
-    for (b = 0; b < HIST_BUCKETS; b++) {
-        if (buf_printf(out, "%" PRIu64 ",", chart_hist_lo(b)) == -1 ||
-            (b + 1 < HIST_BUCKETS && buf_printf(out, "%" PRIu64, chart_hist_hi(b)) == -1))
+    for (b = 0; b < nb; b++) {
+        if (buf_printf(out, "%s,", value_text(v, sizeof(v), s0, chart_bucket_lo(c, b))) ==
+                -1 ||
+            (chart_bucket_hi(c, b) != UINT64_MAX &&
+             buf_puts(out, value_text(v, sizeof(v), s0, chart_bucket_hi(c, b))) == -1))
             return -1;
         for (si = 0; si < c->nseries; si++)
             if (buf_printf(out, ",%" PRIu64, c->series[si].buckets[b]) == -1)

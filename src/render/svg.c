@@ -651,21 +651,22 @@ static void layout_hist(const struct chart *c, struct plot *p) {
     size_t si, b;
 
     for (si = 0; si < c->nseries; si++)
-        for (b = 0; b < HIST_BUCKETS; b++)
+        for (b = 0; b < chart_nbuckets(c); b++)
             if (c->series[si].buckets[b] > ymax)
                 ymax = c->series[si].buckets[b];
     p->empty = chart_in_range(c) == 0;
     p->yunit = Y_COUNT;
-    snprintf(p->ytitle, sizeof(p->ytitle), "Packets");
+    snprintf(p->ytitle, sizeof(p->ytitle), "%s",
+             c->series[0].field[0] != '\0' ? "Values" : "Packets");
     if (c->log_y)
         y_log(p, 1, (double)ymax);
     else
         y_linear(p, ymax < 5 ? 5 : (double)ymax);
     plot_x0(p);
     p->xlo = 0;
-    p->xhi = HIST_BUCKETS;
+    p->xhi = (double)chart_nbuckets(c);
     p->xa.nticks = 0;
-    p->nmarks = HIST_BUCKETS * (c->nseries + 1);
+    p->nmarks = chart_nbuckets(c) * (c->nseries + 1);
 }
 
 static void layout(const struct chart *c, struct plot *p) {
@@ -712,13 +713,31 @@ static char *fmt_io_value(char *dst, size_t n, double v, int integral) {
     return fmt_group_digits(dst, n, raw);
 }
 
-/* "0-19 B", ..., "5120 B and greater". */
-static char *bucket_name(char *dst, size_t n, size_t b) {
-    if (b + 1 >= HIST_BUCKETS)
-        snprintf(dst, n, "%" PRIu64 " B and greater", chart_hist_lo(b));
-    else
-        snprintf(dst, n, "%" PRIu64 "\xE2\x80\x93%" PRIu64 " B", chart_hist_lo(b),
-                 chart_hist_hi(b));
+/* A hist statistic of s: "1.5 kB" (frame lengths, byte fields), "12 ms", "64". */
+static char *hist_value(char *dst, size_t n, const struct series *s, double v) {
+    if (s->field[0] == '\0' || field_is_bytes(s))
+        return axis_fmt_si(dst, n, v, 0, "B");
+    return fmt_series_value(dst, n, s, v);
+}
+
+/*
+ * "0-19 B", ..., "5120 B and greater"; a field's: "0-99", "0.1 s to under
+ * 0.2 s" (times and floats: a bucket's upper bound is the next one's lower).
+ */
+static char *bucket_name(char *dst, size_t n, const struct chart *c, size_t b) {
+    const struct series *s = &c->series[0];
+    uint64_t lo = chart_bucket_lo(c, b), hi = chart_bucket_hi(c, b);
+    char a[32], z[32];
+
+    if (c->hist_linear && s->field_nano) {
+        snprintf(dst, n, "%s s to under %s s", fmt_seconds_u(a, sizeof(a), lo, 0, 9),
+                 fmt_seconds_u(z, sizeof(z), hi + 1, 0, 9));
+    } else if (hi == UINT64_MAX) {
+        snprintf(dst, n, "%" PRIu64 " B and greater", lo);
+    } else {
+        snprintf(dst, n, "%" PRIu64 "\xE2\x80\x93%" PRIu64 "%s", lo, hi,
+                 field_is_bytes(s) ? " B" : "");
+    }
     return dst;
 }
 
@@ -847,10 +866,15 @@ static int put_summary_io(struct buf *b, const struct chart *c) {
 }
 
 static int put_summary_hist(struct buf *b, const struct chart *c) {
-    char lo[32], mean[32], hi[32], q[3][32], bn[48], sh[24];
+    char lo[32], mean[32], hi[32], q[3][32], bn[96], sh[24];
     size_t i, k, most;
 
-    if (buf_puts(b, "Frame lengths in Wireshark\xE2\x80\x99s Packet Lengths buckets.") ==
+    if ((c->hist_linear
+             ? buf_printf(b, "Values of %s in %zu buckets of equal width.",
+                          c->series[0].field, chart_nbuckets(c))
+             : buf_puts(
+                   b,
+                   "Frame lengths in Wireshark\xE2\x80\x99s Packet Lengths buckets.")) ==
         -1)
         return -1;
     for (i = 0; i < c->nseries; i++) {
@@ -863,21 +887,22 @@ static int put_summary_hist(struct buf *b, const struct chart *c) {
                 return -1;
             continue;
         }
-        axis_fmt_si(lo, sizeof(lo), (double)s->len_min, 0, "B");
-        axis_fmt_si(mean, sizeof(mean), (double)s->bytes / (double)s->packets, 0, "B");
-        axis_fmt_si(hi, sizeof(hi), (double)s->len_max, 0, "B");
-        axis_fmt_si(q[0], sizeof(q[0]), (double)s->p50, 0, "B");
-        axis_fmt_si(q[1], sizeof(q[1]), (double)s->p95, 0, "B");
-        axis_fmt_si(q[2], sizeof(q[2]), (double)s->p99, 0, "B");
-        for (k = 1, most = 0; k < HIST_BUCKETS; k++)
+        hist_value(lo, sizeof(lo), s, (double)s->len_min);
+        hist_value(mean, sizeof(mean), s, (double)s->bytes / (double)s->packets);
+        hist_value(hi, sizeof(hi), s, (double)s->len_max);
+        hist_value(q[0], sizeof(q[0]), s, (double)s->p50);
+        hist_value(q[1], sizeof(q[1]), s, (double)s->p95);
+        hist_value(q[2], sizeof(q[2]), s, (double)s->p99);
+        for (k = 1, most = 0; k < chart_nbuckets(c); k++)
             if (s->buckets[k] > s->buckets[most])
                 most = k;
         if (buf_printf(b,
-                       "; frame length min %s, mean %s, max %s; median %s, 95th "
-                       "percentile %s, 99th percentile %s; most packets (%s) are %s.",
-                       lo, mean, hi, q[0], q[1], q[2],
+                       "; %s min %s, mean %s, max %s; median %s, 95th "
+                       "percentile %s, 99th percentile %s; most %s (%s) are %s.",
+                       s->field[0] != '\0' ? "value" : "frame length", lo, mean, hi, q[0],
+                       q[1], q[2], s->field[0] != '\0' ? "values" : "packets",
                        fmt_share(sh, sizeof(sh), s->buckets[most], s->packets),
-                       bucket_name(bn, sizeof(bn), most)) == -1)
+                       bucket_name(bn, sizeof(bn), c, most)) == -1)
             return -1;
     }
     return 0;
@@ -1076,26 +1101,29 @@ static int put_legend(struct buf *b, const struct chart *c, const struct plot *p
 
 /* Category labels under the hist bands: "0–19" ... "≥5120", or the lower bounds when
  * narrow. */
-static int put_hist_labels(struct buf *b, const struct plot *p) {
-    char label[HIST_BUCKETS][32];
-    double band = p->pw / (double)HIST_BUCKETS;
-    size_t i, w = 0, every;
-    int shorter = 0;
+static int put_hist_labels(struct buf *b, const struct chart *c, const struct plot *p) {
+    char label[HIST_MAX_BUCKETS][32];
+    size_t i, w = 0, every, nb = chart_nbuckets(c);
+    double band = p->pw / (double)nb;
+    int shorter = 0, nano = c->hist_linear && c->series[0].field_nano;
 
     for (;;) {
-        for (i = 0, w = 0; i < HIST_BUCKETS; i++) {
-            if (i + 1 == HIST_BUCKETS)
-                snprintf(label[i], sizeof(label[i]), "\xE2\x89\xA5%" PRIu64,
-                         chart_hist_lo(i));
-            else if (shorter)
-                snprintf(label[i], sizeof(label[i]), "%" PRIu64, chart_hist_lo(i));
+        for (i = 0, w = 0; i < nb; i++) {
+            uint64_t lo = chart_bucket_lo(c, i), hi = chart_bucket_hi(c, i);
+
+            if (nano)
+                fmt_seconds_u(label[i], sizeof(label[i]), lo, 0, 9);
+            else if (hi == UINT64_MAX)
+                snprintf(label[i], sizeof(label[i]), "\xE2\x89\xA5%" PRIu64, lo);
+            else if (shorter || lo == hi)
+                snprintf(label[i], sizeof(label[i]), "%" PRIu64, lo);
             else
                 snprintf(label[i], sizeof(label[i]), "%" PRIu64 "\xE2\x80\x93%" PRIu64,
-                         chart_hist_lo(i), chart_hist_hi(i));
+                         lo, hi);
             if (utf8_chars(label[i]) > w)
                 w = utf8_chars(label[i]);
         }
-        if (shorter || (double)w * CHAR_W_TICK + 6 <= band)
+        if (shorter || nano || (double)w * CHAR_W_TICK + 6 <= band)
             break;
         shorter = 1;
     }
@@ -1103,15 +1131,29 @@ static int put_hist_labels(struct buf *b, const struct plot *p) {
     every = (size_t)ceil(((double)w * CHAR_W_TICK + 6) / band);
     if (every < 1)
         every = 1;
-    for (i = 0; i < HIST_BUCKETS; i += every)
+    for (i = 0; i < nb; i += every)
         if (buf_printf(b, "<text x=\"%.2f\" y=\"%d\">%s</text>", xpix(p, (double)i + 0.5),
                        p->y0 + p->ph + XLABEL_DY, label[i]) == -1)
             return -1;
     return 0;
 }
 
+/* The hist's x axis title: "Frame length (bytes)", "tcp.len", "tcp.analysis.ack_rtt (s)".
+ */
+static const char *hist_xtitle(const struct chart *c, char *dst, size_t n) {
+    const struct series *s = &c->series[0];
+
+    if (s->field[0] == '\0')
+        return "Frame length (bytes)";
+    snprintf(dst, n, "%s%s", s->field,
+             s->field_nano       ? " (s)"
+             : field_is_bytes(s) ? " (bytes)"
+                                 : "");
+    return dst;
+}
+
 static int put_axes(struct buf *b, const struct chart *c, const struct plot *p) {
-    char label[64];
+    char label[64], xt[MAX_FIELD_NAME_BYTES + 16];
     int bottom = p->y0 + p->ph, right = p->x0 + p->pw;
     double v;
     size_t i;
@@ -1151,7 +1193,7 @@ static int put_axes(struct buf *b, const struct chart *c, const struct plot *p) 
                        bottom + XLABEL_DY, label) == -1)
             return -1;
     }
-    if (c->kind == CHART_HIST && put_hist_labels(b, p) == -1)
+    if (c->kind == CHART_HIST && put_hist_labels(b, c, p) == -1)
         return -1;
     if (buf_puts(b, "</g>\n<g class=\"tk\" text-anchor=\"end\">") == -1)
         return -1;
@@ -1166,7 +1208,7 @@ static int put_axes(struct buf *b, const struct chart *c, const struct plot *p) 
                    "<text x=\"%.2f\" y=\"%d\">%s</text>"
                    "<text transform=\"translate(%d %.2f) rotate(-90)\">",
                    p->x0 + p->pw / 2.0, bottom + XTITLE_DY,
-                   c->kind == CHART_HIST ? "Frame length (bytes)"
+                   c->kind == CHART_HIST ? hist_xtitle(c, xt, sizeof(xt))
                    : p->t0_ns != 0       ? "Time since the earliest timestamp"
                                          : "Time since first packet",
                    PAD + 10, p->y0 + p->ph / 2.0) == -1)
@@ -1695,18 +1737,18 @@ static int put_marks_io(struct buf *b, const struct chart *c, const struct plot 
 
 /* One hover band per bucket, whose tooltip gives every series' count there. */
 static int hist_bands(struct buf *b, const struct chart *c, const struct plot *p) {
-    double band = p->pw / (double)HIST_BUCKETS;
-    char n[32], sh[24], bn[48];
+    double band = p->pw / (double)chart_nbuckets(c);
+    char n[32], sh[24], bn[96];
     size_t si, k;
 
     if (buf_puts(b, "<g class=\"hbs\">") == -1)
         return -1;
-    for (k = 0; k < HIST_BUCKETS; k++) {
+    for (k = 0; k < chart_nbuckets(c); k++) {
         if (buf_printf(b,
                        "<rect class=\"hb\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
                        "height=\"%d\"><title>%s",
                        p->x0 + k * band, p->y0, band, p->ph,
-                       bucket_name(bn, sizeof(bn), k)) == -1)
+                       bucket_name(bn, sizeof(bn), c, k)) == -1)
             return -1;
         for (si = 0; si < c->nseries; si++) {
             const struct series *s = &c->series[si];
@@ -1727,17 +1769,17 @@ static int hist_bands(struct buf *b, const struct chart *c, const struct plot *p
 static int hist_bars(struct buf *b, const struct chart *c, const struct plot *p,
                      size_t si, int tips) {
     const struct series *s = &c->series[si];
-    double band = p->pw / (double)HIST_BUCKETS, group, bw, gap, x;
+    double band = p->pw / (double)chart_nbuckets(c), group, bw, gap, x;
     size_t k, ns = c->nseries > 0 ? c->nseries : 1;
     int base = p->y0 + p->ph, y;
-    char n[32], sh[24], bn[48];
+    char n[32], sh[24], bn[96];
 
     group = band * (ns == 1 ? 0.7 : 0.84);
     bw = group / (double)ns;
     gap = ns > 1 && bw >= 4 ? 1 : 0;
     if (buf_printf(b, "<g class=\"br s%zu\" fill=\"%s\">", si, series_color(s)) == -1)
         return -1;
-    for (k = 0; k < HIST_BUCKETS; k++) {
+    for (k = 0; k < chart_nbuckets(c); k++) {
         if (s->buckets[k] == 0)
             continue;
         x = p->x0 + k * band + (band - group) / 2 + (double)si * bw;
@@ -1755,7 +1797,8 @@ static int hist_bars(struct buf *b, const struct chart *c, const struct plot *p,
         fmt_thousands(n, sizeof(n), s->buckets[k]);
         if (buf_puts(b, "><title>") == -1 || esc_cut(b, s->name, 24) == -1 ||
             buf_printf(b, " \xC2\xB7 %s: %s packet%s (%s)</title></rect>",
-                       bucket_name(bn, sizeof(bn), k), n, s->buckets[k] == 1 ? "" : "s",
+                       bucket_name(bn, sizeof(bn), c, k), n,
+                       s->buckets[k] == 1 ? "" : "s",
                        fmt_share(sh, sizeof(sh), s->buckets[k], s->packets)) == -1)
             return -1;
     }
@@ -1765,14 +1808,14 @@ static int hist_bars(struct buf *b, const struct chart *c, const struct plot *p,
 /* One series: its counts over the bars, where they fit. */
 static int hist_counts(struct buf *b, const struct chart *c, const struct plot *p) {
     const struct series *s = &c->series[0];
-    double band = p->pw / (double)HIST_BUCKETS;
+    double band = p->pw / (double)chart_nbuckets(c);
     char n[32];
     size_t k;
     int y;
 
     if (buf_puts(b, "<g class=\"bl\" text-anchor=\"middle\">") == -1)
         return -1;
-    for (k = 0; k < HIST_BUCKETS; k++) {
+    for (k = 0; k < chart_nbuckets(c); k++) {
         if (s->buckets[k] == 0)
             continue;
         fmt_thousands(n, sizeof(n), s->buckets[k]);
