@@ -44,6 +44,13 @@
 #define MAX_FIELD_NAME_BYTES 128 /* a field name, NUL included */
 #define FIELDS_ANSWER_MAX 50     /* /api/fields: names per answer */
 
+/* split=FIELD&top=N: one series per value */
+#define SPLIT_DEFAULT_TOP 5
+#define SPLIT_MAX_TOP 8             /* and "other": CHART_MAX_SERIES in all */
+#define SPLIT_MAX_VALUES 65536      /* distinct values counted, exactly */
+#define SPLIT_VALUE_BYTES 256       /* of a value kept; longer ones are cut */
+#define SPLIT_OTHER_COLOR "#666666" /* the "other" series */
+
 /* sandbox of tshark runs (proc/sandbox.h) */
 #define SANDBOX_TASKS_PER_RUN 16 /* RLIMIT_NPROC: tasks per run (bwrap 3, tshark 3) */
 #define SANDBOX_SERVER_TASKS 256 /* ...plus, when tshark runs as we do, our threads */
@@ -65,6 +72,9 @@
 
 /* chart model */
 #define MAX_SERIES 8
+/* a chart: 8 split values and "other" */
+#define CHART_MAX_SERIES (MAX_SERIES + 1)
+
 #define DEFAULT_MAX_POINTS 10000 /* exact mode up to this many packets */
 #define MAX_POINTS_LIMIT 1000000 /* server cap of the max_points parameter */
 #define MAX_CHART_POINTS                                                                 \

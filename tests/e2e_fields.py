@@ -14,6 +14,11 @@ The real server on a loopback port, the real tshark:
     (its type), y=bytes with a field, kind=hist with a field, a name with a
     bad character, more fields than filters;
   - a field that never occurs: a chart that says "no values of ...";
+  - split=ip.src&top=2, split=tcp.srcport with a filter, split=http.host: the
+    top values by bytes (ties: first seen) of `-T fields -E occurrence=f`, each
+    value's bytes exact, every packet in exactly one series, and each series'
+    display filter selecting exactly its packets; top=0, top=9, two filters,
+    an unknown split field: 400;
   - GET /api/fields?q=tcp.analysis.ack_r: completion with types and classes,
     close names for a typo, 400 for a bad prefix;
   - `pcapchart chart FILE kind=io field=tcp.len y=max --format json` equals
@@ -56,6 +61,66 @@ def frames(path):
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=120,
                        check=True)
     return len(p.stdout.decode().splitlines())
+
+
+def first_values(path, field, flt=None):
+    """[(first value or '', frame.len)] of every packet tshark shows."""
+    args = [pcc.tshark_path(), "-n", "-r", path]
+    if flt:
+        args += ["-Y", flt]
+    p = subprocess.run(args + ["-T", "fields", "-E", "occurrence=f", "-e", field,
+                               "-e", "frame.len"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=120,
+                       check=True)
+    out = []
+    for line in p.stdout.decode().splitlines():
+        v, _, n = line.partition("\t")
+        out.append((v, int(n)))
+    return out
+
+
+def count(path, flt):
+    p = subprocess.run([pcc.tshark_path(), "-n", "-r", path, "-Y", flt, "-T", "fields",
+                        "-e", "frame.number"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=120)
+    return len(p.stdout.decode().split()) if p.returncode == 0 else None
+
+
+def split_checks(R, srv, cid, path):
+    port = srv.port
+    for q, field, flt, top in (("split=ip.src&top=2", "ip.src", None, 2),
+                               ("split=tcp.srcport&filter=tcp&top=3", "tcp.srcport", "tcp", 3),
+                               ("split=http.host", "http.host", None, 5)):
+        r = pcc.request(port, "GET", "/c/%s?%s&format=json" % (cid, q))
+        if not R.check(r.status == 200, "%s -> 200" % q, r.brief()):
+            continue
+        doc = r.json()
+        ss = doc["series"]
+        frames = first_values(path, field, flt)
+        tot = {}
+        first = {}
+        for i, (v, n) in enumerate(frames):
+            if v:
+                tot[v] = tot.get(v, 0) + n
+                first.setdefault(v, i)
+        want = sorted(tot, key=lambda v: (-tot[v], first[v]))[:top]
+        got = [s["value"] for s in ss[:-1]]
+        R.check(got == want and ss[-1]["name"] == "other" and ss[-1]["value"] is None,
+                "%s: the top values by bytes, then other" % q, "got %r, want %r" % (got, want))
+        ok = all(s["bytes"] == tot[s["value"]] for s in ss[:-1])
+        ok = ok and sum(s["packets"] for s in ss) == len(frames) == doc["packets"]
+        R.check(ok, "%s: each value's bytes exact; every packet in one series (%d)" %
+                (q, len(frames)), pcc.one_line(str([(s["name"], s["packets"], s["bytes"])
+                                                     for s in ss]), 300))
+        bad_f = [(s["filter"], s["packets"], count(path, s["filter"])) for s in ss
+                 if count(path, s["filter"]) != s["packets"]]
+        R.check(not bad_f, "%s: each series' display filter selects its packets" % q,
+                repr(bad_f))
+    bad(R, srv, "split=ip.src&top=9", 400, ["top"], "top=9")
+    bad(R, srv, "split=ip.src&top=0", 400, ["top"], "top=0")
+    bad(R, srv, "split=ip.src&filter=tcp&filter=udp", 400, ["one filter"],
+        "split with two filters")
+    bad(R, srv, "split=ip.srcc", 400, ["ip.srcc", "ip.src"], "split of an unknown field")
 
 
 def bad(R, srv, query, status, words, label):
@@ -174,6 +239,9 @@ def main():
         bad(R, srv, "field=tcp.len%3Bx", 400, ["field of series 1"], "a bad field name")
         bad(R, srv, "field=tcp.len&field=ip.ttl", 400, ["'field'"],
             "more fields than filters")
+
+        # split: the top values by bytes, every packet in one series, filters that select them
+        split_checks(R, srv, cid, path)
 
         # completion
         r = pcc.request(port, "GET", "/api/fields?q=tcp.analysis.ack_r")

@@ -55,7 +55,7 @@ static struct tshark ts;
 static int tshark_json(const char *path, const char *filter, struct buf *out) {
     struct tshark_argv argv;
 
-    tshark_build_argv(&argv, &ts, path, filter, NULL);
+    tshark_build_argv(&argv, &ts, path, filter, NULL, NULL);
     return run_cmd(argv.v, out);
 }
 

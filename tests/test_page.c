@@ -215,8 +215,8 @@ static void test_result(const struct page *p) {
     snprintf(c->series[1].name, sizeof(c->series[1].name), "%s", "<i>x</i>");
     snprintf(c->subject, sizeof(c->subject), "%s", HOSTILE);
     {
-        struct pkt a = {1, 0, 60, 1, 1, NULL, 0, 0},
-                   b = {2, 3069061000000LL, 1514, 1, 1, NULL, 0, 0};
+        struct pkt a = {1, 0, 60, 1, 1, NULL, 0, 0, NULL},
+                   b = {2, 3069061000000LL, 1514, 1, 1, NULL, 0, 0, NULL};
         CHECK(chart_add(c, 0, &a, NULL) == 0 && chart_add(c, 0, &b, NULL) == 0);
     }
     c->packets = 42;

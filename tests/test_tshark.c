@@ -340,7 +340,7 @@ static void test_dev(struct tshark *ts, const char *capdir) {
         char path[4096];
         struct pkts ref = {0}, fast = {0}, full = {0};
         struct tshark_result res;
-        struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0, NULL};
+        struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0, NULL, NULL};
         struct err err = ERR_INIT;
         int ok;
 
@@ -431,7 +431,7 @@ static void test_bad(struct tshark *ts, const char *capdir) {
         char cat[32], file[512], rcs[32], counts[32], capture[4096];
         struct pkts got = {0};
         struct tshark_result res;
-        struct tshark_job job = {capture, DISPLAY, NULL, -1, NULL, 0, NULL};
+        struct tshark_job job = {capture, DISPLAY, NULL, -1, NULL, 0, NULL, NULL};
         struct err err = ERR_INIT;
         unsigned long long want;
         int rc, want_rc, ok;
@@ -489,7 +489,7 @@ static void test_filter(struct tshark *ts, const char *capdir) {
     struct err err = ERR_INIT;
     struct pkts ref = {0}, got = {0};
     struct tshark_result res;
-    struct tshark_job job = {path, DISPLAY, "tcp.len > 0", -1, NULL, 0, NULL};
+    struct tshark_job job = {path, DISPLAY, "tcp.len > 0", -1, NULL, 0, NULL, NULL};
     static const char *const bad[] = {
         "ip.src ==", "foo.bar", "frame contains \"a", "tcp.port == 99999999999",
         "((ip)",     "-V"};
@@ -535,7 +535,7 @@ static void test_limit(struct tshark *ts, const char *capdir) {
     struct err err = ERR_INIT;
     struct pkts got = {0};
     struct tshark_result res;
-    struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0, NULL};
+    struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0, NULL, NULL};
     static const struct {
         uint64_t max;
         const char *filter;
@@ -598,7 +598,7 @@ static void mode_file(char *path, size_t n, const char *mode) {
 static int fake_run(struct tshark *ts, const char *mode, struct pkts *got,
                     struct tshark_result *res, struct err *err, int64_t *ms) {
     char path[512];
-    struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0, NULL};
+    struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0, NULL, NULL};
     int64_t t0 = mono_now_ms();
     int rc;
 
@@ -708,7 +708,7 @@ static void test_fake(const char *tests_dir) {
     /* the client goes away: 499, at once */
     {
         char path[512];
-        struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0, NULL};
+        struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0, NULL, NULL};
         int sv[2];
         int64_t t0;
 
@@ -726,7 +726,7 @@ static void test_fake(const char *tests_dir) {
     /* the binary disappears after init: 500, no server path in the message */
     {
         char copy[512], path[512];
-        struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0, NULL};
+        struct tshark_job job = {path, DISPLAY, NULL, -1, NULL, 0, NULL, NULL};
         struct tshark t2 = ts;
 
         snprintf(copy, sizeof(copy), "%s/gone-tshark", tmpdir);
@@ -753,7 +753,7 @@ static void *job_thread(void *arg) {
     int i;
 
     for (i = 0; i < 3; i++) {
-        struct tshark_job job = {jt->capture, DISPLAY, NULL, -1, NULL, 0, NULL};
+        struct tshark_job job = {jt->capture, DISPLAY, NULL, -1, NULL, 0, NULL, NULL};
         struct pkts got = {0};
         struct tshark_result res;
         struct err err = ERR_INIT;

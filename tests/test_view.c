@@ -270,6 +270,25 @@ static void test_fields(void) {
                  "kind=io&filter=&field=tcp.len") == 0);
 }
 
+/* split=, top=: bounds, one filter at most, the canonical query */
+static void test_split(void) {
+    struct err err = ERR_INIT;
+    struct view v;
+
+    CHECK(parse(&v, "split=ip.src", &err) == 0 && v.top == SPLIT_DEFAULT_TOP);
+    CHECK(parse(&v, "split=ip.src&top=8&filter=tcp", &err) == 0 && v.top == 8);
+    CHECK(fails("split=ip.src&top=0", "top must be"));
+    CHECK(fails("split=ip.src&top=9", "top must be"));
+    CHECK(fails("split=ip.src&filter=tcp&filter=udp", "at most one filter"));
+    CHECK(fails("split=ip.src;x", "split must be a field name"));
+    /* top alone means nothing */
+    CHECK(parse(&v, "top=3", &err) == 0 && v.top == 0);
+    CHECK(strcmp(canon("top=3"), "") == 0);
+    CHECK(strcmp(canon("split=ip.src&top=5"), "split=ip.src") == 0);
+    CHECK(strcmp(canon("kind=io&top=2&split=ip.src&filter=tcp"),
+                 "kind=io&filter=tcp&split=ip.src&top=2") == 0);
+}
+
 static void test_apply(void) {
     struct err err = ERR_INIT;
     struct chart c;
@@ -397,6 +416,7 @@ int main(void) {
     test_series();
     test_query();
     test_fields();
+    test_split();
     test_apply();
     test_names();
     test_budget();

@@ -382,7 +382,7 @@ struct outcome {
 
 static void run(const struct tshark *ts, const char *capture, int cancel_fd,
                 struct outcome *o) {
-    struct tshark_job job = {capture, DISPLAY, NULL, cancel_fd, NULL, 0, NULL};
+    struct tshark_job job = {capture, DISPLAY, NULL, cancel_fd, NULL, 0, NULL, NULL};
 
     memset(o, 0, sizeof(*o));
     o->rc = tshark_run(ts, &job, collect, &o->pk, &o->res, &o->err);
@@ -631,7 +631,7 @@ static void run_growing(const struct tshark *ts, const char *src, int abandon, i
     struct growfile g;
     struct writer w;
     pthread_t t;
-    struct tshark_job job = {dst, DISPLAY, NULL, -1, &g, 0, NULL};
+    struct tshark_job job = {dst, DISPLAY, NULL, -1, &g, 0, NULL, NULL};
     int fd;
 
     memset(o, 0, sizeof(*o));

@@ -329,7 +329,9 @@
     tidyRows();
 
     c.addEventListener('input', function (e) {
-      if (e.target && e.target.name === 'field') completeField(e.target);
+      if (e.target && (e.target.name === 'field' || e.target.name === 'split')) {
+        completeField(e.target);
+      }
     });
     c.addEventListener('change', function (e) {
       var t = e.target;

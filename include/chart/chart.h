@@ -108,7 +108,10 @@ struct series {
     char field[MAX_FIELD_NAME_BYTES];
     enum field_class field_class;
     int field_nano;
-    uint64_t frames;      /* with a field: packets of the series (zoom aside) */
+    /* a series of a split: the value that selects it (as tshark prints it); other */
+    char value[SPLIT_VALUE_BYTES];
+    int other;       /* the "other" series of a split: every packet of no top value */
+    uint64_t frames; /* with a field: packets of the series (zoom aside) */
     uint64_t frames_with; /* ...that had at least one value */
     uint64_t skipped, cut;
 
@@ -181,7 +184,7 @@ struct chart {
     char title[128];         /* "Packet sizes" */
     char subject[MAX_FILENAME_BYTES + 1]; /* file name shown (client's, escaped later) */
 
-    struct series series[MAX_SERIES];
+    struct series series[CHART_MAX_SERIES];
     size_t nseries;
 
     uint64_t packets;    /* packets tshark delivered (all series' source); chart_finish
@@ -191,6 +194,14 @@ struct chart {
                             filling it had to end by (0: none or not known yet),
                             for what the pipeline still does after it (capinfos).
                             Renderers ignore it */
+
+    /*
+     * split=: the series are the top values of this field (and "other"),
+     * made by the pipeline's first pass; "" none. top: how many values.
+     */
+    char split[MAX_FIELD_NAME_BYTES];
+    unsigned top;
+    int split_quote; /* its values are strings: quoted in the series' filters */
 
     /* view parameters, set by the caller between chart_init and the first packet */
     int64_t interval_ns; /* CHART_IO: interval width; 0 = automatic */
@@ -220,7 +231,7 @@ struct chart {
  * Initialise an empty chart of kind CHART_SIZE with one series "Size" of
  * every packet, the given size (clamped to MIN/MAX_*_PX; <= 0: DEFAULT_*_PX)
  * and max_points (0: DEFAULT_MAX_POINTS; clamped to MAX_POINTS_LIMIT).
- * All MAX_SERIES series are ready for use ("Series N", CHART_PALETTE[N - 1]
+ * All CHART_MAX_SERIES series are ready for use ("Series N", CHART_PALETTE[N - 1]
  * of chart/names.h; names and labels of kinds and io values are there too):
  * a caller adds one by setting its name/filter and raising nseries.
  */

@@ -23,6 +23,11 @@
  *   y=packets|bytes|bits|packets/s|bytes/s|bits/s|sum|min|max|avg|count|sum/s  io value
  *   sma=N                    io moving average over N intervals (0..MAX_SMA)
  *   log=0|1                  io logarithmic y axis
+ *   split=FIELD, top=N       one series per value of FIELD (its first one in a
+ *                            packet, as tshark prints it): the N (1..SPLIT_MAX_TOP,
+ *                            default SPLIT_DEFAULT_TOP) with the most bytes, then
+ *                            "other"; at most one filter (applied first), whose
+ *                            field= each of them charts (pipeline.h has the passes)
  *   start=S, end=S           zoom, seconds relative to the first packet (start < end)
  *   width=W, height=H, max_points=N   as before (MIN/MAX_*_PX, 0..MAX_POINTS_LIMIT)
  *   retain=0|1               1 (default): keep the upload in the store for later views
@@ -74,6 +79,9 @@ struct view {
     size_t nfilters, nnames, ncolors, nfields; /* parameters seen (parsing state) */
     int any_name, any_color, any_field;        /* a non-empty one was given */
     int has_y;                                 /* y was given */
+    char split[MAX_FIELD_NAME_BYTES]; /* split=: one series per value of it; "" none */
+    unsigned top;                     /* with split: that many values, then "other" */
+    int split_quote; /* its values are strings (pipeline_check_view sets it) */
 };
 
 /* Reset v to every default, with format def (the route's). */

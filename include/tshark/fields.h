@@ -68,6 +68,8 @@ struct pkt {
     const char *const *vals;
     size_t nvals;
     size_t vals_cut;
+    /* the run's split field (tsjson.split): its first value, NULL when none */
+    const char *split;
 };
 
 /* FIELD_NUMBER, FIELD_TIME_RELATIVE, ...: indexes of fields_builtin[] */

@@ -168,7 +168,7 @@ int tshark_warm_idle(const struct tshark *ts);
 void tshark_release(struct tshark *ts);
 
 /* Slots of the longest command tshark_build_argv makes, its NULL included. */
-#define TSHARK_ARGV_SLOTS (6 + 2 * FIELDS_NBUILTIN + 2 + 2 + 1)
+#define TSHARK_ARGV_SLOTS (6 + 2 * FIELDS_NBUILTIN + 2 + 2 + 2 + 1)
 
 /* A command for tshark: the vector and the bytes of its -c value. */
 struct tshark_argv {
@@ -179,7 +179,7 @@ struct tshark_argv {
 
 /*
  * The command of a run into a:
- *   TS->PATH -n -r CAPTURE -T json -e NAME... [-e FIELD] [-Y FILTER | -c N]
+ *   TS->PATH -n -r CAPTURE -T json -e NAME... [-e FIELD] [-e SPLIT] [-Y FILTER | -c N]
  * one `-e NAME` per field of fields_builtin[], in table order, then field
  * when it is not NULL or "" (checked against tshark's list by the caller); -Y when filter
  * is not NULL or ""; else -c ts->max_packets + 1 when a limit is set (one
@@ -188,7 +188,7 @@ struct tshark_argv {
  * filter are borrowed and must outlive a->v.
  */
 int tshark_build_argv(struct tshark_argv *a, const struct tshark *ts, const char *capture,
-                      const char *filter, const char *field);
+                      const char *filter, const char *field, const char *split);
 
 /* What one run saw besides the packets. */
 struct tshark_result {
@@ -220,6 +220,9 @@ struct tshark_job {
                                  packet carries (struct pkt vals); NULL or "": none.
                                  Like a filter, it needs full dissection: the run
                                  is cold, without the frame-only profile */
+    const char *split;        /* borrowed: one more field (-e) whose first value each
+                                 packet carries (struct pkt split); NULL or "": none.
+                                 Full dissection too */
 };
 
 /*

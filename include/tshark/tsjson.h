@@ -36,6 +36,8 @@ struct tsjson {
     const char *extra; /* borrowed; NULL: none. One more field whose every value
                           each struct pkt carries (vals), set before the first feed */
     const char **vals; /* owned: room for MAX_FIELD_VALUES values of extra */
+    const char *split; /* borrowed; NULL: none. A field whose first value each struct
+                          pkt carries (split), set before the first feed */
 };
 
 void tsjson_init(struct tsjson *p);

@@ -151,7 +151,8 @@ static int chart_view(const struct options *o, const struct tshark *ts, struct c
     }
     if (view_finish(&v, err) == -1)
         return -1;
-    if (v.any_field && (pl.fields = catalog_load(ts, err)) == NULL)
+    if ((v.any_field || v.split[0] != '\0') &&
+        (pl.fields = catalog_load(ts, err)) == NULL)
         return -1;
     pl.ts = ts;
     if (pipeline_check_view(&pl, &v, err) == 0) {

@@ -71,7 +71,7 @@ void chart_init(struct chart *c, int width_px, int height_px, size_t max_points)
         max_points = DEFAULT_MAX_POINTS;
     c->max_points = max_points > MAX_POINTS_LIMIT ? MAX_POINTS_LIMIT : max_points;
     snprintf(c->title, sizeof(c->title), "%s", CHART_KINDS[CHART_SIZE].title);
-    for (i = 0; i < MAX_SERIES; i++)
+    for (i = 0; i < CHART_MAX_SERIES; i++)
         series_init(&c->series[i], i);
     c->nseries = 1;
 }
@@ -79,7 +79,7 @@ void chart_init(struct chart *c, int width_px, int height_px, size_t max_points)
 void chart_release(struct chart *c) {
     size_t i;
 
-    for (i = 0; i < MAX_SERIES; i++) {
+    for (i = 0; i < CHART_MAX_SERIES; i++) {
         struct series *s = &c->series[i];
 
         free(s->pts);
@@ -528,7 +528,7 @@ struct io_bin chart_io_bin(const struct chart *c, size_t si, size_t k) {
     const struct series *s;
     int64_t g, b_lo, b_hi, last, j;
 
-    if (si >= c->nseries || si >= MAX_SERIES || k >= c->io_count)
+    if (si >= c->nseries || si >= CHART_MAX_SERIES || k >= c->io_count)
         return out;
     s = &c->series[si];
     if (s->nbins == 0 || s->bin_ns <= 0)
@@ -784,7 +784,7 @@ static int add_one(struct chart *c, struct series *s, const struct pkt *p,
 void chart_set_field(struct chart *c, size_t si, const char *field, enum field_class k) {
     struct series *s;
 
-    if (si >= MAX_SERIES)
+    if (si >= CHART_MAX_SERIES)
         return;
     s = &c->series[si];
     if (field == NULL || strcmp(field, "frame.len") == 0)
@@ -818,7 +818,7 @@ int chart_add(struct chart *c, size_t si, const struct pkt *p, struct err *err) 
     struct pkt one;
     size_t i;
 
-    if (si >= c->nseries || si >= MAX_SERIES)
+    if (si >= c->nseries || si >= CHART_MAX_SERIES)
         return err_set(err, 500, "chart has no series %zu", si);
     s = &c->series[si];
     if (s->field[0] == '\0')

@@ -33,6 +33,8 @@ enum key {
     K_WIDTH,
     K_HEIGHT,
     K_MAX_POINTS,
+    K_SPLIT,
+    K_TOP,
     K_FILENAME,
     K_FORMAT,
     K_RETAIN,
@@ -40,9 +42,9 @@ enum key {
 };
 
 static const char *const KEYS[K_COUNT] = {
-    "kind",   "filter",     "name",     "color",  "field", "interval",
-    "y",      "sma",        "log",      "start",  "end",   "width",
-    "height", "max_points", "filename", "format", "retain"};
+    "kind",  "filter", "name",     "color",  "field", "interval", "y",
+    "sma",   "log",    "start",    "end",    "width", "height",   "max_points",
+    "split", "top",    "filename", "format", "retain"};
 
 static int key_of(const char *key) {
     size_t i;
@@ -395,6 +397,7 @@ static int set_time(struct view *v, int k, const char *key, const char *val, siz
 int view_set(struct view *v, const char *key, const char *val, size_t len,
              struct err *err) {
     char names[160];
+    unsigned long num;
     int k = key_of(key), e;
 
     if (k == -1)
@@ -436,6 +439,20 @@ int view_set(struct view *v, const char *key, const char *val, size_t len,
     case K_HEIGHT:
     case K_MAX_POINTS:
         return set_number(v, k, val, len, err);
+    case K_SPLIT:
+        if (len >= sizeof(v->split) || check_field_name(val, len) == -1)
+            return err_set(err, 400,
+                           "split must be a field name (letters, digits, '.', '_' and "
+                           "'-', as in ip.src), at most %zu bytes",
+                           sizeof(v->split) - 1);
+        copy_text(v->split, val, len);
+        return 0;
+    case K_TOP:
+        if (parse_uint(val, len, 1, SPLIT_MAX_TOP, &num) == -1)
+            return err_set(err, 400, "top must be a whole number from 1 to %d",
+                           SPLIT_MAX_TOP);
+        v->top = (unsigned)num;
+        return 0;
     case K_LOG:
     case K_RETAIN:
         if (len != 1 || (val[0] != '0' && val[0] != '1'))
@@ -499,7 +516,10 @@ static uint64_t csv_name_bytes(const struct view *v, size_t i) {
  * err (400 naming the parameter to change).
  */
 static int check_budget(const struct view *v, struct err *err) {
-    uint64_t ns = v->nseries > 0 ? v->nseries : 1;
+    /* a split makes top series and "other" */
+    uint64_t ns = v->split[0] != '\0' ? (uint64_t)v->top + 1
+                  : v->nseries > 0    ? v->nseries
+                                      : 1;
     uint64_t mp = v->max_points > 0 ? v->max_points : DEFAULT_MAX_POINTS;
     char a[32], b[32];
     size_t i;
@@ -599,6 +619,21 @@ int view_finish(struct view *v, struct err *err) {
                            "use y=sum, min, max, avg, count or sum/s",
                            chart_io_y_name(v->io_y));
     }
+    if (v->split[0] != '\0') {
+        if (v->nseries > 1)
+            return err_set(err, 400,
+                           "split takes at most one filter (applied first): %zu series "
+                           "were given",
+                           v->nseries);
+        if (v->top == 0)
+            v->top = SPLIT_DEFAULT_TOP;
+        /* its series' filters add the values to it */
+        if (v->nseries == 1 && strlen(v->series[0].filter) > MAX_FIELD_BYTES / 2)
+            return err_set(err, 400, "a filter with split must be at most %d bytes",
+                           MAX_FIELD_BYTES / 2);
+    } else if (v->top != 0) {
+        v->top = 0; /* top means nothing without split */
+    }
     /* one x axis of buckets: of one field for every series */
     for (i = 1; v->kind == CHART_HIST && i < n; i++)
         if (strcmp(v->series[i].field, v->series[0].field) != 0)
@@ -639,6 +674,9 @@ void view_apply(const struct view *v, struct chart *c) {
     c->start_ns = v->start_ns;
     c->has_end = v->has_end;
     c->end_ns = v->end_ns;
+    snprintf(c->split, sizeof(c->split), "%s", v->split);
+    c->top = v->top;
+    c->split_quote = v->split_quote;
     if (v->nseries == 0)
         return;
     c->nseries = v->nseries;
@@ -737,6 +775,13 @@ int view_query(const struct view *v, struct buf *out) {
     if (v->max_points != 0) {
         snprintf(num, sizeof(num), "%zu", v->max_points);
         PUT("max_points", num);
+    }
+    if (v->split[0] != '\0') {
+        PUT("split", v->split);
+        if (v->top != SPLIT_DEFAULT_TOP) {
+            snprintf(num, sizeof(num), "%u", v->top);
+            PUT("top", num);
+        }
     }
     if (v->filename[0] != '\0')
         PUT("filename", v->filename);

@@ -183,8 +183,42 @@ static void suggest(const struct catalog *cat, const char *name, char *dst, size
     snprintf(dst + len, n - len, "?)");
 }
 
+/* Types whose values tshark prints as text a filter must quote. */
+static int quoted_type(const char *type) {
+    static const char *const T[] = {"FT_STRING",       "FT_STRINGZ",
+                                    "FT_UINT_STRING",  "FT_STRINGZPAD",
+                                    "FT_STRINGZTRUNC", "FT_ABSOLUTE_TIME"};
+    size_t i;
+
+    for (i = 0; i < sizeof(T) / sizeof(T[0]); i++)
+        if (strcmp(type, T[i]) == 0)
+            return 1;
+    return 0;
+}
+
 int pipeline_check_view(const struct pipeline *p, struct view *v, struct err *err) {
     size_t i;
+
+    if (v->split[0] != '\0') {
+        const struct catalog_entry *e;
+        char more[400];
+
+        if (p->fields == NULL)
+            return err_set(err, 503,
+                           "split= is not available: tshark's field list could not be "
+                           "loaded at start");
+        if ((e = catalog_find(p->fields, v->split)) == NULL) {
+            suggest(p->fields, v->split, more, sizeof(more));
+            return err_set(err, 400, "split field '%s': tshark has no such field%s",
+                           v->split, more);
+        }
+        if (strcmp(e->type, "FT_PROTOCOL") == 0 || strcmp(e->type, "FT_NONE") == 0)
+            return err_set(err, 400,
+                           "split field '%s' is %s: it has no values to split by "
+                           "(try one of its fields)",
+                           v->split, e->type);
+        v->split_quote = quoted_type(e->type);
+    }
 
     for (i = 0; i < v->nseries; i++) {
         struct view_series *vs = &v->series[i];

@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "render/export.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/split.h"
 #include "render/svg.h"
 #include "banned.h"
 
@@ -84,6 +85,42 @@ static void skip_series(const struct tshark *ts, struct chart *c, size_t from) {
                    from + 1, c->nseries, ts->timeout_s);
 }
 
+/* One analysis of a split=: its two runs (split.h), then what every run says. */
+static int chart_split(const struct tshark *ts, const char *capture,
+                       const char *display_name, int cancel_fd, struct growfile *grow,
+                       int64_t deadline_ms, struct chart *c, struct err *err) {
+    struct tshark_result res;
+    struct tshark_job job;
+    int64_t end;
+
+    /* two runs read the file: all of it must be there */
+    if (grow != NULL && growfile_wait_end(grow) != GROW_DONE)
+        return err_set(err, 499, "upload ended early");
+    if (deadline_ms == 0 && grow != NULL && (end = growfile_end_ms(grow)) != 0)
+        deadline_ms = pipeline_deadline(ts, end);
+    memset(&res, 0, sizeof(res));
+    memset(&job, 0, sizeof(job));
+    job.capture = capture;
+    job.display_name = display_name;
+    job.cancel_fd = cancel_fd;
+    job.deadline_ms = deadline_ms;
+    if (split_chart(ts, &job, c, &res, err) == -1)
+        return -1;
+    c->packets = res.packets;
+    if (res.damaged)
+        chart_warn(c,
+                   "the capture is damaged or cut short; showing the %" PRIu64
+                   " frames read before tshark stopped: %s",
+                   res.packets, res.reason);
+    if (res.stopped) {
+        c->stopped = 1;
+        chart_warn(c, "stopped at %" PRIu64 " packets: %s", res.packets, res.reason);
+    }
+    c->deadline_ms = deadline_ms;
+    chart_finish(c);
+    return 0;
+}
+
 int pipeline_chart_until(const struct tshark *ts, const char *capture,
                          const char *display_name, int cancel_fd, struct growfile *grow,
                          int64_t deadline_ms, struct chart *c, struct err *err) {
@@ -92,6 +129,10 @@ int pipeline_chart_until(const struct tshark *ts, const char *capture,
     struct add_ctx ctx;
     int64_t end;
     size_t i;
+
+    if (c->split[0] != '\0')
+        return chart_split(ts, capture, display_name, cancel_fd, grow, deadline_ms, c,
+                           err);
 
     for (i = 0; i < c->nseries; i++) {
         /* one deadline for every series: a growing capture's is known at its end */

@@ -194,10 +194,17 @@ static int zoomed(const struct chart *c) {
     return c->has_start || c->has_end;
 }
 
-/* ", "start": s|null, "end": s|null, "in_range": N" when a zoom is set. */
+/*
+ * ", "split": "ip.src", "top": 5" with a split; ", "start": s|null, "end":
+ * s|null, "in_range": N" when a zoom is set.
+ */
 static int json_zoom(struct buf *out, const struct chart *c) {
     char a[32], z[32];
 
+    if (c->split[0] != '\0' &&
+        (buf_puts(out, ", \"split\": ") == -1 || esc_json(out, c->split) == -1 ||
+         buf_printf(out, ", \"top\": %u", c->top) == -1))
+        return -1;
     if (!zoomed(c))
         return 0;
     if (c->has_start)
@@ -235,6 +242,11 @@ static int json_series_head(struct buf *out, const struct chart *c,
     }
     if (zoomed(c) &&
         buf_printf(out, ", \"out_of_range\": %" PRIu64, s->out_of_range) == -1)
+        return -1;
+    /* a split's series: its value (null for "other") */
+    if (c->split[0] != '\0' &&
+        (buf_puts(out, ", \"value\": ") == -1 ||
+         (s->other ? buf_puts(out, "null") : esc_json(out, s->value)) == -1))
         return -1;
     return buf_puts(out, ",\n");
 }
@@ -407,18 +419,18 @@ static int csv_header(struct buf *out, const struct chart *c, const char *first)
 }
 
 static int csv_io(const struct chart *c, struct buf *out) {
-    struct io_values it[MAX_SERIES];
+    struct io_values it[CHART_MAX_SERIES];
     char t[32], v[64];
     size_t si, k;
 
     if (csv_header(out, c, "interval_start") == -1)
         return -1;
-    for (si = 0; si < c->nseries && si < MAX_SERIES; si++)
+    for (si = 0; si < c->nseries && si < CHART_MAX_SERIES; si++)
         chart_io_begin(&it[si], c, si);
     for (k = 0; k < c->io_count; k++) {
         if (buf_puts(out, fmt_seconds(t, sizeof(t), chart_io_start(c, k), 9, 9)) == -1)
             return -1;
-        for (si = 0; si < c->nseries && si < MAX_SERIES; si++)
+        for (si = 0; si < c->nseries && si < CHART_MAX_SERIES; si++)
             if (buf_printf(out, ",%s",
                            fmt_value(v, sizeof(v), chart_io_next(&it[si]),
                                      it[si].integral)) == -1)

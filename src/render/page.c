@@ -448,9 +448,29 @@ static int put_series(struct buf *out, const struct view *v) {
         if (put_series_row(out, v, i) == -1)
             return -1;
     /* the field boxes complete from /api/fields (app.js fills the list) */
-    return buf_puts(out, "</ol>\n<datalist id=\"pcc-fields\"></datalist>\n"
-                         "<button type=\"button\" class=\"add-series\" hidden>"
-                         "+ Add series</button>\n</fieldset>\n");
+    if (buf_puts(out, "</ol>\n<datalist id=\"pcc-fields\"></datalist>\n"
+                      "<button type=\"button\" class=\"add-series\" hidden>"
+                      "+ Add series</button>\n") == -1)
+        return -1;
+    /* split: one series per value of a field (the first filter applies) */
+    if (buf_printf(out,
+                   "<div class=\"split\"><label>Split by field "
+                   "<input type=\"text\" name=\"split\" list=\"pcc-fields\" "
+                   "maxlength=\"%d\" spellcheck=\"false\" autocomplete=\"off\" "
+                   "autocapitalize=\"off\" placeholder=\"e.g. ip.src (empty: no split)\" "
+                   "value=\"",
+                   MAX_FIELD_NAME_BYTES - 1) == -1 ||
+        esc_xml(out, v->split) == -1 ||
+        buf_printf(out,
+                   "\"></label> <label>Top <input type=\"number\" name=\"top\" min=\"1\" "
+                   "max=\"%d\" step=\"1\" placeholder=\"%d\" value=\"",
+                   SPLIT_MAX_TOP, SPLIT_DEFAULT_TOP) == -1)
+        return -1;
+    if (v->split[0] != '\0' && v->top != 0 && buf_printf(out, "%u", v->top) == -1)
+        return -1;
+    return buf_puts(out,
+                    "\"></label> <span class=\"hint\">the values with the most bytes, "
+                    "then other</span></div>\n</fieldset>\n");
 }
 
 static int put_zoom(struct buf *out, const struct view *v) {

@@ -1071,7 +1071,7 @@ static int put_head(struct buf *b, const struct chart *c, const struct plot *p) 
 }
 
 static int put_legend(struct buf *b, const struct chart *c, const struct plot *p) {
-    double xs[MAX_SERIES], ys[MAX_SERIES];
+    double xs[CHART_MAX_SERIES], ys[CHART_MAX_SERIES];
     size_t i;
 
     if (p->legend_row) {
@@ -1087,7 +1087,7 @@ static int put_legend(struct buf *b, const struct chart *c, const struct plot *p
     }
     if (buf_puts(b, "<g class=\"lg\">") == -1)
         return -1;
-    for (i = 0; i < c->nseries && i < MAX_SERIES; i++) {
+    for (i = 0; i < c->nseries && i < CHART_MAX_SERIES; i++) {
         if (buf_printf(b,
                        "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"4.5\" fill=\"%s\"/>"
                        "<text x=\"%.2f\" y=\"%.2f\">",
@@ -1679,19 +1679,19 @@ static int io_dots(struct buf *b, const struct chart *c, const struct plot *p,
  * the interval and every series' value there.
  */
 static int io_bands(struct buf *b, const struct chart *c, const struct plot *p) {
-    struct io_values it[MAX_SERIES];
+    struct io_values it[CHART_MAX_SERIES];
     double sp = io_spacing(c, p), x, x0, x1;
     char a[32], z[32], v[64];
     size_t k, si;
 
-    for (si = 0; si < c->nseries && si < MAX_SERIES; si++)
+    for (si = 0; si < c->nseries && si < CHART_MAX_SERIES; si++)
         chart_io_begin(&it[si], c, si);
     if (buf_puts(b, "<g class=\"hbs\">") == -1)
         return -1;
     for (k = 0; k < c->io_count; k++) {
-        double vals[MAX_SERIES];
+        double vals[CHART_MAX_SERIES];
 
-        for (si = 0; si < c->nseries && si < MAX_SERIES; si++)
+        for (si = 0; si < c->nseries && si < CHART_MAX_SERIES; si++)
             vals[si] = chart_io_next(&it[si]);
         x = io_x(c, p, k);
         x0 = fmax(x - sp / 2, p->x0);
@@ -1705,7 +1705,7 @@ static int io_bands(struct buf *b, const struct chart *c, const struct plot *p) 
                        "height=\"%d\"><title>%s\xE2\x80\x93%s s",
                        x0, p->y0, x1 - x0, p->ph, a, z) == -1)
             return -1;
-        for (si = 0; si < c->nseries && si < MAX_SERIES; si++) {
+        for (si = 0; si < c->nseries && si < CHART_MAX_SERIES; si++) {
             fmt_io_value(v, sizeof(v), vals[si], it[si].integral);
             if (buf_puts(b, "\n") == -1 || esc_cut(b, c->series[si].name, 24) == -1 ||
                 buf_printf(b, ": %s %s", v, chart_io_y(c->io_y)->unit) == -1)

@@ -471,7 +471,7 @@ static int on_packet(void *vr, const struct pkt *p, struct err *err) {
 }
 
 int tshark_build_argv(struct tshark_argv *a, const struct tshark *ts, const char *capture,
-                      const char *filter, const char *field) {
+                      const char *filter, const char *field, const char *split) {
     size_t i;
     int argc = 0;
 
@@ -488,6 +488,10 @@ int tshark_build_argv(struct tshark_argv *a, const struct tshark *ts, const char
     if (field != NULL && *field != '\0') {
         a->v[argc++] = "-e";
         a->v[argc++] = field;
+    }
+    if (split != NULL && *split != '\0') {
+        a->v[argc++] = "-e";
+        a->v[argc++] = split;
     }
     if (filter != NULL && *filter != '\0') {
         a->v[argc++] = "-Y";
@@ -539,7 +543,7 @@ int tshark_pool_start(struct tshark *ts, int size, struct err *err) {
         return err_set(err, 500, "cannot start warm tshark: tshark_init not done");
     if (ts->pool != NULL)
         return err_set(err, 500, "cannot start warm tshark: already started");
-    tshark_build_argv(&argv, ts, "-", NULL, NULL);
+    tshark_build_argv(&argv, ts, "-", NULL, NULL, NULL);
     profile_paths(ts, &pp);
     if (build_env(&env, ts, pp.cfg, pp.data) == -1)
         return err_set(err, 500, "cannot start warm tshark: environment too long");
@@ -698,7 +702,7 @@ static int start_cold(struct run *r, struct err *err) {
                        "analysis (--timeout)",
                        ts->timeout_s);
     /* cold: the file is tshark's stdin */
-    tshark_build_argv(&argv, ts, "-", r->job->filter, r->job->field);
+    tshark_build_argv(&argv, ts, "-", r->job->filter, r->job->field, r->job->split);
     if (r->filtered)
         pp.cfg[0] = pp.data[0] = '\0';
     else
@@ -871,9 +875,12 @@ static int run_once(struct run *r, struct err *err) {
     r->display = job->display_name != NULL ? job->display_name : "the capture";
     /* a filter or a field needs every dissector: no frame-only profile, no warm one */
     r->filtered = (job->filter != NULL && *job->filter != '\0') ||
-                  (job->field != NULL && *job->field != '\0');
+                  (job->field != NULL && *job->field != '\0') ||
+                  (job->split != NULL && *job->split != '\0');
     if (job->field != NULL && *job->field != '\0')
         r->js.extra = job->field;
+    if (job->split != NULL && *job->split != '\0')
+        r->js.split = job->split;
     if ((r->chunk = malloc(READ_CHUNK_BYTES)) == NULL) {
         err_set(err, 500, "out of memory");
         goto out;

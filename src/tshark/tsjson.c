@@ -40,6 +40,7 @@ void tsjson_init(struct tsjson *p) {
     p->elements = 0;
     p->extra = NULL;
     p->vals = NULL;
+    p->split = NULL;
     buf_init(&p->elem, MAX_ELEMENT_BYTES);
 }
 
@@ -185,7 +186,14 @@ static int element(struct tsjson *p, const char *s, size_t len, tsjson_cb cb, vo
             p->state = ST_FAILED;
         goto out;
     }
-    if (p->extra == NULL) { /* the values borrow from root: keep it until cb is done */
+    if (p->split != NULL) {
+        pk.split = field(layers, p->split, &bad);
+        if (bad) {
+            rc = bad_value(p, err, p->split);
+            goto out;
+        }
+    }
+    if (p->extra == NULL && p->split == NULL) { /* values borrow from root: keep it */
         json_decref(root);
         root = NULL;
     }

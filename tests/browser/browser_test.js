@@ -401,6 +401,31 @@ async function withJs(browser, base, problems) {
     !/field=/.test(document.querySelector('#result').getAttribute('data-view') || ''),
   'the view without the field');
 
+  /* the split picker: one series per source address (the udp row removed first) */
+  await page.click('.series-row[data-row="2"] button.remove');
+  await waitResult(page, () => document.querySelectorAll(
+    '#result:not(.error) table.series-stats tbody tr').length === 1, 'one series again');
+  await page.fill('input[name=split]', 'ip.src');
+  await page.fill('input[name=top]', '2');
+  await page.press('input[name=split]', 'Enter');
+  if (await waitResult(page, () => {
+    const r = document.querySelector('#result:not(.error)');
+    return r && /split=ip\.src/.test(r.getAttribute('data-view') || '') &&
+      !document.querySelector('#chart.busy');
+  }, 'the view split by ip.src')) {
+    const rows = await page.$$eval('#result table.series-stats tbody tr', (t) => t.length);
+    const txt = await page.$eval('#chart', (el) => el.textContent);
+    check(rows === 3 && txt.includes('other') && /\d+\.\d+\.\d+\.\d+/.test(txt),
+          'split by ip.src, top 2: two addresses and other', rows + ' ' + txt.slice(0, 200));
+  }
+  await page.fill('input[name=split]', '');
+  await page.fill('input[name=top]', '');
+  await page.press('input[name=split]', 'Enter');
+  await waitResult(page, () => document.querySelector('#result:not(.error) #chart svg') &&
+    !/split=/.test(document.querySelector('#result').getAttribute('data-view') || ''),
+  'the view without the split');
+
+
   await page.emulateMedia({ colorScheme: 'dark' });
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   check(bg !== 'rgb(246, 247, 249)', 'dark mode changes the page colours', bg);
