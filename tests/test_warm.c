@@ -520,6 +520,12 @@ static void test_warm_paths(struct tshark *ts, const char *capdir) {
         run(ts, path, -1, &w);
         run(&cold, path, -1, &c);
         CHECK(same(&w, &c) && w.res.packets == 144);
+        if (!same(&w, &c) || w.res.packets != 144)
+            fprintf(stderr,
+                    "  killed idle: warm rc %d %d '%s' %llu packets (warm %d); cold rc "
+                    "%d %llu\n",
+                    w.rc, w.err.status, w.err.msg, (unsigned long long)w.res.packets,
+                    w.res.warm, c.rc, (unsigned long long)c.res.packets);
         CHECK(reaped(pid));
         free(w.pk.v);
         free(c.pk.v);

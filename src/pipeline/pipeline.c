@@ -85,6 +85,19 @@ static void skip_series(const struct tshark *ts, struct chart *c, size_t from) {
                    from + 1, c->nseries, ts->timeout_s);
 }
 
+/* What a run that charted its packets says besides them: damage, an early stop. */
+static void run_warnings(struct chart *c, const struct tshark_result *res) {
+    if (res->damaged)
+        chart_warn(c,
+                   "the capture is damaged or cut short; showing the %" PRIu64
+                   " frames read before tshark stopped: %s",
+                   res->packets, res->reason);
+    if (res->stopped) {
+        c->stopped = 1;
+        chart_warn(c, "stopped at %" PRIu64 " packets: %s", res->packets, res->reason);
+    }
+}
+
 /* One analysis of a split=: its two runs (split.h), then what every run says. */
 static int chart_split(const struct tshark *ts, const char *capture,
                        const char *display_name, int cancel_fd, struct growfile *grow,
@@ -107,15 +120,7 @@ static int chart_split(const struct tshark *ts, const char *capture,
     if (split_chart(ts, &job, c, &res, err) == -1)
         return -1;
     c->packets = res.packets;
-    if (res.damaged)
-        chart_warn(c,
-                   "the capture is damaged or cut short; showing the %" PRIu64
-                   " frames read before tshark stopped: %s",
-                   res.packets, res.reason);
-    if (res.stopped) {
-        c->stopped = 1;
-        chart_warn(c, "stopped at %" PRIu64 " packets: %s", res.packets, res.reason);
-    }
+    run_warnings(c, &res);
     c->deadline_ms = deadline_ms;
     chart_finish(c);
     return 0;
@@ -163,15 +168,7 @@ int pipeline_chart_until(const struct tshark *ts, const char *capture,
         }
         if (i == 0 || c->series[i].filter[0] == '\0')
             c->packets = res.packets > c->packets ? res.packets : c->packets;
-        if (res.damaged)
-            chart_warn(c,
-                       "the capture is damaged or cut short; showing the %" PRIu64
-                       " frames read before tshark stopped: %s",
-                       res.packets, res.reason);
-        if (res.stopped) {
-            c->stopped = 1;
-            chart_warn(c, "stopped at %" PRIu64 " packets: %s", res.packets, res.reason);
-        }
+        run_warnings(c, &res);
         if (c->series[i].filter[0] == '\0' && c->series[i].field[0] == '\0' &&
             reject_garbage(&c->series[i], err) == -1)
             return -1;
