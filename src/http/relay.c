@@ -240,21 +240,16 @@ static int flush(int fd, struct pipe_buf *b) {
     return 0;
 }
 
-/* Our 400 to the client (when MHD has not started answering), then a linger. */
-static void refuse(struct relay *r) {
-    struct buf body = BUF_INIT(ERR_MSG_MAX + 2), out = BUF_INIT(ERR_MSG_MAX + 4096);
+/*
+ * Stop writing to the client, then drop what it still sends until it ends or
+ * GATE_LINGER_MS pass: a close with unread bytes is a reset, which can destroy
+ * an answer before the client reads it (an early 413 of a body still coming).
+ */
+static void linger(struct relay *r) {
     int64_t until = mono_now_ms() + GATE_LINGER_MS;
     char sink[4096];
 
-    log_info("relay: -> %d: %s", r->err.status, r->err.msg);
-    fd_close(&r->mfd); /* the request ends there; its upload is removed */
-    if (r->down.total == 0 && buf_printf(&body, "%s\n", r->err.msg) == 0 &&
-        headers_raw_answer(&out, r->err.status, "text/plain; charset=utf-8", body.data,
-                           body.len) == 0 &&
-        send(r->cfd, out.data, out.len, MSG_NOSIGNAL) == -1)
-        log_debug("relay: answer not sent (errno %d)", errno);
     shutdown(r->cfd, SHUT_WR);
-    /* drop what the client still sends: a close with unread bytes is a reset */
     for (;;) {
         struct pollfd p = {r->cfd, POLLIN, 0};
         int64_t left = until - mono_now_ms();
@@ -263,6 +258,20 @@ static void refuse(struct relay *r) {
             recv(r->cfd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
             break;
     }
+}
+
+/* Our 400 to the client (when MHD has not started answering), then a linger. */
+static void refuse(struct relay *r) {
+    struct buf body = BUF_INIT(ERR_MSG_MAX + 2), out = BUF_INIT(ERR_MSG_MAX + 4096);
+
+    log_info("relay: -> %d: %s", r->err.status, r->err.msg);
+    fd_close(&r->mfd); /* the request ends there; its upload is removed */
+    if (r->down.total == 0 && buf_printf(&body, "%s\n", r->err.msg) == 0 &&
+        headers_raw_answer(&out, r->err.status, "text/plain; charset=utf-8", body.data,
+                           body.len) == 0 &&
+        send(r->cfd, out.data, out.len, MSG_NOSIGNAL) == -1)
+        log_debug("relay: answer not sent (errno %d)", errno);
+    linger(r);
     buf_release(&body);
     buf_release(&out);
 }
@@ -298,15 +307,20 @@ static void *relay_main(void *arg) {
         if (((p[1].revents & POLLIN) || (p[1].revents & (POLLHUP | POLLERR))) &&
             r->down.len == 0 && !r->down.eof && fill(r, r->mfd, &r->down, 0) == -1)
             break;
-        if (flush(r->mfd, &r->up) == -1 || flush(r->cfd, &r->down) == -1)
-            break;
+        if (flush(r->mfd, &r->up) == -1) {
+            /* MHD reads no more (it answered early, a 413): its answer still goes */
+            r->up.len = r->up.off = 0;
+            r->up.eof = 1;
+        }
+        if (flush(r->cfd, &r->down) == -1)
+            break; /* the client is gone */
         if (r->up.eof && r->up.len == 0)
             shutdown(r->mfd, SHUT_WR); /* the client's half-close, passed on */
     }
     if (r->failed)
         refuse(r);
     else
-        shutdown(r->cfd, SHUT_WR);
+        linger(r);
     fd_close(&r->mfd);
     fd_close(&r->cfd);
     free(r);
