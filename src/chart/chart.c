@@ -800,13 +800,8 @@ static int field_entry(const struct series *s, const char *text, uint64_t *out) 
 
     if (field_parse_value(s->field_class, text, &v) == -1 || !(v >= 0))
         return -1;
-    if (s->field_nano) {
+    if (s->field_nano)
         v = v * 1e9 + 0.5; /* nano-units, rounded: 9 decimals */
-        if (!(v < 18446744073709551616.0))
-            return -1;
-        *out = (uint64_t)v;
-        return 0;
-    }
     if (!(v < 18446744073709551616.0))
         return -1;
     *out = (uint64_t)v;

@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/clock.h"
+#include "base/escape.h"
 #include "base/fd.h"
 #include "base/log.h"
 #include "config.h"
@@ -35,16 +36,6 @@ enum {
 void chunked_init(struct chunked *c) {
     memset(c, 0, sizeof(*c));
     c->state = CK_SIZE;
-}
-
-static int hexval(unsigned char ch) {
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
 }
 
 static size_t fail(struct chunked *c, size_t at, struct err *err, const char *why) {
@@ -80,7 +71,7 @@ size_t chunked_scan(struct chunked *c, const char *d, size_t n, struct err *err)
             continue;
         }
         case CK_SIZE:
-            if ((h = hexval(ch)) != -1) {
+            if ((h = hex_value(ch)) != -1) {
                 if (++c->digits > 16)
                     return fail(c, i, err, "a chunk size of more than 16 hex digits");
                 c->left = c->left * 16 + (uint64_t)h;

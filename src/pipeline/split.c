@@ -34,16 +34,21 @@ static uint64_t hash(const char *s, size_t n) {
     return h;
 }
 
-/* The value's length as kept: cut to SPLIT_VALUE_BYTES - 1, between UTF-8 sequences. */
-static size_t kept_len(const char *s) {
+/* The length of s cut to at most max bytes, between UTF-8 sequences. */
+static size_t cut_len(const char *s, size_t max) {
     size_t n = strlen(s);
 
-    if (n < SPLIT_VALUE_BYTES)
+    if (n <= max)
         return n;
-    n = SPLIT_VALUE_BYTES - 1;
+    n = max;
     while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
         n--;
     return n;
+}
+
+/* The value's length as kept: SPLIT_VALUE_BYTES - 1 at most. */
+static size_t kept_len(const char *s) {
+    return cut_len(s, SPLIT_VALUE_BYTES - 1);
 }
 
 /* tsjson_cb of the first run: count each packet's first value. */
@@ -156,12 +161,8 @@ static void put_base(char *dst, size_t n, const char *base) {
 
 /* name cut to fit dst (n bytes) between UTF-8 sequences */
 static void put_name(char *dst, size_t n, const char *s) {
-    size_t len = strlen(s);
+    size_t len = cut_len(s, n - 1);
 
-    if (len >= n)
-        len = n - 1;
-    while (len > 0 && len < strlen(s) && ((unsigned char)s[len] & 0xC0) == 0x80)
-        len--;
     memcpy(dst, s, len);
     dst[len] = '\0';
 }
