@@ -184,6 +184,16 @@ static int body_welcome(struct req *r, struct err *e) {
     return 0;
 }
 
+/* The request declares a body (a Content-Length above 0, or chunked). */
+static int has_body(struct MHD_Connection *conn) {
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+    return (cl != NULL && strspn(cl, "0") < strlen(cl)) ||
+           MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                       MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
 /* The first call of a request: its head is in. */
 static enum MHD_Result on_head(struct http *h, struct MHD_Connection *conn,
                                const char *url, const char *method, void **req_cls) {
@@ -197,6 +207,8 @@ static enum MHD_Result on_head(struct http *h, struct MHD_Connection *conn,
     if (req_is_upload(r)) {
         upload_track(r);
         r->body_deadline_ms = body_deadline(r, conn);
+    } else if (has_body(conn)) {
+        upload_track(r); /* a body for any route: the sweeper sees its client hang up */
     }
     if (r->err.status == 0)
         return MHD_YES;
